@@ -1,0 +1,68 @@
+# noticewatch — see README.md
+CC      ?= cc
+PKGS    := libcurl libxml-2.0 sqlite3 inih jansson libcrypto
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -I.
+CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -lsqlite3 -linih -ljansson -lcrypto)
+
+ifdef SANITIZE
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Debian packages the build and the tests need (README explains each).
+BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev
+TEST_DEBS  := sqlite3 python3 ca-certificates
+
+LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c store/store.c \
+           notify/notify.c cli/config.c cli/catalog.S
+LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
+UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
+
+all: noticewatch
+
+noticewatch: cli/main.o libnoticewatch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+libnoticewatch.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+cli/catalog.o: cli/catalog.S sources/provinces.ini
+	$(CC) -c -o $@ cli/catalog.S
+
+%.o: %.c $(wildcard */*.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+tests/unit/%: tests/unit/%.c tests/unit/t.h libnoticewatch.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< libnoticewatch.a $(LDLIBS)
+
+# Installs missing Debian packages when root with apt-get, else names them.
+deps:
+	@missing=; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing:$$missing"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	else echo "missing Debian packages; run: sudo apt-get install$$missing" >&2; exit 1; fi
+
+build-deps:
+	@$(MAKE) --no-print-directory deps DEBS="$(BUILD_DEBS)"
+
+test-deps:
+	@$(MAKE) --no-print-directory deps DEBS="$(BUILD_DEBS) $(TEST_DEBS)"
+
+# The main job: build, write a starter config on first use, check every due source.
+run: build-deps
+	@$(MAKE) --no-print-directory noticewatch
+	@[ -f noticewatch.ini ] || ./noticewatch init .
+	./noticewatch run
+
+check: test-deps
+	@$(MAKE) --no-print-directory noticewatch $(UNIT)
+	@sh tests/run.sh $(UNIT)
+
+clean:
+	rm -f noticewatch libnoticewatch.a */*.o $(UNIT)
+
+.PHONY: all deps build-deps test-deps run check clean

@@ -1,0 +1,9 @@
+/* sources/provinces.ini, built into the binary for 'noticewatch init'. */
+	.section .rodata
+	.global nw_catalog_start
+	.global nw_catalog_end
+nw_catalog_start:
+	.incbin "sources/provinces.ini"
+nw_catalog_end:
+	.byte 0
+	.section .note.GNU-stack,"",@progbits

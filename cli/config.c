@@ -1,0 +1,568 @@
+/* Reads noticewatch.ini and the catalog with libinih. */
+#include "cli/config.h"
+#include "fetch/fetch.h"
+#include "parse/parse.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 证书 and the words of certificate collection and of the checks that void
+ * a result or a certificate, simplified and traditional. */
+const char *const config_default_include[] = {
+	"证书", "證書", "领证", "領證", "发证", "發證", "合格证明", "合格證明",
+	"成绩合格", "成績合格", "合格人员", "合格人員", "资格复核", "資格複核",
+	"资格核查", "資格核查", "资格审核", "資格審核", "考后审核", "考後審核",
+	"现场核查", "現場核查", NULL};
+/* recruitment and civil-service notices use the same review words */
+const char *const config_default_exclude[] = {"招聘", "录用", "錄用", "公务员", "公務員", NULL};
+
+extern const char nw_catalog_start[], nw_catalog_end[];
+
+const char *
+config_builtin_catalog(size_t *len)
+{
+	*len = (size_t)(nw_catalog_end - nw_catalog_start);
+	return nw_catalog_start;
+}
+
+struct ctx {
+	struct config *cfg;
+	const char *file;
+	FILE *fp;
+	int line;
+	int at_line_start;
+	int main_file;          /* [noticewatch] allowed */
+	int section;            /* 0 none, 1 [noticewatch], 2 [source] */
+	struct source *src;
+	char seen[64][24];      /* keys seen in the current section */
+	int nseen;
+	char err[512];
+};
+
+static void
+set_err(struct ctx *c, const char *fmt, const char *a, const char *b)
+{
+	char msg[400];
+
+	if (c->err[0])
+		return;
+	snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
+	snprintf(c->err, sizeof(c->err), "%s:%d: %s", c->file, c->line, msg);
+}
+
+static char *
+trimmed_dup(const char *s, size_t n)
+{
+	char *d;
+
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	d = malloc(n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+static void
+list_free(char **l)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		free(l[i]);
+	free(l);
+}
+
+/* Splits on ',' '，' and '、'; empty entries are dropped.  An empty value
+ * gives an empty list (matches nothing). */
+static char **
+split_list(const char *v)
+{
+	size_t cap = 8, n = 0;
+	char **l = calloc(cap, sizeof(*l));
+	const char *p = v;
+
+	while (l && *p) {
+		size_t len = 0, skip = 0;
+		while (p[len]) {
+			if (p[len] == ',') {
+				skip = 1;
+				break;
+			}
+			if (!strncmp(p + len, "\xef\xbc\x8c", 3) || !strncmp(p + len, "\xe3\x80\x81", 3)) {
+				skip = 3;
+				break;
+			}
+			len++;
+		}
+		{
+			char *w = trimmed_dup(p, len);
+			if (!w) {
+				list_free(l);
+				return NULL;
+			}
+			if (*w) {
+				if (n + 1 >= cap) {
+					char **nl = realloc(l, cap * 2 * sizeof(*l));
+					if (!nl) {
+						free(w);
+						list_free(l);
+						return NULL;
+					}
+					l = nl;
+					cap *= 2;
+				}
+				l[n++] = w;
+				l[n] = NULL;
+			} else {
+				free(w);
+			}
+		}
+		p += len + skip;
+	}
+	return l;
+}
+
+static char **
+list_dup(const char *const *src)
+{
+	size_t n = 0;
+	char **l;
+
+	while (src[n])
+		n++;
+	l = calloc(n + 1, sizeof(*l));
+	for (size_t i = 0; l && i < n; i++)
+		if (!(l[i] = strdup(src[i]))) {
+			list_free(l);
+			return NULL;
+		}
+	return l;
+}
+
+static int
+parse_long(const char *v, long min, long max, long *out)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (errno || end == v || *end || x < min || x > max)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* 90, 90s, 15m, 6h, 1d */
+static int
+parse_interval(const char *v, long *out)
+{
+	char *end;
+	long x, mult = 1;
+
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (errno || end == v || x < 0)
+		return -1;
+	switch (*end) {
+	case '\0': case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	default: return -1;
+	}
+	if (*end && end[1])
+		return -1;
+	if (x > LONG_MAX / mult)
+		return -1;
+	*out = x * mult;
+	return 0;
+}
+
+/* 8M, 512k, 1048576 */
+static int
+parse_size(const char *v, size_t *out)
+{
+	char *end;
+	unsigned long long x;
+	size_t mult = 1;
+
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || end == v || *v == '-')
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		mult = 1024;
+	else if (*end == 'm' || *end == 'M')
+		mult = 1024 * 1024;
+	else if (*end)
+		return -1;
+	if (*end && end[1])
+		return -1;
+	if (x == 0 || x > (1ull << 31) / mult)
+		return -1;
+	*out = (size_t)x * mult;
+	return 0;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+valid_id(const char *id)
+{
+	if (!*id || strlen(id) > 64)
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' ||
+		      *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* Relative paths are relative to the config file's directory. */
+static char *
+relative_to(const char *file, const char *v)
+{
+	const char *slash = strrchr(file, '/');
+	char *out;
+	size_t dl;
+
+	if (v[0] == '/' || !slash)
+		return strdup(v);
+	dl = (size_t)(slash - file);
+	out = malloc(dl + 1 + strlen(v) + 1);
+	if (out)
+		sprintf(out, "%.*s/%s", (int)dl, file, v);
+	return out;
+}
+
+static int
+replace(char **slot, const char *v)
+{
+	char *d = strdup(v);
+
+	if (!d)
+		return -1;
+	free(*slot);
+	*slot = d;
+	return 0;
+}
+
+static void
+section_start(struct ctx *c, const char *name)
+{
+	struct config *cfg = c->cfg;
+
+	c->nseen = 0;
+	c->src = NULL;
+	c->section = 0;
+	if (!strcmp(name, "noticewatch")) {
+		if (!c->main_file)
+			set_err(c, "[noticewatch] belongs in the main config, not a catalog%s%s",
+			        NULL, NULL);
+		c->section = 1;
+		return;
+	}
+	if (!strncmp(name, "source", 6) && (name[6] == ' ' || name[6] == '\t')) {
+		const char *id = name + 7;
+		struct source *v;
+
+		while (*id == ' ' || *id == '\t')
+			id++;
+		if (!valid_id(id)) {
+			set_err(c, "bad source id '%s': use a-z, 0-9, '_' and '-'%s", id, NULL);
+			return;
+		}
+		for (size_t i = 0; i < cfg->nsources; i++) {
+			if (!strcmp(cfg->sources[i].id, id)) {
+				char where[300];
+				snprintf(where, sizeof(where), "%s:%d", cfg->sources[i].file,
+				         cfg->sources[i].line);
+				set_err(c, "duplicate source id '%s' (first at %s)", id, where);
+				return;
+			}
+		}
+		v = realloc(cfg->sources, (cfg->nsources + 1) * sizeof(*v));
+		if (!v) {
+			set_err(c, "out of memory%s%s", NULL, NULL);
+			return;
+		}
+		cfg->sources = v;
+		c->src = &v[cfg->nsources++];
+		memset(c->src, 0, sizeof(*c->src));
+		c->src->id = strdup(id);
+		c->src->enabled = 1;
+		c->src->file = c->file;
+		c->src->line = c->line;
+		c->section = 2;
+		return;
+	}
+	set_err(c, "unknown section [%s]%s", name, NULL);
+}
+
+static char *
+reader(char *str, int num, void *stream)
+{
+	struct ctx *c = stream;
+	char *r = fgets(str, num, c->fp);
+	size_t n;
+
+	if (!r)
+		return NULL;
+	if (c->at_line_start) {
+		const char *p = str;
+		c->line++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '[') {
+			const char *end = strchr(p, ']');
+			if (end) {
+				char *name = trimmed_dup(p + 1, (size_t)(end - p - 1));
+				if (name)
+					section_start(c, name);
+				free(name);
+			}
+		}
+	}
+	n = strlen(str);
+	c->at_line_start = n > 0 && str[n - 1] == '\n';
+	return r;
+}
+
+static int
+handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct ctx *c = user;
+	struct config *cfg = c->cfg;
+	struct source *s = c->src;
+	char xerr[300];
+	long l = 0;
+	int r = 0;
+
+	(void)section;
+	if (c->err[0])
+		return 0;
+	if (!value)
+		value = "";
+	for (int i = 0; i < c->nseen; i++) {
+		if (!strcmp(c->seen[i], key)) {
+			set_err(c, "duplicate key '%s'%s", key, NULL);
+			return 0;
+		}
+	}
+	if (c->nseen < 64)
+		snprintf(c->seen[c->nseen++], sizeof(c->seen[0]), "%s", key);
+
+	if (c->section == 0) {
+		set_err(c, "key '%s' outside a section%s", key, NULL);
+		return 0;
+	}
+	if (c->section == 1) {
+		if (!strcmp(key, "database")) {
+			free(cfg->database);
+			cfg->database = relative_to(c->file, value);
+		} else if (!strcmp(key, "catalog")) {
+			free(cfg->catalog);
+			cfg->catalog = *value ? relative_to(c->file, value) : NULL;
+		} else if (!strcmp(key, "concurrency")) {
+			if (parse_long(value, 1, 256, &l) < 0)
+				set_err(c, "concurrency must be 1..256, not '%s'%s", value, NULL);
+			cfg->concurrency = (int)l;
+		} else if (!strcmp(key, "per_host")) {
+			if (parse_long(value, 1, 64, &l) < 0)
+				set_err(c, "per_host must be 1..64, not '%s'%s", value, NULL);
+			cfg->per_host = (int)l;
+		} else if (!strcmp(key, "timeout")) {
+			if (parse_interval(value, &l) < 0 || l < 1 || l > 3600)
+				set_err(c, "timeout must be 1s..1h, not '%s'%s", value, NULL);
+			cfg->timeout = l;
+		} else if (!strcmp(key, "max_size")) {
+			if (parse_size(value, &cfg->max_size) < 0)
+				set_err(c, "max_size must be a size such as 8M, not '%s'%s", value, NULL);
+		} else if (!strcmp(key, "user_agent")) {
+			r = replace(&cfg->user_agent, value);
+		} else if (!strcmp(key, "include") || !strcmp(key, "exclude")) {
+			char ***slot = key[0] == 'i' ? &cfg->include : &cfg->exclude;
+			list_free(*slot);
+			*slot = split_list(value);
+			r = *slot ? 0 : -1;
+		} else {
+			set_err(c, "unknown key '%s' in [noticewatch]%s", key, NULL);
+		}
+	} else if (s) {
+		char **slot = NULL;
+		if (!strcmp(key, "name"))
+			slot = &s->name;
+		else if (!strcmp(key, "url"))
+			slot = &s->url;
+		else if (!strcmp(key, "authority"))
+			slot = &s->authority;
+		else if (!strcmp(key, "certificate"))
+			slot = &s->certificate;
+		else if (!strcmp(key, "seen"))
+			slot = &s->seen;
+		else if (!strcmp(key, "items") || !strcmp(key, "title") || !strcmp(key, "link") ||
+		         !strcmp(key, "date")) {
+			slot = key[0] == 'i' ? &s->items : key[0] == 't' ? &s->title
+			     : key[0] == 'l' ? &s->link : &s->date;
+			if (parse_xpath_check(value, xerr, sizeof(xerr)) < 0) {
+				set_err(c, "%s in '%s'", xerr, key);
+				return 0;
+			}
+		} else if (!strcmp(key, "encoding")) {
+			char canon[40];
+			iconv_t cd;
+			if (!fetch_charset_canon(value, canon, sizeof(canon)) ||
+			    (cd = iconv_open("UTF-8", canon)) == (iconv_t)-1) {
+				set_err(c, "unknown encoding '%s'%s", value, NULL);
+				return 0;
+			}
+			iconv_close(cd);
+			slot = &s->encoding;
+		} else if (!strcmp(key, "include") || !strcmp(key, "exclude")) {
+			char ***l = key[0] == 'i' ? &s->include : &s->exclude;
+			list_free(*l);
+			*l = split_list(value);
+			r = *l ? 0 : -1;
+		} else if (!strcmp(key, "interval")) {
+			if (parse_interval(value, &s->interval) < 0)
+				set_err(c, "interval must look like 90s, 15m, 6h or 1d, not '%s'%s",
+				        value, NULL);
+		} else if (!strcmp(key, "enabled")) {
+			if (parse_bool(value, &s->enabled) < 0)
+				set_err(c, "enabled must be yes or no, not '%s'%s", value, NULL);
+		} else {
+			set_err(c, "unknown key '%s' in [source %s]", key, s->id);
+		}
+		if (slot)
+			r = replace(slot, value);
+	}
+	if (r < 0)
+		set_err(c, "out of memory%s%s", NULL, NULL);
+	return c->err[0] ? 0 : 1;
+}
+
+static int
+load_file(struct config *cfg, const char *file, int main_file, char *err, size_t errlen)
+{
+	struct ctx c = {.cfg = cfg, .file = file, .at_line_start = 1, .main_file = main_file};
+	size_t first = cfg->nsources;
+	int r;
+
+	c.fp = fopen(file, "r");
+	if (!c.fp) {
+		snprintf(err, errlen, "cannot read config '%s': %s", file, strerror(errno));
+		return -1;
+	}
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = 65536;
+	ini_allow_multiline = false;
+	r = ini_parse_stream(reader, &c, handler, &c);
+	fclose(c.fp);
+	if (!c.err[0] && r > 0) {
+		c.line = r;
+		set_err(&c, "syntax error: expected [section] or key = value%s%s", NULL, NULL);
+	} else if (!c.err[0] && r < 0) {
+		snprintf(c.err, sizeof(c.err), "%s: cannot parse (out of memory)", file);
+	}
+	for (size_t i = first; !c.err[0] && i < cfg->nsources; i++) {
+		struct source *s = &cfg->sources[i];
+		c.line = s->line;
+		if (!s->url || !*s->url)
+			set_err(&c, "source '%s' has no url%s", s->id, NULL);
+		else if (strncmp(s->url, "http://", 7) && strncmp(s->url, "https://", 8))
+			set_err(&c, "source '%s': url must be http:// or https://, not '%s'", s->id,
+			        s->url);
+		else if ((s->title || s->link || s->date) && !s->items)
+			set_err(&c, "source '%s': title, link and date need items%s", s->id, NULL);
+	}
+	if (c.err[0]) {
+		snprintf(err, errlen, "%s", c.err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->concurrency = 16;
+	cfg->per_host = 2;
+	cfg->timeout = 30;
+	cfg->max_size = 8u << 20;
+	cfg->path = strdup(path);
+	cfg->include = list_dup(config_default_include);
+	cfg->exclude = list_dup(config_default_exclude);
+	cfg->files[0] = strdup(path);
+	if (!cfg->path || !cfg->include || !cfg->exclude || !cfg->files[0]) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (load_file(cfg, cfg->files[0], 1, err, errlen) < 0)
+		return -1;
+	if (!cfg->database)
+		cfg->database = relative_to(path, "noticewatch.db");
+	if (cfg->catalog) {
+		cfg->files[1] = strdup(cfg->catalog);
+		if (!cfg->files[1] || load_file(cfg, cfg->files[1], 0, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		struct source *s = &cfg->sources[i];
+		free(s->id);
+		free(s->name);
+		free(s->url);
+		free(s->authority);
+		free(s->certificate);
+		free(s->seen);
+		free(s->items);
+		free(s->title);
+		free(s->link);
+		free(s->date);
+		free(s->encoding);
+		list_free(s->include);
+		list_free(s->exclude);
+	}
+	free(cfg->sources);
+	free(cfg->path);
+	free(cfg->database);
+	free(cfg->catalog);
+	free(cfg->user_agent);
+	list_free(cfg->include);
+	list_free(cfg->exclude);
+	free(cfg->files[0]);
+	free(cfg->files[1]);
+	memset(cfg, 0, sizeof(*cfg));
+}

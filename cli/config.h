@@ -1,0 +1,53 @@
+/* The configuration: noticewatch.ini and its source catalog, read with
+ * libinih.  Part of cli/. */
+#ifndef NW_CONFIG_H
+#define NW_CONFIG_H
+
+#include <stddef.h>
+
+struct source {
+	char *id;               /* [a-z0-9_-]+ */
+	char *name;
+	char *url;
+	char *authority;        /* informational */
+	char *certificate;      /* informational: what is known of its certificates */
+	char *seen;             /* informational: where the address was seen */
+	char *items, *title, *link, *date;      /* XPath, or NULL */
+	char *encoding;         /* NULL: detect */
+	char **include;         /* NULL: the global list */
+	char **exclude;
+	long interval;          /* seconds */
+	int enabled;
+	const char *file;       /* where it was defined */
+	int line;
+};
+
+struct config {
+	char *path;             /* the config file */
+	char *database;         /* absolute or relative to the cwd */
+	char *catalog;          /* NULL: none */
+	int concurrency;
+	int per_host;
+	long timeout;
+	size_t max_size;
+	char *user_agent;
+	char **include;
+	char **exclude;
+	struct source *sources;
+	size_t nsources;
+	char *files[2];         /* file names the sources point to */
+};
+
+/* Loads path and its catalog.  Returns 0, or -1 with err set to one line
+ * naming the file and line ("FILE:LINE: ..."). */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+void config_free(struct config *cfg);
+
+/* Default include and exclude keywords (NULL-terminated). */
+extern const char *const config_default_include[];
+extern const char *const config_default_exclude[];
+
+/* The catalog built into the binary (sources/provinces.ini). */
+const char *config_builtin_catalog(size_t *len);
+
+#endif

@@ -1,0 +1,902 @@
+/* noticewatch: watch notice pages for new and changed notices.
+ * The command line; drives fetch -> parse -> store -> notify. */
+#include "cli/config.h"
+#include "fetch/fetch.h"
+#include "notify/notify.h"
+#include "parse/parse.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+
+enum { EXIT_OKAY = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2, EXIT_LOCKED = 75 };
+
+static int verbose;     /* -1 quiet, 0 normal, 1 verbose */
+
+static void __attribute__((format(printf, 1, 2)))
+error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("noticewatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbose < 1)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+usage(FILE *out)
+{
+	fputs("usage: noticewatch [-c FILE] [-q|-v] COMMAND [ARGS]\n"
+	      "\n"
+	      "  init [DIR]       write a starter config and catalog, create the database\n"
+	      "  run [ID...]      check the due sources (or the named ones, now)\n"
+	      "  check ID|URL     fetch and extract once, print every item found; store nothing\n"
+	      "  sources          one row per source: last check, result, failures, notices\n"
+	      "  notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv]\n"
+	      "  history [ID]     events over time\n"
+	      "\n"
+	      "  -c FILE          config (default: $NOTICEWATCH_CONFIG, then ./noticewatch.ini)\n"
+	      "  -q               print no events, only errors\n"
+	      "  -v               say what is done, on stderr\n"
+	      "  --help, --version\n"
+	      "\n"
+	      "exit status: 0 all checked, 1 some sources failed, 2 usage or config error,\n"
+	      "75 another run holds the lock\n", out);
+}
+
+static const char *
+config_path(const char *opt)
+{
+	const char *env = getenv("NOTICEWATCH_CONFIG");
+
+	if (opt)
+		return opt;
+	if (env && *env)
+		return env;
+	return "noticewatch.ini";
+}
+
+static char *const *
+src_include(const struct config *cfg, const struct source *s)
+{
+	return s && s->include ? s->include : cfg->include;
+}
+
+static char *const *
+src_exclude(const struct config *cfg, const struct source *s)
+{
+	return s && s->exclude ? s->exclude : cfg->exclude;
+}
+
+static void
+options_of(const struct config *cfg, struct fetch_options *opt)
+{
+	fetch_options_default(opt);
+	opt->concurrency = cfg->concurrency;
+	opt->per_host = cfg->per_host;
+	opt->timeout = cfg->timeout;
+	opt->max_size = cfg->max_size;
+	if (cfg->user_agent)
+		opt->user_agent = cfg->user_agent;
+}
+
+static void
+hex(const unsigned char *d, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+/* Everything that decides what a page yields: when it changes, the page
+ * must be parsed again even if its body did not. */
+static void
+rules_digest(const struct config *cfg, const struct source *s, char out[17])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	const char *parts[] = {s->url, s->items, s->title, s->link, s->date, s->encoding};
+	char *const *lists[] = {src_include(cfg, s), src_exclude(cfg, s)};
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		EVP_DigestUpdate(md, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) + 1 : 1);
+	for (size_t i = 0; i < 2; i++) {
+		for (size_t k = 0; lists[i] && lists[i][k]; k++)
+			EVP_DigestUpdate(md, lists[i][k], strlen(lists[i][k]) + 1);
+		EVP_DigestUpdate(md, "\n", 1);
+	}
+	EVP_DigestFinal_ex(md, d, &n);
+	EVP_MD_CTX_free(md);
+	hex(d, 8, out);
+}
+
+/* "<rules digest>:<sha-256 of the decoded body>" */
+static void
+page_hash(const char *rules, const char *body, size_t len, char out[90])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_Digest(body, len, d, &n, EVP_sha256(), NULL);
+	snprintf(out, 90, "%s:", rules);
+	hex(d, n, out + strlen(out));
+}
+
+/* ---- run ---- */
+
+struct job {
+	struct source *src;
+	struct store_source_state st;
+	char rules[17];
+	int conditional;
+};
+
+struct run_ctx {
+	struct config *cfg;
+	struct store *store;
+	struct job *jobs;
+	int64_t run_id;
+	int failed;
+	int fatal;
+	int events;
+};
+
+static void
+print_event(const struct store_event *ev, void *payload)
+{
+	struct run_ctx *rc = payload;
+	struct notify_event ne = {ev->kind, ev->source_id, ev->date, ev->title, ev->link};
+
+	rc->events++;
+	if (!ev->relevant || verbose < 0)
+		return;
+	if (notify_print(stdout, &ne) < 0)
+		rc->fatal = 1;
+}
+
+static void
+fail_source(struct run_ctx *rc, struct store_fetch *f, const char *msg)
+{
+	char err[512];
+
+	f->error = msg;
+	error("%s: %s", f->source_id, msg);
+	rc->failed++;
+	if (store_record_error(rc->store, rc->run_id, f, err, sizeof(err)) < 0) {
+		error("%s: %s", f->source_id, err);
+		rc->fatal = 1;
+	}
+}
+
+static void
+on_fetched(size_t i, const struct fetch_result *res, void *payload)
+{
+	struct run_ctx *rc = payload;
+	struct job *j = &rc->jobs[i];
+	struct source *s = j->src;
+	struct store_fetch f = {
+		.source_id = s->id, .name = s->name ? s->name : s->id, .url = s->url,
+		.at = (int64_t)time(NULL), .status = res->status, .etag = res->etag,
+		.last_modified = res->last_modified, .charset = res->charset,
+	};
+	struct parse_rules rules = {s->items, s->title, s->link, s->date};
+	struct parse_list list = {0};
+	struct store_item *items = NULL;
+	char hash[90], err[512];
+
+	if (rc->fatal)
+		return;
+	if (res->code == FETCH_ERROR) {
+		fail_source(rc, &f, res->error);
+		return;
+	}
+	if (res->code == FETCH_NOT_MODIFIED) {
+		info("%s: 304 not modified", s->id);
+		f.body_hash = j->st.body_hash;
+		if (store_record_unchanged(rc->store, rc->run_id, &f, err, sizeof(err)) < 0) {
+			error("%s: %s", s->id, err);
+			rc->fatal = 1;
+		}
+		return;
+	}
+	page_hash(j->rules, res->body, res->len, hash);
+	f.body_hash = hash;
+	if (j->st.body_hash && strcmp(j->st.body_hash, hash) == 0 && j->st.notices > 0) {
+		info("%s: %ld, body unchanged", s->id, res->status);
+		if (store_record_unchanged(rc->store, rc->run_id, &f, err, sizeof(err)) < 0) {
+			error("%s: %s", s->id, err);
+			rc->fatal = 1;
+		}
+		return;
+	}
+	if (parse_page(res->body, res->len, res->url ? res->url : s->url, &rules, &list, err,
+	               sizeof(err)) < 0) {
+		char msg[600];
+		if (j->st.notices > 0)
+			snprintf(msg, sizeof(msg), "%s (%lld notices before; none removed)", err,
+			         (long long)j->st.notices);
+		else
+			snprintf(msg, sizeof(msg), "%s", err);
+		fail_source(rc, &f, msg);
+		return;
+	}
+	items = calloc(list.n, sizeof(*items));
+	if (!items) {
+		parse_list_free(&list);
+		fail_source(rc, &f, "out of memory");
+		return;
+	}
+	for (size_t k = 0; k < list.n; k++) {
+		items[k].title = list.items[k].title;
+		items[k].link = list.items[k].link;
+		items[k].date = list.items[k].date;
+		items[k].relevant = parse_relevant(list.items[k].title, src_include(rc->cfg, s),
+		                                   src_exclude(rc->cfg, s));
+	}
+	{
+		int before = rc->events;
+		if (store_apply(rc->store, rc->run_id, &f, items, list.n, print_event, rc, err,
+		                sizeof(err)) < 0) {
+			error("%s: %s", s->id, err);
+			rc->failed++;
+			rc->fatal = 1;
+		} else {
+			info("%s: %ld, %zu notices (%s), %d events", s->id, res->status, list.n,
+			     res->charset, rc->events - before);
+		}
+	}
+	free(items);
+	parse_list_free(&list);
+}
+
+static struct source *
+find_source(struct config *cfg, const char *id)
+{
+	for (size_t i = 0; i < cfg->nsources; i++)
+		if (!strcmp(cfg->sources[i].id, id))
+			return &cfg->sources[i];
+	return NULL;
+}
+
+static int
+cmd_run(struct config *cfg, int argc, char **argv)
+{
+	struct run_ctx rc = {.cfg = cfg};
+	struct fetch_request *reqs = NULL;
+	struct fetch_options opt;
+	size_t n = 0;
+	int lock = -1, r, status = EXIT_OKAY;
+	char err[512];
+	int64_t now = (int64_t)time(NULL);
+
+	for (int i = 0; i < argc; i++) {
+		if (!find_source(cfg, argv[i])) {
+			error("unknown source '%s'", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	r = store_lock(cfg->database, &lock, err, sizeof(err));
+	if (r == STORE_LOCKED) {
+		error("%s", err);
+		return EXIT_LOCKED;
+	}
+	if (r < 0) {
+		error("%s", err);
+		return EXIT_SOME_FAILED;
+	}
+	if (store_open(&rc.store, cfg->database, err, sizeof(err)) < 0 ||
+	    store_run_begin(rc.store, now, &rc.run_id, err, sizeof(err)) < 0) {
+		error("%s", err);
+		status = EXIT_SOME_FAILED;
+		goto out;
+	}
+	rc.jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*rc.jobs));
+	reqs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*reqs));
+	if (!rc.jobs || !reqs) {
+		error("out of memory");
+		status = EXIT_SOME_FAILED;
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		struct source *s = &cfg->sources[i];
+		struct job *j = &rc.jobs[n];
+		int named = 0;
+
+		for (int k = 0; k < argc; k++)
+			named |= !strcmp(argv[k], s->id);
+		if (argc > 0 && !named)
+			continue;
+		if (argc == 0 && !s->enabled)
+			continue;
+		j->src = s;
+		if (store_source_state(rc.store, s->id, &j->st, err, sizeof(err)) < 0) {
+			error("%s", err);
+			status = EXIT_SOME_FAILED;
+			goto out;
+		}
+		if (argc == 0 && s->interval > 0 && j->st.last_check > 0 &&
+		    now - j->st.last_check < s->interval) {
+			info("%s: checked %llds ago, next in %llds", s->id,
+			     (long long)(now - j->st.last_check),
+			     (long long)(s->interval - (now - j->st.last_check)));
+			store_source_state_clear(&j->st);
+			continue;
+		}
+		rules_digest(cfg, s, j->rules);
+		/* validators only while the rules that produced the snapshot hold */
+		j->conditional = j->st.body_hash && j->st.notices > 0 &&
+		                 !strncmp(j->st.body_hash, j->rules, 16) && j->st.body_hash[16] == ':';
+		reqs[n].url = s->url;
+		reqs[n].encoding = s->encoding;
+		reqs[n].etag = j->conditional ? j->st.etag : NULL;
+		reqs[n].last_modified = j->conditional ? j->st.last_modified : NULL;
+		n++;
+	}
+	info("checking %zu of %zu sources", n, cfg->nsources);
+	options_of(cfg, &opt);
+	if (fetch_run(reqs, n, &opt, on_fetched, &rc, err, sizeof(err)) < 0) {
+		error("%s", err);
+		rc.fatal = 1;
+	}
+	if (fflush(stdout) != 0) {
+		error("cannot write events: %s", strerror(errno));
+		rc.fatal = 1;
+	}
+	if (store_run_end(rc.store, rc.run_id, (int64_t)time(NULL), rc.failed, err,
+	                  sizeof(err)) < 0) {
+		error("%s", err);
+		rc.fatal = 1;
+	}
+	status = rc.failed || rc.fatal ? EXIT_SOME_FAILED : EXIT_OKAY;
+out:
+	for (size_t i = 0; rc.jobs && i < n; i++)
+		store_source_state_clear(&rc.jobs[i].st);
+	free(rc.jobs);
+	free(reqs);
+	store_close(rc.store);
+	store_unlock(lock);
+	return status;
+}
+
+/* ---- check ---- */
+
+struct check_ctx {
+	struct config *cfg;
+	struct source *src;
+	const char *url;
+	int status;
+};
+
+static void
+on_checked(size_t i, const struct fetch_result *res, void *payload)
+{
+	struct check_ctx *cc = payload;
+	struct source *s = cc->src;
+	struct parse_rules rules = {0};
+	struct parse_list list = {0};
+	char err[512];
+
+	(void)i;
+	if (res->code != FETCH_OK) {
+		error("%s: %s", s ? s->id : cc->url, res->code == FETCH_ERROR ? res->error
+		                                                           : "not modified");
+		cc->status = EXIT_SOME_FAILED;
+		return;
+	}
+	if (s)
+		rules = (struct parse_rules){s->items, s->title, s->link, s->date};
+	if (parse_page(res->body, res->len, res->url ? res->url : cc->url, &rules, &list, err,
+	               sizeof(err)) < 0) {
+		error("%s: %s", s ? s->id : cc->url, err);
+		cc->status = EXIT_SOME_FAILED;
+		return;
+	}
+	info("%s: HTTP %ld, %zu bytes decoded from %s, %zu items", s ? s->id : cc->url,
+	     res->status, res->len, res->charset, list.n);
+	for (size_t k = 0; k < list.n; k++) {
+		const struct parse_item *it = &list.items[k];
+		int rel = parse_relevant(it->title, src_include(cc->cfg, s), src_exclude(cc->cfg, s));
+		printf("%c %s %s %s\n", rel ? '*' : ' ', it->date[0] ? it->date : "-", it->title,
+		       it->link);
+	}
+	parse_list_free(&list);
+}
+
+static int
+cmd_check(struct config *cfg, int argc, char **argv)
+{
+	struct check_ctx cc = {.cfg = cfg};
+	struct fetch_request req = {0};
+	struct fetch_options opt;
+	char err[512];
+
+	if (argc != 1) {
+		error("usage: noticewatch check ID|URL");
+		return EXIT_USAGE;
+	}
+	cc.src = find_source(cfg, argv[0]);
+	if (!cc.src && strncmp(argv[0], "http://", 7) && strncmp(argv[0], "https://", 8)) {
+		error("'%s' is neither a source id nor an http(s) URL", argv[0]);
+		return EXIT_USAGE;
+	}
+	cc.url = cc.src ? cc.src->url : argv[0];
+	req.url = cc.url;
+	req.encoding = cc.src ? cc.src->encoding : NULL;
+	options_of(cfg, &opt);
+	if (fetch_run(&req, 1, &opt, on_checked, &cc, err, sizeof(err)) < 0) {
+		error("%s", err);
+		return EXIT_SOME_FAILED;
+	}
+	return cc.status;
+}
+
+/* ---- sources, notices, history ---- */
+
+static void
+fmt_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	localtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+struct rows {
+	struct store_source_row *v;
+	size_t n;
+};
+
+static char *
+dup0(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void
+collect_source(const struct store_source_row *r, void *payload)
+{
+	struct rows *rows = payload;
+	struct store_source_row *v = realloc(rows->v, (rows->n + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	rows->v = v;
+	v[rows->n] = *r;
+	v[rows->n].id = dup0(r->id);
+	v[rows->n].name = dup0(r->name);
+	v[rows->n].last_error = dup0(r->last_error);
+	rows->n++;
+}
+
+static struct store *
+open_store(struct config *cfg)
+{
+	struct store *st;
+	char err[512];
+
+	if (store_open(&st, cfg->database, err, sizeof(err)) < 0) {
+		error("%s", err);
+		return NULL;
+	}
+	return st;
+}
+
+static int
+cmd_sources(struct config *cfg)
+{
+	struct store *st = open_store(cfg);
+	struct rows rows = {0};
+	char err[512];
+
+	if (!st)
+		return EXIT_SOME_FAILED;
+	if (store_sources(st, collect_source, &rows, err, sizeof(err)) < 0) {
+		error("%s", err);
+		store_close(st);
+		return EXIT_SOME_FAILED;
+	}
+	printf("%-12s %-10s %-16s %-8s %-16s %5s %7s\n", "ID", "NAME", "LAST CHECK", "RESULT",
+	       "LAST CHANGE", "FAILS", "NOTICES");
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		struct source *s = &cfg->sources[i];
+		const struct store_source_row *r = NULL;
+		char check[32], change[32], result[32], id[80];
+
+		for (size_t k = 0; k < rows.n; k++)
+			if (!strcmp(rows.v[k].id, s->id))
+				r = &rows.v[k];
+		fmt_time(r ? r->last_check : 0, check, sizeof(check));
+		fmt_time(r ? r->last_change : 0, change, sizeof(change));
+		if (!r || r->last_check == 0)
+			snprintf(result, sizeof(result), "-");
+		else if (r->last_error)
+			snprintf(result, sizeof(result), "error");
+		else
+			snprintf(result, sizeof(result), "%ld", r->last_status);
+		snprintf(id, sizeof(id), "%s%s", s->id, s->enabled ? "" : " (off)");
+		printf("%-12s %-10s %-16s %-8s %-16s %5d %7lld", id, s->name ? s->name : "", check,
+		       result, change, r ? r->failures : 0, r ? (long long)r->notices : 0LL);
+		if (r && r->last_error)
+			printf("  %s", r->last_error);
+		putchar('\n');
+	}
+	for (size_t k = 0; k < rows.n; k++) {
+		free((char *)rows.v[k].id);
+		free((char *)rows.v[k].name);
+		free((char *)rows.v[k].last_error);
+	}
+	free(rows.v);
+	store_close(st);
+	return EXIT_OKAY;
+}
+
+enum { FMT_TEXT, FMT_JSON, FMT_CSV };
+
+struct notices_ctx {
+	int format;
+	json_t *array;
+	int oom;
+};
+
+static void
+csv_field(const char *s, int last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	fputs(last ? "\r\n" : ",", stdout);
+}
+
+static void
+iso_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+print_notice(const struct store_notice_row *r, void *payload)
+{
+	struct notices_ctx *nc = payload;
+	char first[32], last[32], removed[32] = "";
+
+	iso_time(r->first_seen, first, sizeof(first));
+	iso_time(r->last_seen, last, sizeof(last));
+	if (r->removed_at)
+		iso_time(r->removed_at, removed, sizeof(removed));
+	if (nc->format == FMT_JSON) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o}",
+		                      "source", r->source_id, "title", r->title, "link", r->link,
+		                      "date", r->date, "relevant", r->relevant, "first_seen", first,
+		                      "last_seen", last, "removed_at",
+		                      r->removed_at ? json_string(removed) : json_null());
+		if (!o || json_array_append_new(nc->array, o) < 0)
+			nc->oom = 1;
+	} else if (nc->format == FMT_CSV) {
+		csv_field(r->source_id, 0);
+		csv_field(r->date, 0);
+		csv_field(r->title, 0);
+		csv_field(r->link, 0);
+		csv_field(r->relevant ? "1" : "0", 0);
+		csv_field(first, 0);
+		csv_field(last, 0);
+		csv_field(removed, 1);
+	} else {
+		printf("%s %-10s %s%s %s\n", r->date[0] ? r->date : "-         ", r->source_id,
+		       r->removed_at ? "(removed) " : "", r->title, r->link);
+	}
+}
+
+static int
+valid_day(const char *s)
+{
+	char out[11];
+
+	return strlen(s) == 10 && s[4] == '-' && s[7] == '-' && parse_date(s, 10, out) == 0 &&
+	       !strcmp(out, s);
+}
+
+static int
+cmd_notices(struct config *cfg, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"source", required_argument, NULL, 's'}, {"since", required_argument, NULL, 'S'},
+		{"all", no_argument, NULL, 'a'}, {"format", required_argument, NULL, 'f'},
+		{NULL, 0, NULL, 0}};
+	const char *source = NULL, *since = NULL;
+	struct notices_ctx nc = {0};
+	struct store *st;
+	char err[512];
+	int all = 0, c, rv = EXIT_OKAY;
+
+	optind = 0;
+	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': source = optarg; break;
+		case 'S': since = optarg; break;
+		case 'a': all = 1; break;
+		case 'f':
+			if (!strcmp(optarg, "text"))
+				nc.format = FMT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				nc.format = FMT_JSON;
+			else if (!strcmp(optarg, "csv"))
+				nc.format = FMT_CSV;
+			else {
+				error("unknown format '%s': use text, json or csv", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind <= argc) {
+		error("notices takes no arguments, got '%s'", argv[optind - 1]);
+		return EXIT_USAGE;
+	}
+	if (since && !valid_day(since)) {
+		error("--since wants a date YYYY-MM-DD, not '%s'", since);
+		return EXIT_USAGE;
+	}
+	if (source && !find_source(cfg, source)) {
+		error("unknown source '%s'", source);
+		return EXIT_USAGE;
+	}
+	if (!(st = open_store(cfg)))
+		return EXIT_SOME_FAILED;
+	if (nc.format == FMT_JSON && !(nc.array = json_array())) {
+		store_close(st);
+		return EXIT_SOME_FAILED;
+	}
+	if (nc.format == FMT_CSV)
+		fputs("source,date,title,link,relevant,first_seen,last_seen,removed_at\r\n", stdout);
+	if (store_notices(st, source, since, all, print_notice, &nc, err, sizeof(err)) < 0) {
+		error("%s", err);
+		rv = EXIT_SOME_FAILED;
+	} else if (nc.oom) {
+		error("out of memory");
+		rv = EXIT_SOME_FAILED;
+	} else if (nc.format == FMT_JSON) {
+		if (json_dumpf(nc.array, stdout, JSON_INDENT(2)) < 0)
+			rv = EXIT_SOME_FAILED;
+		putchar('\n');
+	}
+	json_decref(nc.array);
+	store_close(st);
+	return rv;
+}
+
+static void
+print_history(const struct store_event *e, void *payload)
+{
+	char when[32], kind[16];
+	size_t i;
+
+	(void)payload;
+	fmt_time(e->at, when, sizeof(when));
+	for (i = 0; e->kind[i] && i + 1 < sizeof(kind); i++)
+		kind[i] = (char)(e->kind[i] - 32 * (e->kind[i] >= 'a' && e->kind[i] <= 'z'));
+	kind[i] = '\0';
+	printf("%s %-7s %s %s%s %s", when, kind, e->source_id, e->date[0] ? e->date : "-",
+	       e->relevant ? " *" : "", e->title);
+	if (e->old_title && strcmp(e->old_title, e->title))
+		printf(" (was: %s)", e->old_title);
+	if (e->old_date && strcmp(e->old_date, e->date))
+		printf(" (date was: %s)", e->old_date[0] ? e->old_date : "-");
+	printf(" %s\n", e->link);
+}
+
+static int
+cmd_history(struct config *cfg, int argc, char **argv)
+{
+	struct store *st;
+	char err[512];
+	int rv = EXIT_OKAY;
+
+	if (argc > 1) {
+		error("usage: noticewatch history [ID]");
+		return EXIT_USAGE;
+	}
+	if (argc == 1 && !find_source(cfg, argv[0])) {
+		error("unknown source '%s'", argv[0]);
+		return EXIT_USAGE;
+	}
+	if (!(st = open_store(cfg)))
+		return EXIT_SOME_FAILED;
+	if (store_events(st, argc ? argv[0] : NULL, print_history, NULL, err, sizeof(err)) < 0) {
+		error("%s", err);
+		rv = EXIT_SOME_FAILED;
+	}
+	store_close(st);
+	return rv;
+}
+
+/* ---- init ---- */
+
+static int
+write_new(const char *path, const char *data, size_t len)
+{
+	FILE *f;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+	if (fd < 0)
+		return -1;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -1;
+	}
+	if (fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		unlink(path);
+		return -1;
+	}
+	if (fclose(f) != 0) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_init(int argc, char **argv)
+{
+	const char *dir = argc > 0 ? argv[0] : ".";
+	char cfgpath[4096], catpath[4096], dbpath[4096], err[512], text[2048];
+	size_t catlen;
+	const char *cat = config_builtin_catalog(&catlen);
+	struct config cfg;
+	struct store *st;
+
+	if (argc > 1) {
+		error("usage: noticewatch init [DIR]");
+		return EXIT_USAGE;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		error("cannot create directory '%s': %s", dir, strerror(errno));
+		return EXIT_SOME_FAILED;
+	}
+	snprintf(cfgpath, sizeof(cfgpath), "%s/noticewatch.ini", dir);
+	snprintf(catpath, sizeof(catpath), "%s/provinces.ini", dir);
+	snprintf(text, sizeof(text),
+	         "; noticewatch configuration (see README.md)\n"
+	         "[noticewatch]\n"
+	         "database = noticewatch.db        ; relative to this file\n"
+	         "catalog = provinces.ini          ; the 31 provincial exam authorities\n"
+	         "concurrency = 16\n"
+	         "per_host = 2\n"
+	         "timeout = 30\n"
+	         "; include = 证书, 證書, ...        ; keywords of relevant notices (default: certificates)\n"
+	         "; exclude = 招聘, ...\n"
+	         "\n"
+	         "; Add your own pages:\n"
+	         "; [source my-city]\n"
+	         "; name = 深圳\n"
+	         "; url = http://hrss.sz.gov.cn/szksy/zwgk/zsff/index.html\n"
+	         "; interval = 6h\n");
+	if (write_new(cfgpath, text, strlen(text)) < 0) {
+		error("cannot create '%s': %s", cfgpath, errno == EEXIST ? "it already exists"
+		                                                         : strerror(errno));
+		return errno == EEXIST ? EXIT_USAGE : EXIT_SOME_FAILED;
+	}
+	if (write_new(catpath, cat, catlen) < 0 && errno != EEXIST) {
+		error("cannot create '%s': %s", catpath, strerror(errno));
+		return EXIT_SOME_FAILED;
+	}
+	if (config_load(&cfg, cfgpath, err, sizeof(err)) < 0) {
+		error("%s", err);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	snprintf(dbpath, sizeof(dbpath), "%s", cfg.database);
+	if (store_open(&st, dbpath, err, sizeof(err)) < 0) {
+		error("%s", err);
+		config_free(&cfg);
+		return EXIT_SOME_FAILED;
+	}
+	store_close(st);
+	printf("wrote %s and %s (%zu sources), created %s\n"
+	       "next: noticewatch -c %s run\n", cfgpath, catpath, cfg.nsources, dbpath, cfgpath);
+	config_free(&cfg);
+	return EXIT_OKAY;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+		{"config", required_argument, NULL, 'c'}, {"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
+	const char *cfgopt = NULL, *cmd;
+	struct config cfg;
+	char err[600];
+	int c, rv;
+
+	while ((c = getopt_long(argc, argv, "+c:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cfgopt = optarg; break;
+		case 'q': verbose = -1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return EXIT_OKAY;
+		case 'V': printf("noticewatch %s\n", VERSION); return EXIT_OKAY;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	argc -= optind + 1;
+	argv += optind + 1;
+	if (!strcmp(cmd, "init"))
+		return cmd_init(argc, argv);
+	if (strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "sources") &&
+	    strcmp(cmd, "notices") && strcmp(cmd, "history")) {
+		error("unknown command '%s' (see noticewatch --help)", cmd);
+		return EXIT_USAGE;
+	}
+	if (config_load(&cfg, config_path(cfgopt), err, sizeof(err)) < 0) {
+		error("%s", err);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "run"))
+		rv = cmd_run(&cfg, argc, argv);
+	else if (!strcmp(cmd, "check"))
+		rv = cmd_check(&cfg, argc, argv);
+	else if (!strcmp(cmd, "sources"))
+		rv = argc ? (error("sources takes no arguments"), EXIT_USAGE) : cmd_sources(&cfg);
+	else if (!strcmp(cmd, "notices"))
+		rv = cmd_notices(&cfg, argc, argv);
+	else
+		rv = cmd_history(&cfg, argc, argv);
+	config_free(&cfg);
+	return rv;
+}

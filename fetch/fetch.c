@@ -1,0 +1,376 @@
+/* Concurrent, polite, conditional downloads with libcurl's multi interface. */
+#include "fetch/fetch.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+enum { WAITING, RUNNING, DONE };
+
+struct xfer {
+	const struct fetch_request *req;
+	size_t index;
+	int state;
+	int attempts;
+	long long not_before;       /* monotonic ms */
+	char host[256];
+	CURL *h;
+	struct curl_slist *headers;
+	char *buf;
+	size_t len, cap, max;
+	int too_big;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+fetch_options_default(struct fetch_options *opt)
+{
+	opt->concurrency = 16;
+	opt->per_host = 2;
+	opt->timeout = 30;
+	opt->max_size = 8u << 20;
+	opt->user_agent = "noticewatch/0.1 (+https://github.com/noticewatch)";
+	opt->retry_wait_ms = 1000;
+	opt->max_retry_after = 60;
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct xfer *x = userp;
+	size_t n = size * nmemb;
+
+	if (x->len + n > x->max) {
+		x->too_big = 1;
+		return 0;
+	}
+	if (x->len + n + 1 > x->cap) {
+		size_t cap = x->cap ? x->cap : 16384;
+		char *b;
+		while (cap < x->len + n + 1)
+			cap *= 2;
+		b = realloc(x->buf, cap);
+		if (!b)
+			return 0;
+		x->buf = b;
+		x->cap = cap;
+	}
+	memcpy(x->buf + x->len, data, n);
+	x->len += n;
+	return n;
+}
+
+static int
+host_of(const char *url, char *host, size_t hostlen)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *scheme = NULL;
+	int r = -1;
+
+	if (!u)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+		snprintf(host, hostlen, "%s", h);
+		r = 0;
+	}
+	curl_free(h);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return r;
+}
+
+static int
+start(CURLM *multi, struct xfer *x, const struct fetch_options *opt)
+{
+	const struct fetch_request *rq = x->req;
+	char line[1024];
+
+	x->h = curl_easy_init();
+	if (!x->h)
+		return -1;
+	x->len = 0;
+	x->too_big = 0;
+	x->errbuf[0] = '\0';
+	x->max = opt->max_size;
+	x->attempts++;
+	if (rq->etag && *rq->etag) {
+		snprintf(line, sizeof(line), "If-None-Match: %s", rq->etag);
+		x->headers = curl_slist_append(x->headers, line);
+	}
+	if (rq->last_modified && *rq->last_modified) {
+		snprintf(line, sizeof(line), "If-Modified-Since: %s", rq->last_modified);
+		x->headers = curl_slist_append(x->headers, line);
+	}
+	x->headers = curl_slist_append(x->headers,
+	    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+	x->headers = curl_slist_append(x->headers, "Accept-Language: zh-CN,zh;q=0.9,en;q=0.5");
+	curl_easy_setopt(x->h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->h, CURLOPT_USERAGENT, opt->user_agent);
+	curl_easy_setopt(x->h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(x->h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(x->h, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT, opt->timeout < 10 ? opt->timeout : 10L);
+	curl_easy_setopt(x->h, CURLOPT_TIMEOUT, opt->timeout);
+	curl_easy_setopt(x->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)opt->max_size);
+	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->h, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (curl_multi_add_handle(multi, x->h) != CURLM_OK)
+		return -1;
+	x->state = RUNNING;
+	return 0;
+}
+
+static void
+finish_handle(CURLM *multi, struct xfer *x)
+{
+	if (x->h) {
+		curl_multi_remove_handle(multi, x->h);
+		curl_easy_cleanup(x->h);
+		x->h = NULL;
+	}
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+}
+
+static char *
+header_value(CURL *h, const char *name)
+{
+	struct curl_header *hh;
+
+	if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hh) != CURLHE_OK)
+		return NULL;
+	return hh->value && *hh->value ? strdup(hh->value) : NULL;
+}
+
+/* Evaluates a finished transfer.  Returns the milliseconds to wait before
+ * retrying it, or -1 when res is final. */
+static long
+evaluate(struct xfer *x, CURLcode rc, const struct fetch_options *opt,
+         struct fetch_result *res)
+{
+	long status = 0;
+	char *ctype = NULL, *eff = NULL;
+	const char *charset = NULL;
+	int retryable = 0;
+	curl_off_t retry_after = 0;
+
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	res->status = status;
+	res->attempts = x->attempts;
+	res->code = FETCH_ERROR;
+	if (curl_easy_getinfo(x->h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
+		res->url = strdup(eff);
+
+	if (rc != CURLE_OK) {
+		if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+			snprintf(res->error, sizeof(res->error), "body larger than %zu bytes",
+			         opt->max_size);
+		else if (rc == CURLE_TOO_MANY_REDIRECTS)
+			snprintf(res->error, sizeof(res->error), "more than 5 redirects");
+		else if (rc == CURLE_UNSUPPORTED_PROTOCOL && status >= 300 && status < 400)
+			snprintf(res->error, sizeof(res->error),
+			         "redirect to a non-http(s) address refused");
+		else
+			snprintf(res->error, sizeof(res->error), "%s%s%s",
+			         curl_easy_strerror(rc), x->errbuf[0] ? ": " : "", x->errbuf);
+		retryable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_SEND_ERROR ||
+		            rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING ||
+		            rc == CURLE_PARTIAL_FILE;
+		goto decide;
+	}
+	if (status == 304) {
+		res->code = FETCH_NOT_MODIFIED;
+		res->etag = header_value(x->h, "ETag");
+		res->last_modified = header_value(x->h, "Last-Modified");
+		return -1;
+	}
+	if (status < 200 || status >= 300) {
+		snprintf(res->error, sizeof(res->error), "HTTP %ld", status);
+		retryable = status >= 500 || status == 429;
+		curl_easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &retry_after);
+		goto decide;
+	}
+	if (x->len == 0) {
+		snprintf(res->error, sizeof(res->error), "empty body (HTTP %ld)", status);
+		return -1;
+	}
+	if (curl_easy_getinfo(x->h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype) {
+		const char *p = strcasestr(ctype, "charset=");
+		if (p)
+			charset = p + 8;
+	}
+	if (fetch_decode(x->buf, x->len, charset, x->req->encoding, &res->body, &res->len,
+	                 res->charset, sizeof(res->charset), res->error,
+	                 sizeof(res->error)) < 0)
+		return -1;
+	res->etag = header_value(x->h, "ETag");
+	res->last_modified = header_value(x->h, "Last-Modified");
+	res->code = FETCH_OK;
+	return -1;
+
+decide:
+	if (!retryable || x->attempts >= 2)
+		return -1;
+	if (retry_after > 0) {
+		if (retry_after > opt->max_retry_after) {
+			size_t l = strlen(res->error);
+			snprintf(res->error + l, sizeof(res->error) - l,
+			         " (Retry-After %lds is beyond the %lds limit)",
+			         (long)retry_after, opt->max_retry_after);
+			return -1;
+		}
+		return (long)retry_after * 1000;
+	}
+	return opt->retry_wait_ms * x->attempts;
+}
+
+static void
+result_clear(struct fetch_result *r)
+{
+	free(r->body);
+	free(r->etag);
+	free(r->last_modified);
+	free(r->url);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+host_busy(const struct xfer *xs, size_t n, const char *host)
+{
+	int c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (xs[i].state == RUNNING && strcmp(xs[i].host, host) == 0)
+			c++;
+	return c;
+}
+
+int
+fetch_run(const struct fetch_request *reqs, size_t n,
+          const struct fetch_options *opt, fetch_done_fn done, void *payload,
+          char *err, size_t errlen)
+{
+	struct xfer *xs = NULL;
+	CURLM *multi = NULL;
+	size_t ndone = 0, running = 0;
+	struct fetch_result res;
+	int rv = -1;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "cannot initialise libcurl");
+		return -1;
+	}
+	xs = calloc(n ? n : 1, sizeof(*xs));
+	multi = curl_multi_init();
+	if (!xs || !multi) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)opt->per_host);
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)opt->concurrency);
+
+	for (size_t i = 0; i < n; i++) {
+		xs[i].req = &reqs[i];
+		xs[i].index = i;
+		if (host_of(reqs[i].url, xs[i].host, sizeof(xs[i].host)) < 0) {
+			memset(&res, 0, sizeof(res));
+			res.code = FETCH_ERROR;
+			snprintf(res.error, sizeof(res.error), "not an http(s) URL: '%s'",
+			         reqs[i].url);
+			xs[i].state = DONE;
+			done(i, &res, payload);
+			ndone++;
+		}
+	}
+
+	while (ndone < n) {
+		long long now = now_ms(), next = -1;
+		int still, msgs, timeout;
+		CURLMsg *m;
+
+		for (size_t i = 0; i < n && running < (size_t)opt->concurrency; i++) {
+			struct xfer *x = &xs[i];
+			if (x->state != WAITING)
+				continue;
+			if (x->not_before > now) {
+				if (next < 0 || x->not_before < next)
+					next = x->not_before;
+				continue;
+			}
+			if (host_busy(xs, n, x->host) >= opt->per_host)
+				continue;
+			if (start(multi, x, opt) < 0) {
+				snprintf(err, errlen, "cannot start a transfer");
+				goto cleanup;
+			}
+			running++;
+		}
+		curl_multi_perform(multi, &still);
+		while ((m = curl_multi_info_read(multi, &msgs))) {
+			struct xfer *x;
+			long wait;
+
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			memset(&res, 0, sizeof(res));
+			wait = evaluate(x, m->data.result, opt, &res);
+			finish_handle(multi, x);
+			running--;
+			if (wait >= 0) {
+				result_clear(&res);
+				x->state = WAITING;
+				x->not_before = now_ms() + wait;
+				continue;
+			}
+			x->state = DONE;
+			free(x->buf);
+			x->buf = NULL;
+			x->cap = 0;
+			done(x->index, &res, payload);
+			result_clear(&res);
+			ndone++;
+		}
+		if (ndone >= n)
+			break;
+		timeout = 1000;
+		if (next >= 0) {
+			long long d = next - now_ms();
+			timeout = d < 0 ? 0 : d < timeout ? (int)d : timeout;
+		}
+		curl_multi_poll(multi, NULL, 0, timeout, NULL);
+	}
+	rv = 0;
+cleanup:
+	for (size_t i = 0; xs && i < n; i++) {
+		finish_handle(multi, &xs[i]);
+		free(xs[i].buf);
+	}
+	free(xs);
+	if (multi)
+		curl_multi_cleanup(multi);
+	curl_global_cleanup();
+	return rv;
+}

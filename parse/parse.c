@@ -1,0 +1,780 @@
+/* Notice extraction: per-source XPath, or a generic extractor that knows
+ * the list shapes of the provincial sites (ul/li lists, table rows, TRS WCM
+ * links, Hanweb JCMS records in CDATA). */
+#include "parse/parse.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/uri.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#define HTML_OPTS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
+                   HTML_PARSE_NONET | HTML_PARSE_COMPACT)
+
+struct cand {
+	xmlNode *item;
+	xmlNode *group;
+	char *title;
+	char *link;
+	char date[11];
+	int dated;              /* date found in the item's text or link */
+};
+
+struct cands {
+	struct cand *v;
+	size_t n, cap;
+};
+
+static void
+quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void
+quiet_structured(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+static void
+silence_libxml(void)
+{
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
+}
+
+static size_t
+ulen(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Collapses whitespace (ASCII, NBSP U+00A0, ideographic space U+3000) to
+ * single spaces, trims, and caps the length at max bytes on a character
+ * boundary.  Takes ownership of s (an xmlChar* or malloc'd string). */
+static char *
+normalise(xmlChar *s, size_t max)
+{
+	const unsigned char *p = s;
+	char *out;
+	size_t n = 0;
+	int space = 0;
+
+	if (!s)
+		return NULL;
+	out = malloc(strlen((char *)s) + 1);
+	if (!out) {
+		xmlFree(s);
+		return NULL;
+	}
+	while (*p) {
+		size_t w = 0;
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+			w = 1;
+		else if (p[0] == 0xc2 && p[1] == 0xa0)
+			w = 2;
+		else if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
+			w = 3;
+		if (w) {
+			space = n > 0;
+			p += w;
+			continue;
+		}
+		if (space)
+			out[n++] = ' ';
+		space = 0;
+		out[n++] = (char)*p++;
+	}
+	out[n] = '\0';
+	xmlFree(s);
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
+			n--;
+		out[n] = '\0';
+	}
+	return out;
+}
+
+static char *
+node_text(xmlNode *n, size_t max)
+{
+	return normalise(xmlNodeGetContent(n), max);
+}
+
+static char *
+attr(xmlNode *n, const char *name, size_t max)
+{
+	return normalise(xmlGetProp(n, (const xmlChar *)name), max);
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+/* The title of a link: its text, or its title attribute where the text is
+ * cut short (… or ...) or empty. */
+static char *
+link_title(xmlNode *a)
+{
+	char *text = node_text(a, PARSE_TITLE_MAX * 4);
+	char *t = attr(a, "title", PARSE_TITLE_MAX * 4);
+
+	if (!text) {
+		free(t);
+		return NULL;
+	}
+	if (t && *t && strcmp(t, text) != 0) {
+		size_t tl = strlen(text);
+		int cut = !*text || ends_with(text, "\xe2\x80\xa6") || ends_with(text, "..") ||
+		          ends_with(text, "\xe3\x80\x82\xe3\x80\x82");
+		/* text a prefix of the title, dots aside */
+		while (tl > 0 && (text[tl - 1] == '.' || text[tl - 1] == ' '))
+			tl--;
+		if (ends_with(text, "\xe2\x80\xa6"))
+			tl = strlen(text) - 3;
+		if (cut || (tl > 0 && strlen(t) > tl && strncmp(t, text, tl) == 0)) {
+			free(text);
+			text = t;
+			t = NULL;
+		}
+	}
+	free(t);
+	if (strlen(text) > PARSE_TITLE_MAX) {
+		size_t n = PARSE_TITLE_MAX;
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+			n--;
+		text[n] = '\0';
+	}
+	return text;
+}
+
+/* Resolves href against base; NULL for javascript:, mailto:, fragments and
+ * anything that is not http(s) in the end. */
+static char *
+resolve(const char *href, const char *base)
+{
+	xmlChar *u = NULL, *esc = NULL;
+	char *out = NULL;
+	size_t n;
+
+	while (*href && isspace((unsigned char)*href))
+		href++;
+	if (!*href || *href == '#' || strncasecmp(href, "javascript:", 11) == 0 ||
+	    strncasecmp(href, "mailto:", 7) == 0 || strncasecmp(href, "tel:", 4) == 0 ||
+	    strncasecmp(href, "data:", 5) == 0 || strncasecmp(href, "vbscript:", 9) == 0)
+		return NULL;
+	u = xmlBuildURI((const xmlChar *)href, (const xmlChar *)base);
+	if (!u) {
+		esc = xmlURIEscapeStr((const xmlChar *)href,
+		                      (const xmlChar *)":/?#[]@!$&'()*+,;=%~");
+		if (esc)
+			u = xmlBuildURI(esc, (const xmlChar *)base);
+	}
+	if (u && (strncasecmp((char *)u, "http://", 7) == 0 ||
+	          strncasecmp((char *)u, "https://", 8) == 0)) {
+		n = strlen((char *)u);
+		if (n <= PARSE_LINK_MAX) {
+			out = strdup((char *)u);
+			/* trailing whitespace inside href */
+			while (out && n > 0 && isspace((unsigned char)out[n - 1]))
+				out[--n] = '\0';
+		}
+	}
+	xmlFree(u);
+	xmlFree(esc);
+	return out;
+}
+
+static int
+push(struct parse_list *l, char *title, char *link, const char *date)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->items[i].link, link) == 0) {
+			free(title);
+			free(link);
+			return 0;
+		}
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct parse_item *v = realloc(l->items, cap * sizeof(*v));
+		if (!v) {
+			free(title);
+			free(link);
+			return -1;
+		}
+		l->items = v;
+		l->cap = cap;
+	}
+	l->items[l->n].title = title;
+	l->items[l->n].link = link;
+	snprintf(l->items[l->n].date, sizeof(l->items[l->n].date), "%s", date);
+	l->n++;
+	return 0;
+}
+
+void
+parse_list_free(struct parse_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].title);
+		free(l->items[i].link);
+	}
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+static int
+is_tag(const xmlNode *n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && n->name &&
+	       strcasecmp((const char *)n->name, name) == 0;
+}
+
+static int
+attr_has(xmlNode *n, const char *name, const char *const *words)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	int hit = 0;
+
+	if (!v)
+		return 0;
+	for (size_t i = 0; words[i] && !hit; i++)
+		hit = strcasestr((char *)v, words[i]) != NULL;
+	xmlFree(v);
+	return hit;
+}
+
+/* Navigation, header, footer, paging, breadcrumbs: never notices. */
+static int
+in_chrome(xmlNode *n)
+{
+	static const char *const tags[] = {"nav", "header", "footer", "script", "style",
+	                                   "select", "noscript", "template", NULL};
+	static const char *const words[] = {"nav", "menu", "footer", "foot", "header",
+	                                    "breadcrumb", "crumb", "pagination", "paging",
+	                                    "pager", "pagebar", "page_bar", "page-bar",
+	                                    "position", "location", "toolbar", "topbar",
+	                                    "friendlink", "friend-link", "links_", NULL};
+
+	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+		for (size_t i = 0; tags[i]; i++)
+			if (is_tag(n, tags[i]))
+				return 1;
+		if (attr_has(n, "class", words) || attr_has(n, "id", words))
+			return 1;
+	}
+	return 0;
+}
+
+/* Link texts that are navigation, not notices. */
+static int
+nav_text(const char *t)
+{
+	static const char *const words[] = {
+		"\xe6\x9b\xb4\xe5\xa4\x9a",                                 /* 更多 */
+		"\xe6\x9f\xa5\xe7\x9c\x8b\xe6\x9b\xb4\xe5\xa4\x9a",         /* 查看更多 */
+		"\xe9\xa6\x96\xe9\xa1\xb5",                                 /* 首页 */
+		"\xe4\xb8\x8a\xe4\xb8\x80\xe9\xa1\xb5",                     /* 上一页 */
+		"\xe4\xb8\x8b\xe4\xb8\x80\xe9\xa1\xb5",                     /* 下一页 */
+		"\xe5\xb0\xbe\xe9\xa1\xb5", "\xe6\x9c\xab\xe9\xa1\xb5",     /* 尾页 末页 */
+		"\xe8\xbf\x94\xe5\x9b\x9e\xe9\xa6\x96\xe9\xa1\xb5",         /* 返回首页 */
+		"\xe8\xbf\x94\xe5\x9b\x9e\xe9\xa1\xb6\xe9\x83\xa8",         /* 返回顶部 */
+		"\xe8\xaf\xa6\xe7\xbb\x86\xe4\xbf\xa1\xe6\x81\xaf",         /* 详细信息 */
+		"\xe8\xbf\x9b\xe5\x85\xa5\xe4\xb8\x93\xe6\xa0\x8f",         /* 进入专栏 */
+		"more", "next", "prev", "previous", "last", "first", "home", NULL};
+	char buf[64];
+	size_t n = strlen(t), i;
+	int letters = 0;
+
+	for (i = 0; t[i]; i++)
+		if (isalpha((unsigned char)t[i]) || (unsigned char)t[i] >= 0x80)
+			letters = 1;
+	if (!letters)
+		return 1;   /* numbers, dates, arrows: paging */
+	if (n >= sizeof(buf))
+		return 0;
+	/* strip brackets, arrows and spaces around */
+	while (n > 0 && strchr(" >]+.\xc2\xbb\xe3\x80\x8b\xe2\x80\xba\xe3\x80\x91", t[n - 1]))
+		n--;
+	i = 0;
+	while (i < n && strchr(" [<\xe3\x80\x90", t[i]))
+		i++;
+	memcpy(buf, t + i, n - i);
+	buf[n - i] = '\0';
+	for (size_t k = 0; words[k]; k++)
+		if (strcasecmp(buf, words[k]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The element that holds one notice: the nearest li, tr, dd or dt; else
+ * the link's parent when it holds only a few elements; else the link. */
+static xmlNode *
+item_of(xmlNode *a)
+{
+	xmlNode *n;
+	int depth = 0, kids = 0;
+
+	for (n = a->parent; n && n->type == XML_ELEMENT_NODE && depth < 6; n = n->parent, depth++) {
+		if (is_tag(n, "li") || is_tag(n, "tr") || is_tag(n, "dd") || is_tag(n, "dt"))
+			return n;
+		if (is_tag(n, "ul") || is_tag(n, "ol") || is_tag(n, "table") || is_tag(n, "body"))
+			break;
+	}
+	n = a->parent;
+	if (!n || n->type != XML_ELEMENT_NODE || is_tag(n, "body"))
+		return a;
+	for (xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			kids++;
+	return kids <= 4 ? n : a;
+}
+
+static int
+cands_push(struct cands *c, const struct cand *x)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct cand *v = realloc(c->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = *x;
+	return 0;
+}
+
+static void
+cands_free(struct cands *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].title);
+		free(c->v[i].link);
+	}
+	free(c->v);
+}
+
+/* Signature of a group: item tag, group tag and class. */
+static int
+same_shape(const struct cand *a, const struct cand *b)
+{
+	xmlChar *ca, *cb;
+	int same;
+
+	if (!a->group || !b->group || xmlStrcmp(a->item->name, b->item->name) != 0 ||
+	    xmlStrcmp(a->group->name, b->group->name) != 0)
+		return 0;
+	ca = xmlGetProp(a->group, (const xmlChar *)"class");
+	cb = xmlGetProp(b->group, (const xmlChar *)"class");
+	same = xmlStrEqual(ca, cb) || (!ca && !cb);
+	xmlFree(ca);
+	xmlFree(cb);
+	return same;
+}
+
+struct group {
+	xmlNode *node;
+	size_t first;   /* index of a member candidate */
+	size_t count, dated, titlelen;
+};
+
+static int
+generic(xmlDoc *doc, const char *base, struct parse_list *out)
+{
+	xmlXPathContext *ctx = xmlXPathNewContext(doc);
+	xmlXPathObject *res = NULL;
+	struct cands c = {0};
+	struct group *g = NULL;
+	size_t ng = 0, best = (size_t)-1;
+	int rv = -1;
+
+	if (!ctx)
+		return -1;
+	res = xmlXPathEvalExpression((const xmlChar *)"//a[@href]", ctx);
+	if (!res || !res->nodesetval)
+		goto done;
+	for (int i = 0; i < res->nodesetval->nodeNr; i++) {
+		xmlNode *a = res->nodesetval->nodeTab[i];
+		xmlChar *href;
+		struct cand x = {0};
+		char *text;
+
+		if (in_chrome(a))
+			continue;
+		x.title = link_title(a);
+		if (!x.title || ulen(x.title) < 4 || nav_text(x.title)) {
+			free(x.title);
+			continue;
+		}
+		href = xmlGetProp(a, (const xmlChar *)"href");
+		x.link = href ? resolve((char *)href, base) : NULL;
+		xmlFree(href);
+		if (!x.link) {
+			free(x.title);
+			continue;
+		}
+		x.item = item_of(a);
+		x.group = x.item->parent;
+		text = node_text(x.item, 4096);
+		if (text && parse_date(text, strlen(text), x.date) == 0)
+			x.dated = 1;
+		else if (parse_date_from_link(x.link, x.date) == 0)
+			x.dated = 1;
+		else
+			x.date[0] = '\0';
+		free(text);
+		if (cands_push(&c, &x) < 0) {
+			free(x.title);
+			free(x.link);
+			goto done;
+		}
+	}
+
+	/* group candidates by the element that holds their items */
+	g = calloc(c.n ? c.n : 1, sizeof(*g));
+	if (!g)
+		goto done;
+	for (size_t i = 0; i < c.n; i++) {
+		size_t k;
+		for (k = 0; k < ng && g[k].node != c.v[i].group; k++)
+			;
+		if (k == ng) {
+			g[ng].node = c.v[i].group;
+			g[ng].first = i;
+			ng++;
+		}
+		g[k].count++;
+		g[k].dated += c.v[i].dated;
+		g[k].titlelen += ulen(c.v[i].title);
+	}
+	/* best: the group with the most dated items, at least half dated */
+	for (size_t k = 0; k < ng; k++) {
+		if (g[k].dated == 0 || g[k].dated * 2 < g[k].count)
+			continue;
+		if (best == (size_t)-1 || g[k].dated > g[best].dated ||
+		    (g[k].dated == g[best].dated && g[k].titlelen > g[best].titlelen))
+			best = k;
+	}
+	if (best == (size_t)-1) {
+		/* undated lists: the longest run of long titles */
+		for (size_t k = 0; k < ng; k++) {
+			if (g[k].count < 3 || g[k].titlelen < g[k].count * 10)
+				continue;
+			if (best == (size_t)-1 || g[k].titlelen > g[best].titlelen)
+				best = k;
+		}
+		if (best == (size_t)-1) {
+			rv = 0;
+			goto done;
+		}
+		for (size_t i = 0; i < c.n; i++) {
+			if (c.v[i].group != g[best].node)
+				continue;
+			if (push(out, c.v[i].title, c.v[i].link, c.v[i].date) < 0)
+				goto done;
+			c.v[i].title = c.v[i].link = NULL;
+		}
+		rv = 0;
+		goto done;
+	}
+	/* the best group and its twins (a list split into several blocks) */
+	for (size_t i = 0; i < c.n; i++) {
+		size_t k;
+		for (k = 0; k < ng && g[k].node != c.v[i].group; k++)
+			;
+		if (k != best && (g[k].dated == 0 || g[k].dated * 2 < g[k].count ||
+		                  !same_shape(&c.v[g[k].first], &c.v[g[best].first])))
+			continue;
+		if (push(out, c.v[i].title, c.v[i].link, c.v[i].date) < 0)
+			goto done;
+		c.v[i].title = c.v[i].link = NULL;
+	}
+	rv = 0;
+done:
+	free(g);
+	cands_free(&c);
+	xmlXPathFreeObject(res);
+	xmlXPathFreeContext(ctx);
+	return rv;
+}
+
+/* Hanweb (大汉) JCMS pages keep their list in
+ * <script type="text/xml"><datastore>…<record><![CDATA[<li>…</li>]]></record>
+ * Returns a malloc'd HTML fragment of all records, or NULL when none. */
+static char *
+hanweb_records(xmlDoc *doc)
+{
+	xmlXPathContext *ctx = xmlXPathNewContext(doc);
+	xmlXPathObject *res = NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!ctx)
+		return NULL;
+	res = xmlXPathEvalExpression((const xmlChar *)"//script", ctx);
+	for (int i = 0; res && res->nodesetval && i < res->nodesetval->nodeNr; i++) {
+		xmlChar *s = xmlNodeGetContent(res->nodesetval->nodeTab[i]);
+		const char *p = (const char *)s;
+
+		while (p && (p = strstr(p, "<record"))) {
+			const char *open = strstr(p, "<![CDATA["), *close;
+			if (!open)
+				break;
+			open += 9;
+			close = strstr(open, "]]>");
+			if (!close)
+				break;
+			if (n + (size_t)(close - open) + 64 > cap) {
+				size_t ncap = (cap + (size_t)(close - open) + 64) * 2;
+				char *nb = realloc(buf, ncap);
+				if (!nb)
+					break;
+				buf = nb;
+				cap = ncap;
+			}
+			if (n == 0)
+				n = (size_t)sprintf(buf, "<html><body><div>");
+			memcpy(buf + n, open, (size_t)(close - open));
+			n += (size_t)(close - open);
+			buf[n++] = '\n';
+			buf[n] = '\0';
+			p = close + 3;
+		}
+		xmlFree(s);
+	}
+	xmlXPathFreeObject(res);
+	xmlXPathFreeContext(ctx);
+	return buf;
+}
+
+/* String value of an XPath result; for a link, an element gives its href. */
+static char *
+xpath_string(xmlXPathContext *ctx, xmlXPathCompExpr *comp, xmlNode *node, int want_link)
+{
+	xmlXPathObject *r;
+	xmlChar *s = NULL;
+
+	ctx->node = node;
+	r = xmlXPathCompiledEval(comp, ctx);
+	if (!r)
+		return NULL;
+	if (r->type == XPATH_NODESET) {
+		if (r->nodesetval && r->nodesetval->nodeNr > 0) {
+			xmlNode *n = r->nodesetval->nodeTab[0];
+			if (want_link && n->type == XML_ELEMENT_NODE)
+				s = xmlGetProp(n, (const xmlChar *)"href");
+			else if (!want_link && is_tag(n, "a")) {
+				xmlXPathFreeObject(r);
+				return link_title(n);
+			} else
+				s = xmlNodeGetContent(n);
+		}
+	} else {
+		s = xmlXPathCastToString(r);
+	}
+	xmlXPathFreeObject(r);
+	return normalise(s, want_link ? PARSE_LINK_MAX : PARSE_TITLE_MAX);
+}
+
+static xmlNode *
+first_link(xmlNode *n)
+{
+	if (is_tag(n, "a") && xmlHasProp(n, (const xmlChar *)"href"))
+		return n;
+	for (xmlNode *c = n->children; c; c = c->next) {
+		xmlNode *f = c->type == XML_ELEMENT_NODE ? first_link(c) : NULL;
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+static int
+by_rules(xmlDoc *doc, const char *base, const struct parse_rules *r,
+         struct parse_list *out, char *err, size_t errlen)
+{
+	xmlXPathContext *ctx = xmlXPathNewContext(doc);
+	xmlXPathCompExpr *ct = NULL, *cl = NULL, *cd = NULL;
+	xmlXPathObject *items = NULL;
+	int rv = -1;
+
+	if (!ctx)
+		goto done;
+	items = xmlXPathEvalExpression((const xmlChar *)r->items, ctx);
+	if (!items || items->type != XPATH_NODESET) {
+		snprintf(err, errlen, "items XPath '%s' does not select nodes", r->items);
+		goto done;
+	}
+	if ((r->title && !(ct = xmlXPathCompile((const xmlChar *)r->title))) ||
+	    (r->link && !(cl = xmlXPathCompile((const xmlChar *)r->link))) ||
+	    (r->date && !(cd = xmlXPathCompile((const xmlChar *)r->date)))) {
+		snprintf(err, errlen, "bad XPath in title, link or date");
+		goto done;
+	}
+	for (int i = 0; items->nodesetval && i < items->nodesetval->nodeNr; i++) {
+		xmlNode *it = items->nodesetval->nodeTab[i];
+		xmlNode *a = first_link(it);
+		char *title = NULL, *href = NULL, *link, *ds = NULL;
+		char date[11] = "";
+
+		if (ct)
+			title = xpath_string(ctx, ct, it, 0);
+		else if (a)
+			title = link_title(a);
+		if (cl)
+			href = xpath_string(ctx, cl, it, 1);
+		else if (a)
+			href = normalise(xmlGetProp(a, (const xmlChar *)"href"), PARSE_LINK_MAX);
+		link = href ? resolve(href, base) : NULL;
+		free(href);
+		if (!title || !*title || !link) {
+			free(title);
+			free(link);
+			continue;
+		}
+		ds = cd ? xpath_string(ctx, cd, it, 0) : node_text(it, 4096);
+		if (!ds || parse_date(ds, strlen(ds), date) < 0)
+			if (parse_date_from_link(link, date) < 0)
+				date[0] = '\0';
+		free(ds);
+		if (push(out, title, link, date) < 0)
+			goto done;
+	}
+	rv = 0;
+done:
+	xmlXPathFreeCompExpr(ct);
+	xmlXPathFreeCompExpr(cl);
+	xmlXPathFreeCompExpr(cd);
+	xmlXPathFreeObject(items);
+	xmlXPathFreeContext(ctx);
+	return rv;
+}
+
+static char *
+base_of(xmlDoc *doc, const char *page_url)
+{
+	xmlXPathContext *ctx = xmlXPathNewContext(doc);
+	xmlXPathObject *r = NULL;
+	char *base = NULL;
+
+	if (ctx)
+		r = xmlXPathEvalExpression((const xmlChar *)"string(//base/@href)", ctx);
+	if (r && r->type == XPATH_STRING && r->stringval && *r->stringval)
+		base = resolve((const char *)r->stringval, page_url);
+	xmlXPathFreeObject(r);
+	xmlXPathFreeContext(ctx);
+	return base ? base : strdup(page_url);
+}
+
+int
+parse_page(const char *buf, size_t len, const char *page_url,
+           const struct parse_rules *rules, struct parse_list *out,
+           char *err, size_t errlen)
+{
+	struct parse_list l = {0};
+	xmlDoc *doc = NULL, *sub = NULL;
+	char *base = NULL, *rec = NULL;
+	int rv = -1;
+
+	silence_libxml();
+	if (len > (size_t)0x7fffffff) {
+		snprintf(err, errlen, "page too large to parse");
+		return -1;
+	}
+	doc = htmlReadMemory(buf, (int)len, page_url, "UTF-8", HTML_OPTS);
+	if (!doc || !xmlDocGetRootElement(doc)) {
+		snprintf(err, errlen, "page is not HTML");
+		goto done;
+	}
+	base = base_of(doc, page_url);
+	if (!base) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	if (rules && rules->items) {
+		if (by_rules(doc, base, rules, &l, err, errlen) < 0)
+			goto done;
+		if (l.n == 0) {
+			snprintf(err, errlen, "items XPath '%s' found no notices", rules->items);
+			goto done;
+		}
+	} else {
+		rec = hanweb_records(doc);
+		if (rec) {
+			sub = htmlReadMemory(rec, (int)strlen(rec), page_url, "UTF-8", HTML_OPTS);
+			if (sub && generic(sub, base, &l) < 0)
+				goto oom;
+		}
+		if (l.n == 0 && generic(doc, base, &l) < 0)
+			goto oom;
+		if (l.n == 0) {
+			snprintf(err, errlen, "no notice list found on the page");
+			goto done;
+		}
+	}
+	*out = l;
+	memset(&l, 0, sizeof(l));
+	rv = 0;
+	goto done;
+oom:
+	snprintf(err, errlen, "out of memory");
+done:
+	parse_list_free(&l);
+	free(base);
+	free(rec);
+	xmlFreeDoc(sub);
+	xmlFreeDoc(doc);
+	return rv;
+}
+
+int
+parse_xpath_check(const char *expr, char *err, size_t errlen)
+{
+	xmlXPathCompExpr *c;
+
+	silence_libxml();
+	c = xmlXPathCompile((const xmlChar *)expr);
+	if (!c) {
+		snprintf(err, errlen, "bad XPath '%s'", expr);
+		return -1;
+	}
+	xmlXPathFreeCompExpr(c);
+	return 0;
+}
+
+bool
+parse_relevant(const char *title, char *const *include, char *const *exclude)
+{
+	bool hit = false;
+
+	for (size_t i = 0; include && include[i] && !hit; i++)
+		hit = *include[i] && strstr(title, include[i]) != NULL;
+	for (size_t i = 0; hit && exclude && exclude[i]; i++)
+		if (*exclude[i] && strstr(title, exclude[i]))
+			hit = false;
+	return hit;
+}

@@ -1,0 +1,59 @@
+/* parse: extract notices (title, link, date) from a UTF-8 page with
+ * libxml2, and decide which are relevant.  The whole public face of the
+ * parse module. */
+#ifndef NW_PARSE_H
+#define NW_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PARSE_TITLE_MAX 512     /* bytes kept of a title */
+#define PARSE_LINK_MAX 2048
+
+/* Per-source XPath rules; any may be NULL.  Without items the generic
+ * extractor finds the list. */
+struct parse_rules {
+	const char *items;
+	const char *title;
+	const char *link;
+	const char *date;
+};
+
+struct parse_item {
+	char *title;    /* whitespace-normalised UTF-8 */
+	char *link;     /* absolute http(s) URL */
+	char date[11];  /* YYYY-MM-DD, or "" when the page gives none */
+};
+
+struct parse_list {
+	struct parse_item *items;
+	size_t n, cap;
+};
+
+/* Extracts the notices of a page.  buf is UTF-8 (see fetch_decode);
+ * page_url resolves relative links.  Items are in page order, one per
+ * link.  Returns 0, or -1 with err set; out is filled only on success and
+ * is freed with parse_list_free. */
+int parse_page(const char *buf, size_t len, const char *page_url,
+               const struct parse_rules *rules, struct parse_list *out,
+               char *err, size_t errlen);
+
+void parse_list_free(struct parse_list *list);
+
+/* Checks that expr compiles as XPath; -1 with err set otherwise. */
+int parse_xpath_check(const char *expr, char *err, size_t errlen);
+
+/* Finds the first date in s in the forms these sites use (2021-10-09,
+ * [2021-10-09], 2021/10/9, 2021.10.09, 2021年10月9日, 20211009 in a TRS
+ * link) and writes it as YYYY-MM-DD.  Returns 0 when found, else -1. */
+int parse_date(const char *s, size_t len, char out[11]);
+
+/* Same, for a link: TRS WCM t20211009_123.html and /2021-10/09/ paths. */
+int parse_date_from_link(const char *link, char out[11]);
+
+/* True when title holds any include keyword and no exclude keyword.
+ * Keyword lists end with NULL; an empty include list matches nothing. */
+bool parse_relevant(const char *title, char *const *include,
+                    char *const *exclude);
+
+#endif

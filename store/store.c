@@ -1,0 +1,704 @@
+/* SQLite store: schema, migrations, the snapshot diff and the queries. */
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+struct store {
+	sqlite3 *db;
+	char path[4096];
+};
+
+/* Each entry moves the schema one version up; never edit a released one. */
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE sources ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', url TEXT NOT NULL DEFAULT '',"
+	"  last_check INTEGER NOT NULL DEFAULT 0, last_status INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT, last_change INTEGER NOT NULL DEFAULT 0,"
+	"  failures INTEGER NOT NULL DEFAULT 0, etag TEXT, last_modified TEXT, body_hash TEXT);"
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY, started INTEGER NOT NULL, finished INTEGER,"
+	"  failed INTEGER);"
+	"CREATE TABLE fetches ("
+	"  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  source_id TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('changed','unchanged','not-modified','error')),"
+	"  etag TEXT, last_modified TEXT, body_hash TEXT, charset TEXT, items INTEGER,"
+	"  error TEXT);"
+	"CREATE INDEX fetches_source ON fetches(source_id, at);"
+	"CREATE TABLE notices ("
+	"  id INTEGER PRIMARY KEY, source_id TEXT NOT NULL, link TEXT NOT NULL,"
+	"  title TEXT NOT NULL, date TEXT NOT NULL DEFAULT '', relevant INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, removed_at INTEGER,"
+	"  gone TEXT CHECK (gone IN ('removed','aged')), pos INTEGER NOT NULL DEFAULT 0,"
+	"  seen_run INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (source_id, link));"
+	"CREATE INDEX notices_present ON notices(source_id, removed_at);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  source_id TEXT NOT NULL, notice_id INTEGER NOT NULL REFERENCES notices(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('new','changed','removed')),"
+	"  at INTEGER NOT NULL, title TEXT NOT NULL, old_title TEXT, date TEXT NOT NULL,"
+	"  old_date TEXT, link TEXT NOT NULL, relevant INTEGER NOT NULL);"
+	"CREATE INDEX events_source ON events(source_id, id);",
+};
+
+static int
+fail(sqlite3 *db, char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+	return -1;
+}
+
+static int
+exec(struct store *s, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "database '%s': %s", s->path, msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+migrate(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	const int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return fail(s->db, err, errlen, "cannot read schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > latest) {
+		snprintf(err, errlen, "database '%s' has schema version %d, newer than this "
+		         "noticewatch knows (%d)", s->path, version, latest);
+		return -1;
+	}
+	for (; version < latest; version++) {
+		char pragma[64];
+		if (exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
+			return -1;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
+		if (exec(s, migrations[version], err, errlen) < 0 ||
+		    exec(s, pragma, err, errlen) < 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		if (exec(s, "COMMIT", err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_open(struct store **out, const char *path, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database '%s': %s", path,
+		         s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec(s, "PRAGMA journal_mode = WAL", err, errlen) < 0 ||
+	    exec(s, "PRAGMA synchronous = NORMAL", err, errlen) < 0 ||
+	    exec(s, "PRAGMA foreign_keys = ON", err, errlen) < 0 ||
+	    migrate(s, err, errlen) < 0) {
+		store_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int
+store_lock(const char *dbpath, int *fd, char *err, size_t errlen)
+{
+	char path[4200];
+	int f;
+
+	snprintf(path, sizeof(path), "%s.lock", dbpath);
+	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (f < 0) {
+		snprintf(err, errlen, "cannot open lock file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(f, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(f);
+		if (e == EWOULDBLOCK) {
+			snprintf(err, errlen, "another run holds the lock '%s'", path);
+			return STORE_LOCKED;
+		}
+		snprintf(err, errlen, "cannot lock '%s': %s", path, strerror(e));
+		return -1;
+	}
+	*fd = f;
+	return 0;
+}
+
+void
+store_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Prepares sql and binds the arguments described by types: 't' text
+ * (NULL binds NULL), 'i' int64, 'n' int.  */
+static sqlite3_stmt *
+prep(struct store *s, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int i = 1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	va_start(ap, types);
+	for (const char *t = types; *t; t++, i++) {
+		if (*t == 't') {
+			const char *v = va_arg(ap, const char *);
+			if (v)
+				sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(st, i);
+		} else if (*t == 'i') {
+			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+		} else {
+			sqlite3_bind_int(st, i, va_arg(ap, int));
+		}
+	}
+	va_end(ap);
+	return st;
+}
+
+/* Runs a statement that returns no rows. */
+static int
+run(struct store *s, char *err, size_t errlen, const char *what, sqlite3_stmt *st)
+{
+	int rc;
+
+	if (!st)
+		return fail(s->db, err, errlen, what);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s->db, err, errlen, what);
+	return 0;
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int
+store_source_state(struct store *s, const char *id, struct store_source_state *out,
+                   char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prep(s,
+	    "SELECT etag, last_modified, body_hash, last_check, failures,"
+	    " (SELECT count(*) FROM notices WHERE source_id = ?1 AND removed_at IS NULL)"
+	    " FROM sources WHERE id = ?1", "t", id);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return fail(s->db, err, errlen, "cannot read source state");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->etag = col_dup(st, 0);
+		out->last_modified = col_dup(st, 1);
+		out->body_hash = col_dup(st, 2);
+		out->last_check = sqlite3_column_int64(st, 3);
+		out->failures = sqlite3_column_int(st, 4);
+		out->notices = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s->db, err, errlen, "cannot read source state");
+	return 0;
+}
+
+void
+store_source_state_clear(struct store_source_state *st)
+{
+	if (!st)
+		return;
+	free(st->etag);
+	free(st->last_modified);
+	free(st->body_hash);
+	memset(st, 0, sizeof(*st));
+}
+
+int
+store_run_begin(struct store *s, int64_t now, int64_t *run_id, char *err, size_t errlen)
+{
+	if (run(s, err, errlen, "cannot start run",
+	        prep(s, "INSERT INTO runs(started) VALUES (?)", "i", now)) < 0)
+		return -1;
+	*run_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_run_end(struct store *s, int64_t run_id, int64_t now, int failed, char *err,
+              size_t errlen)
+{
+	return run(s, err, errlen, "cannot finish run",
+	           prep(s, "UPDATE runs SET finished = ?, failed = ? WHERE id = ?", "ini",
+	                now, failed, run_id));
+}
+
+static int
+upsert_source(struct store *s, const struct store_fetch *f, char *err, size_t errlen)
+{
+	return run(s, err, errlen, "cannot store source",
+	           prep(s, "INSERT INTO sources(id, name, url) VALUES (?1, ?2, ?3)"
+	                   " ON CONFLICT(id) DO UPDATE SET name = ?2, url = ?3",
+	                "ttt", f->source_id, f->name ? f->name : "", f->url ? f->url : ""));
+}
+
+static int
+insert_fetch(struct store *s, int64_t run_id, const struct store_fetch *f,
+             const char *outcome, long items, char *err, size_t errlen)
+{
+	return run(s, err, errlen, "cannot store fetch",
+	           prep(s, "INSERT INTO fetches(run_id, source_id, at, status, outcome, etag,"
+	                   " last_modified, body_hash, charset, items, error)"
+	                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                "itintttttit", run_id, f->source_id, f->at, (int)f->status, outcome,
+	                f->etag, f->last_modified, f->body_hash, f->charset, (int64_t)items,
+	                f->error));
+}
+
+static int
+begin(struct store *s, char *err, size_t errlen)
+{
+	return exec(s, "BEGIN IMMEDIATE", err, errlen);
+}
+
+static int
+finish(struct store *s, int ok, char *err, size_t errlen)
+{
+	if (ok && exec(s, "COMMIT", err, errlen) == 0)
+		return 0;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
+                   char *err, size_t errlen)
+{
+	int ok;
+
+	if (begin(s, err, errlen) < 0)
+		return -1;
+	ok = upsert_source(s, f, err, errlen) == 0 &&
+	     insert_fetch(s, run_id, f, "error", -1, err, errlen) == 0 &&
+	     run(s, err, errlen, "cannot store source state",
+	         prep(s, "UPDATE sources SET last_check = ?, last_status = ?, last_error = ?,"
+	                 " failures = failures + 1 WHERE id = ?",
+	              "intt", f->at, (int)f->status, f->error ? f->error : "error",
+	              f->source_id)) == 0;
+	return finish(s, ok, err, errlen);
+}
+
+static int
+mark_ok(struct store *s, const struct store_fetch *f, int changed, char *err,
+        size_t errlen)
+{
+	return run(s, err, errlen, "cannot store source state",
+	           prep(s, "UPDATE sources SET last_check = ?1, last_status = ?2,"
+	                   " last_error = NULL, failures = 0,"
+	                   " etag = coalesce(?3, etag), last_modified = coalesce(?4, last_modified),"
+	                   " body_hash = coalesce(?5, body_hash),"
+	                   " last_change = CASE WHEN ?6 THEN ?1 ELSE last_change END"
+	                   " WHERE id = ?7",
+	                "inttt" "nt", f->at, (int)f->status, f->etag, f->last_modified,
+	                f->body_hash, changed, f->source_id));
+}
+
+int
+store_record_unchanged(struct store *s, int64_t run_id, const struct store_fetch *f,
+                       char *err, size_t errlen)
+{
+	int ok;
+
+	if (begin(s, err, errlen) < 0)
+		return -1;
+	ok = upsert_source(s, f, err, errlen) == 0 &&
+	     insert_fetch(s, run_id, f, f->status == 304 ? "not-modified" : "unchanged", -1,
+	                  err, errlen) == 0 &&
+	     run(s, err, errlen, "cannot store notices",
+	         prep(s, "UPDATE notices SET last_seen = ?, seen_run = ?"
+	                 " WHERE source_id = ? AND removed_at IS NULL",
+	              "iit", f->at, run_id, f->source_id)) == 0 &&
+	     mark_ok(s, f, 0, err, errlen) == 0;
+	return finish(s, ok, err, errlen);
+}
+
+/* Events are kept in memory until the transaction commits. */
+struct evlist {
+	struct store_event *v;
+	size_t n, cap;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int
+add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
+          const struct store_fetch *f, const char *kind, const char *title,
+          const char *old_title, const char *date, const char *old_date,
+          const char *link, int relevant, char *err, size_t errlen)
+{
+	struct store_event *e;
+
+	if (run(s, err, errlen, "cannot store event",
+	        prep(s, "INSERT INTO events(run_id, source_id, notice_id, kind, at, title,"
+	                " old_title, date, old_date, link, relevant)"
+	                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	             "itititttttn", run_id, f->source_id, notice_id, kind, f->at, title,
+	             old_title, date, old_date, link, relevant)) < 0)
+		return -1;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct store_event *v = realloc(l->v, cap * sizeof(*v));
+		if (!v) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	e = &l->v[l->n++];
+	memset(e, 0, sizeof(*e));
+	e->id = sqlite3_last_insert_rowid(s->db);
+	e->run_id = run_id;
+	e->at = f->at;
+	e->kind = kind;
+	e->source_id = f->source_id;
+	e->title = dup_or_null(title);
+	e->old_title = dup_or_null(old_title);
+	e->date = dup_or_null(date);
+	e->old_date = dup_or_null(old_date);
+	e->link = dup_or_null(link);
+	e->relevant = relevant;
+	return 0;
+}
+
+static void
+evlist_free(struct evlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free((char *)l->v[i].title);
+		free((char *)l->v[i].old_title);
+		free((char *)l->v[i].date);
+		free((char *)l->v[i].old_date);
+		free((char *)l->v[i].link);
+	}
+	free(l->v);
+}
+
+/* Stores one item of the page; adds an event when it is new, back, or its
+ * title or date changed. */
+static int
+apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
+           const struct store_item *it, int pos, struct evlist *ev, char *err,
+           size_t errlen)
+{
+	sqlite3_stmt *st = prep(s,
+	    "SELECT id, title, date, relevant, removed_at, gone FROM notices"
+	    " WHERE source_id = ? AND link = ?", "tt", f->source_id, it->link);
+	int rc, rv = -1;
+
+	if (!st)
+		return fail(s->db, err, errlen, "cannot read notices");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		if (run(s, err, errlen, "cannot store notice",
+		        prep(s, "INSERT INTO notices(source_id, link, title, date, relevant,"
+		                " first_seen, last_seen, pos, seen_run)"
+		                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		             "ttttniini", f->source_id, it->link, it->title, it->date,
+		             it->relevant, f->at, f->at, pos, run_id)) < 0)
+			return -1;
+		return add_event(s, ev, run_id, sqlite3_last_insert_rowid(s->db), f, "new",
+		                 it->title, NULL, it->date, NULL, it->link, it->relevant,
+		                 err, errlen);
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return fail(s->db, err, errlen, "cannot read notices");
+	}
+	{
+		int64_t id = sqlite3_column_int64(st, 0);
+		char *title = col_dup(st, 1), *date = col_dup(st, 2);
+		int was_relevant = sqlite3_column_int(st, 3);
+		int gone = sqlite3_column_type(st, 4) != SQLITE_NULL;
+		int was_removed = gone && col_text(st, 5) && strcmp(col_text(st, 5), "removed") == 0;
+		int changed = title && date &&
+		              (strcmp(title, it->title) != 0 || strcmp(date, it->date) != 0);
+
+		sqlite3_finalize(st);
+		if (run(s, err, errlen, "cannot store notice",
+		        prep(s, "UPDATE notices SET title = ?, date = ?, relevant = ?, last_seen = ?,"
+		                " removed_at = NULL, gone = NULL, pos = ?, seen_run = ? WHERE id = ?",
+		             "ttnini" "i", it->title, it->date, it->relevant, f->at, pos, run_id,
+		             id)) < 0)
+			goto out;
+		if (was_removed)
+			rv = add_event(s, ev, run_id, id, f, "new", it->title, NULL, it->date,
+			               NULL, it->link, it->relevant, err, errlen);
+		else if (changed)
+			rv = add_event(s, ev, run_id, id, f, "changed", it->title, title, it->date,
+			               date, it->link, it->relevant || was_relevant, err, errlen);
+		else
+			rv = 0;
+out:
+		free(title);
+		free(date);
+	}
+	return rv;
+}
+
+/* Notices of the last snapshot missing from this page.  One whose date is
+ * older than every dated item now listed, or (undated) one that sat at the
+ * end of the list while as many new ones arrived, was pushed off by newer
+ * notices: it is retired as 'aged', without an event.  Any other is
+ * 'removed'. */
+static int
+retire_missing(struct store *s, int64_t run_id, const struct store_fetch *f,
+               const struct store_item *items, size_t n, int64_t prev_count,
+               size_t new_count, struct evlist *ev, char *err, size_t errlen)
+{
+	const char *oldest = NULL;
+	sqlite3_stmt *st;
+	int64_t missing = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (items[i].date[0] && (!oldest || strcmp(items[i].date, oldest) < 0))
+			oldest = items[i].date;
+	st = prep(s, "SELECT count(*) FROM notices WHERE source_id = ? AND removed_at IS NULL"
+	             " AND seen_run != ?", "ti", f->source_id, run_id);
+	if (!st || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return fail(s->db, err, errlen, "cannot read notices");
+	}
+	missing = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (missing == 0)
+		return 0;
+
+	st = prep(s, "SELECT id, title, date, link, relevant, pos FROM notices"
+	             " WHERE source_id = ? AND removed_at IS NULL AND seen_run != ?"
+	             " ORDER BY pos", "ti", f->source_id, run_id);
+	if (!st)
+		return fail(s->db, err, errlen, "cannot read notices");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *date = col_text(st, 2);
+		int64_t pos = sqlite3_column_int64(st, 5);
+		int aged;
+
+		if (date && *date && oldest)
+			aged = strcmp(date, oldest) < 0;
+		else
+			aged = pos >= prev_count - missing && (int64_t)new_count >= missing;
+		if (run(s, err, errlen, "cannot store notice",
+		        prep(s, "UPDATE notices SET removed_at = ?, gone = ? WHERE id = ?", "iti",
+		             f->at, aged ? "aged" : "removed", id)) < 0)
+			break;
+		if (!aged && add_event(s, ev, run_id, id, f, "removed", col_text(st, 1), NULL,
+		                       date ? date : "", NULL, col_text(st, 3),
+		                       sqlite3_column_int(st, 4), err, errlen) < 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		if (!*err)
+			fail(s->db, err, errlen, "cannot read notices");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
+            const struct store_item *items, size_t n, store_event_fn fn,
+            void *payload, char *err, size_t errlen)
+{
+	struct evlist ev = {0};
+	struct store_source_state prev;
+	size_t news = 0;
+	int ok = 0;
+
+	*err = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "no notices to store");
+		return -1;
+	}
+	if (store_source_state(s, f->source_id, &prev, err, errlen) < 0)
+		return -1;
+	if (begin(s, err, errlen) < 0)
+		goto out;
+	if (upsert_source(s, f, err, errlen) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		size_t before = ev.n;
+		if (apply_item(s, run_id, f, &items[i], (int)i, &ev, err, errlen) < 0)
+			goto done;
+		if (ev.n > before && strcmp(ev.v[ev.n - 1].kind, "new") == 0)
+			news++;
+	}
+	if (retire_missing(s, run_id, f, items, n, prev.notices, news, &ev, err, errlen) < 0 ||
+	    insert_fetch(s, run_id, f, "changed", (long)n, err, errlen) < 0 ||
+	    mark_ok(s, f, ev.n > 0, err, errlen) < 0)
+		goto done;
+	ok = 1;
+done:
+	if (finish(s, ok, err, errlen) == 0 && fn)
+		for (size_t i = 0; i < ev.n; i++)
+			fn(&ev.v[i], payload);
+out:
+	store_source_state_clear(&prev);
+	evlist_free(&ev);
+	return ok ? 0 : -1;
+}
+
+int
+store_sources(struct store *s, store_source_fn fn, void *payload, char *err,
+              size_t errlen)
+{
+	sqlite3_stmt *st = prep(s,
+	    "SELECT s.id, s.name, s.last_check, s.last_status, s.last_error, s.last_change,"
+	    " s.failures,"
+	    " (SELECT count(*) FROM notices n WHERE n.source_id = s.id AND n.removed_at IS NULL),"
+	    " (SELECT count(*) FROM notices n WHERE n.source_id = s.id AND n.removed_at IS NULL"
+	    "   AND n.relevant)"
+	    " FROM sources s ORDER BY s.id", "");
+	int rc;
+
+	if (!st)
+		return fail(s->db, err, errlen, "cannot list sources");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_source_row r = {
+			.id = col_text(st, 0), .name = col_text(st, 1),
+			.last_check = sqlite3_column_int64(st, 2),
+			.last_status = sqlite3_column_int(st, 3), .last_error = col_text(st, 4),
+			.last_change = sqlite3_column_int64(st, 5),
+			.failures = sqlite3_column_int(st, 6),
+			.notices = sqlite3_column_int64(st, 7), .relevant = sqlite3_column_int64(st, 8),
+		};
+		fn(&r, payload);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list sources");
+}
+
+int
+store_notices(struct store *s, const char *source, const char *since, int all,
+              store_notice_fn fn, void *payload, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prep(s,
+	    "SELECT source_id, title, link, date, relevant, first_seen, last_seen,"
+	    " coalesce(removed_at, 0) FROM notices"
+	    " WHERE (?1 IS NULL OR source_id = ?1) AND (?2 IS NULL OR date >= ?2"
+	    "   OR (date = '' AND date(first_seen, 'unixepoch') >= ?2))"
+	    " AND (?3 OR relevant)"
+	    " ORDER BY CASE WHEN date = '' THEN date(first_seen, 'unixepoch') ELSE date END DESC,"
+	    " first_seen DESC, id DESC",
+	    "ttn", source, since && *since ? since : NULL, all);
+	int rc;
+
+	if (!st)
+		return fail(s->db, err, errlen, "cannot list notices");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_notice_row r = {
+			.source_id = col_text(st, 0), .title = col_text(st, 1),
+			.link = col_text(st, 2), .date = col_text(st, 3),
+			.relevant = sqlite3_column_int(st, 4),
+			.first_seen = sqlite3_column_int64(st, 5),
+			.last_seen = sqlite3_column_int64(st, 6),
+			.removed_at = sqlite3_column_int64(st, 7),
+		};
+		fn(&r, payload);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list notices");
+}
+
+int
+store_events(struct store *s, const char *source, store_event_fn fn, void *payload,
+             char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prep(s,
+	    "SELECT id, run_id, at, kind, source_id, title, old_title, date, old_date, link,"
+	    " relevant FROM events WHERE (?1 IS NULL OR source_id = ?1) ORDER BY id",
+	    "t", source);
+	int rc;
+
+	if (!st)
+		return fail(s->db, err, errlen, "cannot list events");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_event e = {
+			.id = sqlite3_column_int64(st, 0), .run_id = sqlite3_column_int64(st, 1),
+			.at = sqlite3_column_int64(st, 2), .kind = col_text(st, 3),
+			.source_id = col_text(st, 4), .title = col_text(st, 5),
+			.old_title = col_text(st, 6), .date = col_text(st, 7),
+			.old_date = col_text(st, 8), .link = col_text(st, 9),
+			.relevant = sqlite3_column_int(st, 10),
+		};
+		fn(&e, payload);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list events");
+}

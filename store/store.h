@@ -1,0 +1,136 @@
+/* store: every fetch, notice and change in SQLite; the diff against the
+ * last snapshot yields new, changed and removed events.  The whole public
+ * face of the store module. */
+#ifndef NW_STORE_H
+#define NW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_LOCKED -2     /* another process holds the lock */
+
+struct store;
+
+/* Opens (creating and migrating) the database at path.  Returns 0, or -1
+ * with err set. */
+int store_open(struct store **out, const char *path, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* Takes the run lock beside the database (path.lock) with flock: the
+ * kernel drops it when the process dies, so it is never stale.  Returns 0
+ * with *fd set, STORE_LOCKED, or -1 with err set. */
+int store_lock(const char *dbpath, int *fd, char *err, size_t errlen);
+void store_unlock(int fd);
+
+struct store_source_state {
+	char *etag;
+	char *last_modified;
+	char *body_hash;
+	int64_t last_check;     /* unix seconds, 0: never */
+	int failures;           /* failed checks in a row */
+	int64_t notices;        /* present notices */
+};
+
+/* Loads what the store knows of a source (all zero when nothing). */
+int store_source_state(struct store *s, const char *id,
+                       struct store_source_state *out, char *err, size_t errlen);
+void store_source_state_clear(struct store_source_state *st);
+
+int store_run_begin(struct store *s, int64_t now, int64_t *run_id,
+                    char *err, size_t errlen);
+int store_run_end(struct store *s, int64_t run_id, int64_t now, int failed,
+                  char *err, size_t errlen);
+
+/* One check of one source. */
+struct store_fetch {
+	const char *source_id;
+	const char *name;
+	const char *url;
+	int64_t at;             /* unix seconds */
+	long status;            /* HTTP status, 0 if none */
+	const char *etag;
+	const char *last_modified;
+	const char *body_hash;
+	const char *charset;
+	const char *error;      /* store_record_error only */
+};
+
+struct store_item {
+	const char *title;
+	const char *link;
+	const char *date;       /* YYYY-MM-DD or "" */
+	int relevant;
+};
+
+struct store_event {
+	int64_t id;
+	int64_t run_id;
+	int64_t at;
+	const char *kind;       /* "new", "changed", "removed" */
+	const char *source_id;
+	const char *title;
+	const char *old_title;  /* changed: the title before, else NULL */
+	const char *date;
+	const char *old_date;
+	const char *link;
+	int relevant;
+};
+
+typedef void (*store_event_fn)(const struct store_event *ev, void *payload);
+
+/* A failed check: stored with its error, failures in a row counted, no
+ * notice touched. */
+int store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
+                       char *err, size_t errlen);
+
+/* A check whose page is unchanged (304, or the same body): the present
+ * notices were seen again. */
+int store_record_unchanged(struct store *s, int64_t run_id,
+                           const struct store_fetch *f, char *err, size_t errlen);
+
+/* A fetched and extracted page: diffs items (n > 0, page order) against the
+ * source's last snapshot and stores notices, events and the fetch in one
+ * transaction.  After it commits, fn is called for each event.  A notice
+ * that left the end of a dated list because newer ones pushed it off is
+ * retired silently; one gone from within the list is 'removed'. */
+int store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
+                const struct store_item *items, size_t n,
+                store_event_fn fn, void *payload, char *err, size_t errlen);
+
+struct store_source_row {
+	const char *id;
+	const char *name;
+	int64_t last_check;
+	long last_status;
+	const char *last_error;     /* NULL when the last check was fine */
+	int64_t last_change;
+	int failures;
+	int64_t notices;
+	int64_t relevant;
+};
+typedef void (*store_source_fn)(const struct store_source_row *row, void *payload);
+int store_sources(struct store *s, store_source_fn fn, void *payload,
+                  char *err, size_t errlen);
+
+struct store_notice_row {
+	const char *source_id;
+	const char *title;
+	const char *link;
+	const char *date;
+	int relevant;
+	int64_t first_seen;
+	int64_t last_seen;
+	int64_t removed_at;         /* 0 while present */
+};
+typedef void (*store_notice_fn)(const struct store_notice_row *row, void *payload);
+
+/* Notices, newest first; source NULL: all; since "" or NULL: any date;
+ * all: irrelevant ones too. */
+int store_notices(struct store *s, const char *source, const char *since, int all,
+                  store_notice_fn fn, void *payload, char *err, size_t errlen);
+
+/* Events, oldest first; source NULL: all. */
+int store_events(struct store *s, const char *source, store_event_fn fn,
+                 void *payload, char *err, size_t errlen);
+
+#endif
