@@ -70,7 +70,7 @@ fetch_charset_canon(const char *label, char *buf, size_t buflen)
 	};
 	size_t i, n = 0;
 
-	while (label && isspace((unsigned char)*label))
+	while (label && (isspace((unsigned char)*label) || *label == '"' || *label == '\''))
 		label++;
 	if (!label || !*label || buflen == 0)
 		return NULL;

@@ -174,15 +174,24 @@ static char *
 resolve(const char *href, const char *base)
 {
 	xmlChar *u = NULL, *esc = NULL;
-	char *out = NULL;
+	char *out = NULL, *h;
 	size_t n;
 
 	while (*href && isspace((unsigned char)*href))
 		href++;
+	n = strlen(href);
+	while (n > 0 && isspace((unsigned char)href[n - 1]))
+		n--;
+	h = strndup(href, n);
+	if (!h)
+		return NULL;
+	href = h;
 	if (!*href || *href == '#' || strncasecmp(href, "javascript:", 11) == 0 ||
 	    strncasecmp(href, "mailto:", 7) == 0 || strncasecmp(href, "tel:", 4) == 0 ||
-	    strncasecmp(href, "data:", 5) == 0 || strncasecmp(href, "vbscript:", 9) == 0)
+	    strncasecmp(href, "data:", 5) == 0 || strncasecmp(href, "vbscript:", 9) == 0) {
+		free(h);
 		return NULL;
+	}
 	u = xmlBuildURI((const xmlChar *)href, (const xmlChar *)base);
 	if (!u) {
 		esc = xmlURIEscapeStr((const xmlChar *)href,
@@ -193,15 +202,12 @@ resolve(const char *href, const char *base)
 	if (u && (strncasecmp((char *)u, "http://", 7) == 0 ||
 	          strncasecmp((char *)u, "https://", 8) == 0)) {
 		n = strlen((char *)u);
-		if (n <= PARSE_LINK_MAX) {
+		if (n <= PARSE_LINK_MAX)
 			out = strdup((char *)u);
-			/* trailing whitespace inside href */
-			while (out && n > 0 && isspace((unsigned char)out[n - 1]))
-				out[--n] = '\0';
-		}
 	}
 	xmlFree(u);
 	xmlFree(esc);
+	free(h);
 	return out;
 }
 
@@ -353,6 +359,46 @@ item_of(xmlNode *a)
 	return kids <= 4 ? n : a;
 }
 
+/* Whether n lies inside a (or is it). */
+static int
+inside(const xmlNode *n, const xmlNode *a)
+{
+	for (; n; n = n->parent)
+		if (n == a)
+			return 1;
+	return 0;
+}
+
+/* The first date in the text nodes of item, those outside the link a
+ * first (a date cell beside the title), then the link's own text.  Text
+ * nodes are read one by one: "2021-09-29" and "2021年度…" side by side
+ * must not run together. */
+static int
+item_date(xmlNode *item, const xmlNode *a, char out[11])
+{
+	for (int pass = 0; pass < 2; pass++) {
+		xmlNode *n = item;
+		while (n) {
+			if (n->type == XML_TEXT_NODE && n->content &&
+			    inside(n, a) == pass &&
+			    parse_date((const char *)n->content, strlen((const char *)n->content), out) == 0)
+				return 0;
+			if (n->children && n->type == XML_ELEMENT_NODE) {
+				n = n->children;
+				continue;
+			}
+			while (n && n != item && !n->next)
+				n = n->parent;
+			if (!n || n == item)
+				break;
+			n = n->next;
+		}
+		if (!a)
+			break;
+	}
+	return -1;
+}
+
 static int
 cands_push(struct cands *c, const struct cand *x)
 {
@@ -421,7 +467,6 @@ generic(xmlDoc *doc, const char *base, struct parse_list *out)
 		xmlNode *a = res->nodesetval->nodeTab[i];
 		xmlChar *href;
 		struct cand x = {0};
-		char *text;
 
 		if (in_chrome(a))
 			continue;
@@ -439,14 +484,10 @@ generic(xmlDoc *doc, const char *base, struct parse_list *out)
 		}
 		x.item = item_of(a);
 		x.group = x.item->parent;
-		text = node_text(x.item, 4096);
-		if (text && parse_date(text, strlen(text), x.date) == 0)
-			x.dated = 1;
-		else if (parse_date_from_link(x.link, x.date) == 0)
+		if (item_date(x.item, a, x.date) == 0 || parse_date_from_link(x.link, x.date) == 0)
 			x.dated = 1;
 		else
 			x.date[0] = '\0';
-		free(text);
 		if (cands_push(&c, &x) < 0) {
 			free(x.title);
 			free(x.link);
@@ -656,11 +697,14 @@ by_rules(xmlDoc *doc, const char *base, const struct parse_rules *r,
 			free(link);
 			continue;
 		}
-		ds = cd ? xpath_string(ctx, cd, it, 0) : node_text(it, 4096);
-		if (!ds || parse_date(ds, strlen(ds), date) < 0)
-			if (parse_date_from_link(link, date) < 0)
+		if (cd) {
+			ds = xpath_string(ctx, cd, it, 0);
+			if (!ds || parse_date(ds, strlen(ds), date) < 0)
 				date[0] = '\0';
-		free(ds);
+			free(ds);
+		} else if (item_date(it, a, date) < 0 && parse_date_from_link(link, date) < 0) {
+			date[0] = '\0';
+		}
 		if (push(out, title, link, date) < 0)
 			goto done;
 	}

@@ -1,0 +1,172 @@
+/* The extractor on fixture pages of each shape, dates, relevance. */
+#include "cli/config.h"
+#include "fetch/fetch.h"
+#include "parse/parse.h"
+#include "tests/unit/t.h"
+
+/* Extracts tests/fixtures/NAME.html and compares with NAME.expected:
+ * "# url: URL", then "date TAB title TAB link TAB relevant-mark" lines. */
+static void
+fixture(const char *name)
+{
+	char path[256], url[512] = "", *html, *exp, *body = NULL, used[64], err[256];
+	size_t hl, el, bl;
+	struct parse_list l = {0};
+	struct parse_rules none = {0};
+	size_t k = 0;
+
+	snprintf(path, sizeof(path), "tests/fixtures/%s.html", name);
+	html = t_slurp(path, &hl);
+	snprintf(path, sizeof(path), "tests/fixtures/%s.expected", name);
+	exp = t_slurp(path, &el);
+	CHECK(html && exp);
+	if (!html || !exp)
+		goto out;
+	sscanf(exp, "# url: %511s", url);
+	CHECK(fetch_decode(html, hl, NULL, NULL, &body, &bl, used, sizeof(used), err,
+	                   sizeof(err)) == 0);
+	if (parse_page(body, bl, url, &none, &l, err, sizeof(err)) < 0) {
+		printf("  %s: parse_page: %s\n", name, err);
+		t_fail_here = 1;
+		goto out;
+	}
+	for (char *line = strchr(exp, '\n') + 1; *line; k++) {
+		char *end = strchr(line, '\n'), want[2048], got[2048];
+		*end = '\0';
+		snprintf(want, sizeof(want), "%s", line);
+		if (k < l.n) {
+			bool rel = parse_relevant(l.items[k].title, (char *const *)config_default_include,
+			                          (char *const *)config_default_exclude);
+			snprintf(got, sizeof(got), "%s\t%s\t%s\t%s", l.items[k].date, l.items[k].title,
+			         l.items[k].link, rel ? "*" : "");
+		} else {
+			snprintf(got, sizeof(got), "(no item %zu)", k);
+		}
+		CHECK_STR(got, want);
+		line = end + 1;
+	}
+	if (l.n != k) {
+		printf("  %s: expected %zu items, got %zu; extra: %s\n", name, k, l.n,
+		       l.n > k ? l.items[k].title : "-");
+		t_fail_here = 1;
+	}
+out:
+	parse_list_free(&l);
+	free(body);
+	free(html);
+	free(exp);
+}
+
+static void extract_ul_li_span(void) { fixture("ul-li-span"); }
+static void extract_table_rows_gbk(void) { fixture("table-rows-gbk"); }
+static void extract_trs_wcm(void) { fixture("trs-wcm"); }
+static void extract_hanweb_cdata(void) { fixture("hanweb-cdata"); }
+static void extract_lying_meta(void) { fixture("lying-meta"); }
+
+static void
+dates(void)
+{
+	static const char *const cases[][2] = {
+		{"2021-10-09", "2021-10-09"}, {"[2021-10-09]", "2021-10-09"},
+		{"2021/10/9", "2021-10-09"}, {"2021.10.09", "2021-10-09"},
+		{"2021年10月9日", "2021-10-09"}, {"发布时间：2021 年 1 月 5 日", "2021-01-05"},
+		{"(2020-02-29)", "2020-02-29"}, {"2021-02-29", ""}, {"2021-13-01", ""},
+		{"12021-10-09", ""}, {"2021-10/09", ""}, {"2021年10-09", ""}, {"no date", ""},
+		{"第2021号 2021-1-2", "2021-01-02"}, {"2021-10-091", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[11] = "";
+		if (parse_date(cases[i][0], strlen(cases[i][0]), out) < 0)
+			out[0] = '\0';
+		CHECK_STR(out, cases[i][1]);
+	}
+}
+
+static void
+dates_in_links(void)
+{
+	char out[11] = "";
+
+	CHECK(parse_date_from_link("http://x/rsks/202110/t20211009_123.html", out) == 0);
+	CHECK_STR(out, "2021-10-09");
+	CHECK(parse_date_from_link("http://x/content/2021-09/30/content_1.htm", out) == 0);
+	CHECK_STR(out, "2021-09-30");
+	CHECK(parse_date_from_link("http://x/art_123.html", out) < 0);
+	CHECK(parse_date_from_link("http://x/t20211399_1.html", out) < 0);
+}
+
+static void
+xpath_rules(void)
+{
+	const char *page =
+	    "<html><body><div class='zx_ml_list'><ul>"
+	    "<li><div>标题</div><span>日期</span></li>"
+	    "<li><div class='list_name'><a href='./202110/t20211009_1.htm'>深圳2021年二级建造师证书发放通知</a></div>"
+	    "<span>x</span><span>2021/10/09</span></li>"
+	    "<li><div class='list_name'><a href='javascript:go()'>脚本链接</a></div><span>x</span><span>2021/10/08</span></li>"
+	    "</ul></div></body></html>";
+	struct parse_rules r = {"//div[@class='zx_ml_list']/ul/li[position()>1]",
+	                        "div[@class='list_name']/a", "div[@class='list_name']/a",
+	                        "span[2]"};
+	struct parse_list l = {0};
+	char err[256];
+
+	CHECK(parse_page(page, strlen(page), "http://hrss.sz.example/szksy/zwgk/zsff/index.html",
+	                 &r, &l, err, sizeof(err)) == 0);
+	CHECK_INT(l.n, 1);
+	if (l.n == 1) {
+		CHECK_STR(l.items[0].title, "深圳2021年二级建造师证书发放通知");
+		CHECK_STR(l.items[0].link,
+		          "http://hrss.sz.example/szksy/zwgk/zsff/202110/t20211009_1.htm");
+		CHECK_STR(l.items[0].date, "2021-10-09");
+	}
+	parse_list_free(&l);
+
+	r.items = "//table[@id='none']//tr";
+	CHECK(parse_page(page, strlen(page), "http://x/", &r, &l, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "found no notices") != NULL);
+	CHECK(parse_xpath_check("//li[", err, sizeof(err)) < 0);
+	CHECK(parse_xpath_check("//li[@class='a']/a/@href", err, sizeof(err)) == 0);
+}
+
+static void
+nothing_found(void)
+{
+	const char *page = "<html><body><div class='nav'><a href='/a'>首页</a></div>"
+	                   "<p>系统维护中，请稍后访问</p></body></html>";
+	struct parse_list l = {0};
+	struct parse_rules none = {0};
+	char err[256];
+
+	CHECK(parse_page(page, strlen(page), "http://x/", &none, &l, err, sizeof(err)) < 0);
+	CHECK_STR(err, "no notice list found on the page");
+	CHECK_INT(l.n, 0);
+}
+
+static void
+relevance(void)
+{
+	char *inc[] = {"证书", "證書", NULL}, *exc[] = {"招聘", NULL}, *empty[] = {NULL};
+
+	CHECK(parse_relevant("二级建造师证书领取通知", inc, exc));
+	CHECK(parse_relevant("二級建造師證書領取", inc, exc));
+	CHECK(!parse_relevant("事业单位招聘证书核验", inc, exc));
+	CHECK(!parse_relevant("考试报名通知", inc, exc));
+	CHECK(!parse_relevant("证书", empty, exc));
+}
+
+int
+main(void)
+{
+	RUN(extract_ul_li_span);
+	RUN(extract_table_rows_gbk);
+	RUN(extract_trs_wcm);
+	RUN(extract_hanweb_cdata);
+	RUN(extract_lying_meta);
+	RUN(dates);
+	RUN(dates_in_links);
+	RUN(xpath_rules);
+	RUN(nothing_found);
+	RUN(relevance);
+	T_DONE();
+}
