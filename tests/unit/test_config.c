@@ -1,0 +1,206 @@
+/* Config reading: keys, defaults, and errors that name file and line. */
+#include "cli/config.h"
+#include "tests/unit/t.h"
+
+#include <unistd.h>
+
+static char dir[] = "/tmp/nw-config-XXXXXX";
+
+static const char *
+write_file(const char *name, const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return path;
+}
+
+/* Loads text as the main config; returns the error ("" when it loaded). */
+static const char *
+load(const char *text, struct config *cfg)
+{
+	static char err[600];
+	const char *path = write_file("main.ini", text);
+
+	err[0] = '\0';
+	if (config_load(cfg, path, err, sizeof(err)) == 0)
+		err[0] = '\0';
+	return err;
+}
+
+/* The error with the temp dir taken out of it. */
+static const char *
+load_error(const char *text)
+{
+	struct config cfg;
+	const char *e = load(text, &cfg);
+	static char out[600];
+	size_t dl = strlen(dir);
+
+	config_free(&cfg);
+	if (!strncmp(e, dir, dl))
+		e += dl + 1;
+	snprintf(out, sizeof(out), "%s", e);
+	return out;
+}
+
+static void
+full_config(void)
+{
+	struct config cfg;
+	const char *e;
+
+	write_file("cat.ini",
+	           "; catalog\n[source beijing]\nname = 北京\nurl = http://rsj.example/list/\n"
+	           "authority = 北京市人事考试中心\ncertificate = electronic\nenabled = no\n");
+	e = load("[noticewatch]\ndatabase = data/nw.db   ; a comment\ncatalog = cat.ini\n"
+	         "concurrency = 4\nper_host = 1\ntimeout = 2m\nmax_size = 512k\n"
+	         "include = 证书，證書、 领证 ,\nexclude =\n"
+	         "[source jiangsu]\nname = 江苏\nurl = https://js.example/col/index.html\n"
+	         "items = //li\ntitle = a\nlink = a/@href\ndate = span\nencoding = gbk\n"
+	         "include = 二级建造师\ninterval = 6h\n", &cfg);
+	CHECK_STR(e, "");
+	CHECK_INT(cfg.nsources, 2);
+	CHECK_INT(cfg.concurrency, 4);
+	CHECK_INT(cfg.per_host, 1);
+	CHECK_INT(cfg.timeout, 120);
+	CHECK_INT(cfg.max_size, 512 * 1024);
+	CHECK(strstr(cfg.database, "/data/nw.db") && cfg.database[0] == '/');
+	CHECK_STR(cfg.include[0], "证书");
+	CHECK_STR(cfg.include[1], "證書");
+	CHECK_STR(cfg.include[2], "领证");
+	CHECK(cfg.include[3] == NULL);
+	CHECK(cfg.exclude && cfg.exclude[0] == NULL);
+	if (cfg.nsources == 2) {
+		CHECK_STR(cfg.sources[0].id, "jiangsu");
+		CHECK_INT(cfg.sources[0].interval, 6 * 3600);
+		CHECK_STR(cfg.sources[0].encoding, "gbk");
+		CHECK_STR(cfg.sources[0].include[0], "二级建造师");
+		CHECK_INT(cfg.sources[0].enabled, 1);
+		CHECK_STR(cfg.sources[1].id, "beijing");
+		CHECK_STR(cfg.sources[1].name, "北京");
+		CHECK_INT(cfg.sources[1].enabled, 0);
+		CHECK_INT(cfg.sources[1].line, 2);
+	}
+	config_free(&cfg);
+}
+
+static void
+defaults(void)
+{
+	struct config cfg;
+
+	CHECK_STR(load("[noticewatch]\n", &cfg), "");
+	CHECK_INT(cfg.concurrency, 16);
+	CHECK_INT(cfg.per_host, 2);
+	CHECK_INT(cfg.timeout, 30);
+	CHECK(strstr(cfg.database, "/noticewatch.db") != NULL);
+	CHECK_STR(cfg.include[0], "证书");
+	config_free(&cfg);
+}
+
+static void
+errors_name_file_and_line(void)
+{
+	CHECK_STR(load_error("[noticewatch]\ntimeout = 3\nbogus = 1\n"),
+	          "main.ini:3: unknown key 'bogus' in [noticewatch]");
+	CHECK_STR(load_error("[source a]\nurl = http://x/\nitems = //li[\n"),
+	          "main.ini:3: bad XPath '//li[' in 'items'");
+	CHECK_STR(load_error("[noticewatch]\n\n[source Bad.Id]\nurl = http://x/\n"),
+	          "main.ini:3: bad source id 'Bad.Id': use a-z, 0-9, '_' and '-'");
+	CHECK(strstr(load_error("[source a]\nurl = http://x/\n[source a]\nurl = http://y/\n"),
+	             "main.ini:3: duplicate source id 'a' (first at /") != NULL);
+	CHECK_STR(load_error("[noticewatch]\n[source a]\nname = A\n"),
+	          "main.ini:2: source 'a' has no url");
+	CHECK_STR(load_error("[source a]\nurl = ftp://x/\n"),
+	          "main.ini:1: source 'a': url must be http:// or https://, not 'ftp://x/'");
+	CHECK_STR(load_error("[source a]\nurl = http://x/\nurl = http://y/\n"),
+	          "main.ini:3: duplicate key 'url'");
+	CHECK_STR(load_error("[source a]\nurl = http://x/\ninterval = 6w\n"),
+	          "main.ini:3: interval must look like 90s, 15m, 6h or 1d, not '6w'");
+	CHECK_STR(load_error("[noticewatch]\nthis line has no equals sign\n"),
+	          "main.ini:2: syntax error: expected [section] or key = value");
+	CHECK_STR(load_error("[sauce a]\nurl = http://x/\n"), "main.ini:1: unknown section [sauce a]");
+	CHECK_STR(load_error("[source a]\nurl = http://x/\nencoding = klingon\n"),
+	          "main.ini:3: unknown encoding 'klingon'");
+	CHECK_STR(load_error("[noticewatch]\nconcurrency = 0\n"),
+	          "main.ini:2: concurrency must be 1..256, not '0'");
+}
+
+static void
+duplicate_across_catalog(void)
+{
+	const char *e;
+
+	write_file("cat2.ini", "[source a]\nurl = http://y/\n");
+	e = load_error("[noticewatch]\ncatalog = cat2.ini\n[source a]\nurl = http://x/\n");
+	CHECK(strstr(e, "cat2.ini:1: duplicate source id 'a' (first at ") != NULL);
+	write_file("cat3.ini", "[noticewatch]\ntimeout = 1\n");
+	e = load_error("[noticewatch]\ncatalog = cat3.ini\n");
+	CHECK_STR(e, "cat3.ini:1: [noticewatch] belongs in the main config, not a catalog");
+	e = load_error("[noticewatch]\ncatalog = missing.ini\n");
+	CHECK(strstr(e, "cannot read config") && strstr(e, "missing.ini"));
+}
+
+static void
+long_lines(void)
+{
+	char text[9000];
+	struct config cfg;
+
+	snprintf(text, sizeof(text), "[source a]\nurl = http://x/\nitems = //li[%0*d]\n", 8000, 1);
+	CHECK_STR(load(text, &cfg), "");
+	CHECK(cfg.nsources == 1 && strlen(cfg.sources[0].items) > 8000);
+	config_free(&cfg);
+}
+
+static void
+builtin_catalog_loads(void)
+{
+	size_t len;
+	const char *cat = config_builtin_catalog(&len);
+	struct config cfg;
+	char text[600];
+	size_t enabled = 0;
+
+	write_file("provinces.ini", cat);
+	snprintf(text, sizeof(text), "[noticewatch]\ncatalog = provinces.ini\n");
+	CHECK_STR(load(text, &cfg), "");
+	CHECK_INT(cfg.nsources >= 31, 1);
+	for (size_t i = 0; i < cfg.nsources; i++) {
+		CHECK(cfg.sources[i].name && *cfg.sources[i].name);
+		enabled += cfg.sources[i].enabled;
+	}
+	CHECK(enabled >= 20);
+	config_free(&cfg);
+}
+
+int
+main(void)
+{
+	char cmd[64];
+
+	if (!mkdtemp(dir))
+		return 1;
+	RUN(full_config);
+	RUN(defaults);
+	RUN(errors_name_file_and_line);
+	RUN(duplicate_across_catalog);
+	RUN(long_lines);
+	RUN(builtin_catalog_loads);
+	snprintf(cmd, sizeof(cmd), "%s", dir);
+	for (const char *n = "main.ini\0cat.ini\0cat2.ini\0cat3.ini\0provinces.ini\0"; *n;
+	     n += strlen(n) + 1) {
+		char p[600];
+		snprintf(p, sizeof(p), "%s/%s", dir, n);
+		unlink(p);
+	}
+	rmdir(cmd);
+	T_DONE();
+}
