@@ -1,0 +1,173 @@
+"""Integration harness: a real HTTP server on loopback serving fixture
+pages that the test changes between runs, the real noticewatch binary, and
+assertions that print what was expected and what came."""
+import http.server
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY = os.path.join(ROOT, "noticewatch")
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name), "rb") as f:
+        return f.read()
+
+
+class Route:
+    def __init__(self, body=b"", status=200, ctype="text/html", headers=None,
+                 delay=0.0, etag=None, fail_times=0, fail_status=500):
+        self.body = body
+        self.status = status
+        self.ctype = ctype
+        self.headers = headers or {}
+        self.delay = delay
+        self.etag = etag
+        self.fail_times = fail_times    # answer fail_status this many times first
+        self.fail_status = fail_status
+
+
+class Server:
+    """Serves self.routes[path]; counts requests and remembers their headers."""
+
+    def __init__(self):
+        self.routes = {}
+        self.hits = {}
+        self.requests = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                path = self.path
+                with outer.lock:
+                    outer.hits[path] = outer.hits.get(path, 0) + 1
+                    outer.requests.append((path, dict(self.headers)))
+                    r = outer.routes.get(path)
+                    failing = r is not None and r.fail_times > 0
+                    if failing:
+                        r.fail_times -= 1
+                if r is None:
+                    return self.reply(404, b"not found", "text/plain", {})
+                if r.delay:
+                    time.sleep(r.delay)
+                if failing:
+                    return self.reply(r.fail_status, b"busy", "text/plain", {})
+                headers = dict(r.headers)
+                if r.etag:
+                    headers["ETag"] = r.etag
+                    if self.headers.get("If-None-Match") == r.etag:
+                        return self.reply(304, b"", None, headers)
+                self.reply(r.status, r.body, r.ctype, headers)
+
+            def reply(self, status, body, ctype, headers):
+                try:
+                    self.send_response(status)
+                    if ctype:
+                        self.send_header("Content-Type", ctype)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    if status != 304:
+                        self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if status != 304:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Workspace:
+    """A temporary directory with a config, a database and the binary."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="nw-it-")
+        self.config = os.path.join(self.dir, "noticewatch.ini")
+        self.db = os.path.join(self.dir, "noticewatch.db")
+
+    def write_config(self, text):
+        with open(self.config, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def run(self, *args, timeout=60):
+        env = dict(os.environ)
+        env.pop("NOTICEWATCH_CONFIG", None)
+        p = subprocess.run([BINARY, "-c", self.config] + list(args), cwd=self.dir,
+                           capture_output=True, timeout=timeout, env=env)
+        return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
+
+    def query(self, sql, *params):
+        con = sqlite3.connect(self.db)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Failure(Exception):
+    pass
+
+
+def eq(got, want, what=""):
+    if got != want:
+        raise Failure("%s\n    expected: %r\n    got:      %r" % (what, want, got))
+
+
+def ok(cond, what):
+    if not cond:
+        raise Failure("expected " + what)
+
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def main():
+    if not os.access(BINARY, os.X_OK):
+        print("FAIL build: %s missing" % BINARY)
+        sys.exit(1)
+    failed = 0
+    for fn in TESTS:
+        try:
+            fn()
+            print("PASS %s" % fn.__name__)
+        except Failure as e:
+            failed += 1
+            print("FAIL %s: %s" % (fn.__name__, e))
+        except Exception:
+            failed += 1
+            print("FAIL %s: %s" % (fn.__name__, traceback.format_exc()))
+        sys.stdout.flush()
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,183 @@
+/* The snapshot diff: new, changed, removed, aged out, failures. */
+#include "store/store.h"
+#include "tests/unit/t.h"
+
+#include <unistd.h>
+
+static char dbpath[64];
+static struct store *st;
+static char log_[8192];
+
+static void
+record(const struct store_event *e, void *payload)
+{
+	size_t n = strlen(log_);
+
+	(void)payload;
+	snprintf(log_ + n, sizeof(log_) - n, "%s %s %s%s%s|", e->kind, e->title,
+	         e->date[0] ? e->date : "-", e->old_title ? " was " : "",
+	         e->old_title ? e->old_title : "");
+}
+
+static void
+open_fresh(void)
+{
+	char err[256];
+
+	store_close(st);
+	snprintf(dbpath, sizeof(dbpath), "/tmp/nw-store-%d.db", (int)getpid());
+	unlink(dbpath);
+	CHECK(store_open(&st, dbpath, err, sizeof(err)) == 0);
+}
+
+/* Applies a page of "title|date|link" lines as run number run. */
+static int
+apply(int64_t at, const char *const *lines, size_t n)
+{
+	struct store_item items[32];
+	char buf[32][3][128], err[256];
+	int64_t run;
+	struct store_fetch f = {.source_id = "js", .name = "江苏", .url = "http://x/", .at = at,
+	                        .status = 200, .body_hash = "h"};
+
+	for (size_t i = 0; i < n; i++) {
+		sscanf(lines[i], "%127[^|]|%127[^|]|%127s", buf[i][0], buf[i][1], buf[i][2]);
+		items[i].title = buf[i][0];
+		items[i].date = strcmp(buf[i][1], "-") ? buf[i][1] : "";
+		items[i].link = buf[i][2];
+		items[i].relevant = strstr(buf[i][0], "证书") != NULL;
+	}
+	log_[0] = '\0';
+	CHECK(store_run_begin(st, at, &run, err, sizeof(err)) == 0);
+	return store_apply(st, run, &f, items, n, record, NULL, err, sizeof(err));
+}
+
+static void
+new_changed_removed(void)
+{
+	const char *p1[] = {"证书A|2021-10-09|/a", "通知B|2021-10-08|/b", "通知C|2021-10-07|/c",
+	                    "通知D|2021-10-01|/d"};
+	const char *p2[] = {"证书E|2021-10-10|/e", "证书A(更正)|2021-10-09|/a",
+	                    "通知C|2021-10-07|/c", "通知D|2021-10-01|/d"};
+
+	open_fresh();
+	CHECK(apply(100, p1, 4) == 0);
+	CHECK_STR(log_, "new 证书A 2021-10-09|new 通知B 2021-10-08|new 通知C 2021-10-07|"
+	                "new 通知D 2021-10-01|");
+	CHECK(apply(200, p1, 4) == 0);
+	CHECK_STR(log_, "");
+	CHECK(apply(300, p2, 4) == 0);
+	CHECK_STR(log_, "new 证书E 2021-10-10|changed 证书A(更正) 2021-10-09 was 证书A|"
+	                "removed 通知B 2021-10-08|");
+}
+
+/* A notice pushed off the end of a dated list by newer ones is not a
+ * removal; it is retired quietly, and comes back quietly. */
+static void
+aged_out_is_not_removed(void)
+{
+	const char *p1[] = {"通知A|2021-10-03|/a", "通知B|2021-10-02|/b", "通知C|2021-10-01|/c"};
+	const char *p2[] = {"证书N|2021-10-04|/n", "通知A|2021-10-03|/a", "通知B|2021-10-02|/b"};
+
+	open_fresh();
+	CHECK(apply(100, p1, 3) == 0);
+	CHECK(apply(200, p2, 3) == 0);
+	CHECK_STR(log_, "new 证书N 2021-10-04|");
+	CHECK(apply(300, p1, 3) == 0);
+	CHECK_STR(log_, "removed 证书N 2021-10-04|");
+}
+
+static void
+undated_tail(void)
+{
+	const char *p1[] = {"通知A|-|/a", "通知B|-|/b", "通知C|-|/c"};
+	const char *p2[] = {"证书N|-|/n", "通知A|-|/a", "通知B|-|/b"};
+	const char *p3[] = {"证书N|-|/n", "通知B|-|/b"};
+
+	open_fresh();
+	CHECK(apply(100, p1, 3) == 0);
+	CHECK(apply(200, p2, 3) == 0);
+	CHECK_STR(log_, "new 证书N -|");
+	CHECK(apply(300, p3, 2) == 0);
+	CHECK_STR(log_, "removed 通知A -|");
+}
+
+static void
+removed_then_back(void)
+{
+	const char *p1[] = {"证书A|2021-10-09|/a", "证书B|2021-10-08|/b", "证书C|2021-10-07|/c"};
+	const char *p2[] = {"证书A|2021-10-09|/a", "证书C|2021-10-07|/c"};
+
+	open_fresh();
+	CHECK(apply(100, p1, 3) == 0);
+	CHECK(apply(200, p2, 2) == 0);
+	CHECK_STR(log_, "removed 证书B 2021-10-08|");
+	CHECK(apply(300, p1, 3) == 0);
+	CHECK_STR(log_, "new 证书B 2021-10-08|");
+}
+
+static void
+errors_touch_nothing(void)
+{
+	const char *p1[] = {"证书A|2021-10-09|/a", "证书B|2021-10-08|/b"};
+	struct store_fetch f = {.source_id = "js", .url = "http://x/", .at = 200, .status = 500,
+	                        .error = "HTTP 500"};
+	struct store_source_state s;
+	char err[256];
+	int64_t run;
+	int present = 0;
+
+	open_fresh();
+	CHECK(apply(100, p1, 2) == 0);
+	CHECK(store_run_begin(st, 200, &run, err, sizeof(err)) == 0);
+	CHECK(store_record_error(st, run, &f, err, sizeof(err)) == 0);
+	CHECK(store_record_error(st, run, &f, err, sizeof(err)) == 0);
+	CHECK(store_source_state(st, "js", &s, err, sizeof(err)) == 0);
+	CHECK_INT(s.failures, 2);
+	CHECK_INT(s.notices, 2);
+	CHECK_STR(s.body_hash, "h");
+	store_source_state_clear(&s);
+	CHECK(store_apply(st, run, &f, NULL, 0, record, NULL, err, sizeof(err)) < 0);
+	CHECK(store_source_state(st, "js", &s, err, sizeof(err)) == 0);
+	present = (int)s.notices;
+	CHECK_INT(present, 2);
+	store_source_state_clear(&s);
+	CHECK(apply(300, p1, 2) == 0);
+	CHECK(store_source_state(st, "js", &s, err, sizeof(err)) == 0);
+	CHECK_INT(s.failures, 0);
+	store_source_state_clear(&s);
+}
+
+static void
+lock_is_exclusive(void)
+{
+	int a = -1, b = -1;
+	char err[256];
+
+	CHECK(store_lock(dbpath, &a, err, sizeof(err)) == 0);
+	CHECK(store_lock(dbpath, &b, err, sizeof(err)) == STORE_LOCKED);
+	store_unlock(a);
+	CHECK(store_lock(dbpath, &b, err, sizeof(err)) == 0);
+	store_unlock(b);
+}
+
+int
+main(void)
+{
+	char p[80];
+
+	RUN(new_changed_removed);
+	RUN(aged_out_is_not_removed);
+	RUN(undated_tail);
+	RUN(removed_then_back);
+	RUN(errors_touch_nothing);
+	RUN(lock_is_exclusive);
+	store_close(st);
+	for (const char *sfx = "\0-wal\0-shm\0.lock\0"; ; sfx += strlen(sfx) + 1) {
+		snprintf(p, sizeof(p), "%s%s", dbpath, sfx);
+		unlink(p);
+		if (!strcmp(sfx, ".lock"))
+			break;
+	}
+	T_DONE();
+}
