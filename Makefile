@@ -11,6 +11,10 @@ CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# Objects are rebuilt when the flags change (SANITIZE=1 and back).
+FLAGS := $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+$(shell printf '%s\n' '$(FLAGS)' | cmp -s - .flags || printf '%s\n' '$(FLAGS)' > .flags)
+
 # Debian packages the build and the tests need (README explains each).
 BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev
 TEST_DEBS  := sqlite3 python3 ca-certificates
@@ -28,13 +32,13 @@ noticewatch: cli/main.o libnoticewatch.a
 libnoticewatch.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-cli/catalog.o: cli/catalog.S sources/provinces.ini
+cli/catalog.o: cli/catalog.S sources/provinces.ini .flags
 	$(CC) -c -o $@ cli/catalog.S
 
-%.o: %.c $(wildcard */*.h)
+%.o: %.c $(wildcard */*.h) .flags
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-tests/unit/%: tests/unit/%.c tests/unit/t.h libnoticewatch.a
+tests/unit/%: tests/unit/%.c tests/unit/t.h libnoticewatch.a .flags
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< libnoticewatch.a $(LDLIBS)
 
 # Installs missing Debian packages when root with apt-get, else names them.
@@ -62,7 +66,14 @@ check: test-deps
 	@$(MAKE) --no-print-directory noticewatch $(UNIT)
 	@sh tests/run.sh $(UNIT)
 
-clean:
-	rm -f noticewatch libnoticewatch.a */*.o $(UNIT)
+# The unit tests and the integration tests under valgrind.
+valgrind: test-deps
+	@$(MAKE) --no-print-directory deps DEBS=valgrind
+	@$(MAKE) --no-print-directory noticewatch $(UNIT)
+	@NOTICEWATCH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	  sh tests/run.sh $(foreach t,$(UNIT),$(t))
 
-.PHONY: all deps build-deps test-deps run check clean
+clean:
+	rm -f noticewatch libnoticewatch.a */*.o $(UNIT) .flags
+
+.PHONY: all deps build-deps test-deps run check valgrind clean

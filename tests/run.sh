@@ -29,7 +29,7 @@ run() {
 }
 
 for t in "$@"; do
-	run "$t" "./$t"
+	run "$t" ${NOTICEWATCH_WRAP:-} "./$t"
 done
 for t in tests/integration/test_*.py; do
 	run "$t" /usr/bin/python3 "$t"

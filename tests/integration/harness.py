@@ -17,6 +17,12 @@ BINARY = os.path.join(ROOT, "noticewatch")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 
 
+def command(*args):
+    """The binary with its arguments, under $NOTICEWATCH_WRAP (make valgrind)."""
+    wrap = os.environ.get("NOTICEWATCH_WRAP", "").split()
+    return wrap + [BINARY] + list(args)
+
+
 def fixture(name):
     with open(os.path.join(FIXTURES, name), "rb") as f:
         return f.read()
@@ -117,7 +123,7 @@ class Workspace:
     def run(self, *args, timeout=60):
         env = dict(os.environ)
         env.pop("NOTICEWATCH_CONFIG", None)
-        p = subprocess.run([BINARY, "-c", self.config] + list(args), cwd=self.dir,
+        p = subprocess.run(command("-c", self.config, *args), cwd=self.dir,
                            capture_output=True, timeout=timeout, env=env)
         return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
 

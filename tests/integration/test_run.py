@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from harness import (BINARY, Route, Server, Workspace, eq, fixture, main, ok, test)
+from harness import (Route, Server, Workspace, command, eq, fixture, main, ok, test)
 
 
 def ul_page(items, charset="utf-8"):
@@ -209,7 +209,7 @@ def a_second_run_waits_on_the_lock():
 def kill_9_leaves_no_stale_lock():
     srv, ws = setup(timeout=30, js=Route(ul_page(PAGE1), delay=20))
     try:
-        p = subprocess.Popen([BINARY, "-c", ws.config, "run"], cwd=ws.dir,
+        p = subprocess.Popen(command("-c", ws.config, "run"), cwd=ws.dir,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
             if srv.hits.get("/js/list.html"):
@@ -339,16 +339,16 @@ def init_writes_a_config_that_loads():
     ws = Workspace()
     try:
         target = os.path.join(ws.dir, "site")
-        p = subprocess.run([BINARY, "init", target], capture_output=True, timeout=30)
+        p = subprocess.run(command("init", target), capture_output=True, timeout=30)
         eq(p.returncode, 0, "init: %r" % p.stderr)
         ok(os.path.exists(os.path.join(target, "noticewatch.db")), "database created")
-        p = subprocess.run([BINARY, "-c", os.path.join(target, "noticewatch.ini"), "sources"],
+        p = subprocess.run(command("-c", os.path.join(target, "noticewatch.ini"), "sources"),
                            capture_output=True, timeout=30)
         eq(p.returncode, 0, "sources")
         out = p.stdout.decode()
         ok("beijing" in out and "xinjiang" in out and "(off)" in out, out)
         eq(len(out.splitlines()), 1 + 32, "a row per source")
-        p = subprocess.run([BINARY, "init", target], capture_output=True, timeout=30)
+        p = subprocess.run(command("init", target), capture_output=True, timeout=30)
         eq(p.returncode, 2, "init refuses to overwrite")
         ok(b"already exists" in p.stderr, p.stderr)
     finally:
