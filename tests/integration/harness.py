@@ -1,6 +1,7 @@
 """Integration harness: a real HTTP server on loopback serving fixture
 pages that the test changes between runs, the real noticewatch binary, and
 assertions that print what was expected and what came."""
+import gzip
 import http.server
 import os
 import shutil
@@ -30,7 +31,8 @@ def fixture(name):
 
 class Route:
     def __init__(self, body=b"", status=200, ctype="text/html", headers=None,
-                 delay=0.0, etag=None, fail_times=0, fail_status=500):
+                 delay=0.0, etag=None, fail_times=0, fail_status=500, gzip=False,
+                 fail_headers=None):
         self.body = body
         self.status = status
         self.ctype = ctype
@@ -39,6 +41,8 @@ class Route:
         self.etag = etag
         self.fail_times = fail_times    # answer fail_status this many times first
         self.fail_status = fail_status
+        self.gzip = gzip                # compress when the client accepts it
+        self.fail_headers = fail_headers or {}
 
 
 class Server:
@@ -48,6 +52,8 @@ class Server:
         self.routes = {}
         self.hits = {}
         self.requests = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.lock = threading.Lock()
         outer = self
 
@@ -58,6 +64,16 @@ class Server:
                 pass
 
             def do_GET(self):
+                with outer.lock:
+                    outer.in_flight += 1
+                    outer.max_in_flight = max(outer.max_in_flight, outer.in_flight)
+                try:
+                    self.serve()
+                finally:
+                    with outer.lock:
+                        outer.in_flight -= 1
+
+            def serve(self):
                 path = self.path
                 with outer.lock:
                     outer.hits[path] = outer.hits.get(path, 0) + 1
@@ -71,13 +87,17 @@ class Server:
                 if r.delay:
                     time.sleep(r.delay)
                 if failing:
-                    return self.reply(r.fail_status, b"busy", "text/plain", {})
+                    return self.reply(r.fail_status, b"busy", "text/plain", r.fail_headers)
                 headers = dict(r.headers)
+                body = r.body
+                if r.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+                    body = gzip.compress(body)
+                    headers["Content-Encoding"] = "gzip"
                 if r.etag:
                     headers["ETag"] = r.etag
                     if self.headers.get("If-None-Match") == r.etag:
                         return self.reply(304, b"", None, headers)
-                self.reply(r.status, r.body, r.ctype, headers)
+                self.reply(r.status, body, r.ctype, headers)
 
             def reply(self, status, body, ctype, headers):
                 try:
@@ -106,6 +126,31 @@ class Server:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def ul_page(items, charset="utf-8"):
+    """A notice list in the ul/li/span shape, with navigation and footer;
+    items are (title, date, link)."""
+    lis = "\n".join('<li><a href="%s" title="%s">%s</a><span>%s</span></li>'
+                    % (link, title, title, date) for title, date, link in items)
+    return ("""<!DOCTYPE html><html><head><meta charset="%s"><title>通知公告</title></head>
+<body><div class="nav"><a href="/">首页</a><a href="/list/">通知公告栏目</a></div>
+<div class="list"><ul>
+%s
+</ul><div class="pages"><a href="?p=2">下一页</a><a href="?p=9">尾页</a></div></div>
+<div class="footer"><a href="/about">关于我们网站地图联系我们</a></div></body></html>"""
+            % (charset, lis)).encode(charset)
+
+
+PAGE1 = [("关于2021年度二级建造师电子证书发放的通知", "2021-10-09", "/n/105.html"),
+         ("2021年度二级建造师合格人员资格核查公告", "2021-09-28", "/n/104.html"),
+         ("2021年度二级建造师证书领取地点调整", "2021-09-20", "/n/103.html"),
+         ("2021年度一级造价工程师考务安排", "2021-09-10", "/n/102.html"),
+         ("关于2020年度证书补发的说明", "2021-09-01", "/n/101.html")]
+
+
+def lines(out):
+    return [l for l in out.splitlines() if l]
 
 
 class Workspace:

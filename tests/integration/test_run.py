@@ -7,27 +7,8 @@ import signal
 import subprocess
 import time
 
-from harness import (Route, Server, Workspace, command, eq, fixture, main, ok, test)
-
-
-def ul_page(items, charset="utf-8"):
-    """A notice list in the ul/li/span shape, with navigation and footer."""
-    lis = "\n".join('<li><a href="%s" title="%s">%s</a><span>%s</span></li>'
-                    % (link, title, title, date) for title, date, link in items)
-    return ("""<!DOCTYPE html><html><head><meta charset="%s"><title>通知公告</title></head>
-<body><div class="nav"><a href="/">首页</a><a href="/list/">通知公告栏目</a></div>
-<div class="list"><ul>
-%s
-</ul><div class="pages"><a href="?p=2">下一页</a><a href="?p=9">尾页</a></div></div>
-<div class="footer"><a href="/about">关于我们网站地图联系我们</a></div></body></html>"""
-            % (charset, lis)).encode(charset)
-
-
-PAGE1 = [("关于2021年度二级建造师电子证书发放的通知", "2021-10-09", "/n/105.html"),
-         ("2021年度二级建造师合格人员资格核查公告", "2021-09-28", "/n/104.html"),
-         ("2021年度二级建造师证书领取地点调整", "2021-09-20", "/n/103.html"),
-         ("2021年度一级造价工程师考务安排", "2021-09-10", "/n/102.html"),
-         ("关于2020年度证书补发的说明", "2021-09-01", "/n/101.html")]
+from harness import (PAGE1, Route, Server, Workspace, command, eq, fixture, lines, main, ok,
+                     test, ul_page)
 
 
 def setup(extra_sources="", timeout=5, **pages):
@@ -41,10 +22,6 @@ def setup(extra_sources="", timeout=5, **pages):
     ws.write_config("[noticewatch]\ndatabase = noticewatch.db\ntimeout = %d\n"
                     "concurrency = 4\nper_host = 2\n\n%s%s" % (timeout, sources, extra_sources))
     return srv, ws
-
-
-def lines(out):
-    return [l for l in out.splitlines() if l]
 
 
 @test
