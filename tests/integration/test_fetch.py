@@ -12,36 +12,31 @@ def workspace(srv, paths, extra=""):
     return ws
 
 
-@test
-def per_host_limit_holds():
+def most_in_flight(limits):
+    """Six slow pages on one host; returns the most requests seen at once."""
     srv = Server()
     paths = ["/p%d.html" % i for i in range(6)]
     for p in paths:
         srv.routes[p] = Route(ul_page(PAGE1), delay=0.4)
-    ws = workspace(srv, paths, "concurrency = 16\nper_host = 2")
+    ws = workspace(srv, paths, limits)
     try:
         rc, out, err = ws.run("run")
         eq((rc, err), (0, ""), "run")
-        eq(srv.max_in_flight, 2, "most transfers to one host at once")
         eq(sum(srv.hits.values()), 6, "every source fetched once")
+        return srv.max_in_flight
     finally:
         srv.close()
         ws.close()
+
+
+@test
+def per_host_limit_holds():
+    eq(most_in_flight("concurrency = 16\nper_host = 2"), 2, "most transfers to one host at once")
 
 
 @test
 def concurrency_limit_holds():
-    srv = Server()
-    paths = ["/p%d.html" % i for i in range(6)]
-    for p in paths:
-        srv.routes[p] = Route(ul_page(PAGE1), delay=0.4)
-    ws = workspace(srv, paths, "concurrency = 3\nper_host = 8")
-    try:
-        eq(ws.run("run")[0], 0, "run")
-        eq(srv.max_in_flight, 3, "most transfers at once")
-    finally:
-        srv.close()
-        ws.close()
+    eq(most_in_flight("concurrency = 3\nper_host = 8"), 3, "most transfers at once")
 
 
 @test
