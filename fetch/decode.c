@@ -45,7 +45,7 @@ utf8_valid(const unsigned char *s, size_t len, int *nonascii)
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
 		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffd)
+		    (cp >= 0xd800 && cp <= 0xdfff))
 			return 0;
 		i += n + 1;
 	}

@@ -65,8 +65,10 @@ ulen(const char *s)
 }
 
 /* Collapses whitespace (ASCII, NBSP U+00A0, ideographic space U+3000) to
- * single spaces, trims, and caps the length at max bytes on a character
- * boundary.  Takes ownership of s (an xmlChar* or malloc'd string). */
+ * single spaces, drops U+FFFD (a page's own replacement characters, or
+ * &#65533;: never stored), trims, and caps the length at max bytes on a
+ * character boundary.  Takes ownership of s (an xmlChar* or malloc'd
+ * string). */
 static char *
 normalise(xmlChar *s, size_t max)
 {
@@ -93,6 +95,14 @@ normalise(xmlChar *s, size_t max)
 		if (w) {
 			space = n > 0;
 			p += w;
+			continue;
+		}
+		if (p[0] == 0xef && p[1] == 0xbf && p[2] == 0xbd) {
+			p += 3;
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f) {     /* other control characters */
+			p++;
 			continue;
 		}
 		if (space)

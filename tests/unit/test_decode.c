@@ -88,6 +88,11 @@ garbage_never_yields_replacement(void)
 	CHECK(s && !strstr(s, "\xef\xbf\xbd"));
 	CHECK(s && strstr(s, "证书"));
 	free(s);
+	/* a UTF-8 page holding U+FFFD itself is still UTF-8, not mojibake */
+	s = decode("证书\xef\xbf\xbd", 9, "gbk", NULL, used);
+	CHECK_STR(used, "UTF-8");
+	CHECK_STR(s, "证书\xef\xbf\xbd");
+	free(s);
 }
 
 static void

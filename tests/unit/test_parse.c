@@ -144,6 +144,22 @@ nothing_found(void)
 }
 
 static void
+replacement_characters_never_stored(void)
+{
+	const char *page = "<ul><li><a href='/a'>证书\xef\xbf\xbd领取&#65533;通知\x01</a>"
+	                   "<span>2021-10-09</span></li></ul>";
+	struct parse_list l = {0};
+	struct parse_rules none = {0};
+	char err[256];
+
+	CHECK(parse_page(page, strlen(page), "http://x/", &none, &l, err, sizeof(err)) == 0);
+	CHECK_INT(l.n, 1);
+	if (l.n == 1)
+		CHECK_STR(l.items[0].title, "证书领取通知");
+	parse_list_free(&l);
+}
+
+static void
 relevance(void)
 {
 	char *inc[] = {"证书", "證書", NULL}, *exc[] = {"招聘", NULL}, *empty[] = {NULL};
@@ -167,6 +183,7 @@ main(void)
 	RUN(dates_in_links);
 	RUN(xpath_rules);
 	RUN(nothing_found);
+	RUN(replacement_characters_never_stored);
 	RUN(relevance);
 	T_DONE();
 }
