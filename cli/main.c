@@ -514,6 +514,28 @@ open_store(struct config *cfg)
 	return st;
 }
 
+/* Display width: CJK and other wide characters take two columns. */
+static int
+width(const char *s)
+{
+	int w = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p & 0xc0) == 0x80)
+			continue;
+		w += *p >= 0xe1 ? 2 : 1;  /* U+1000 and up: CJK, fullwidth, ... */
+	}
+	return w;
+}
+
+static void
+print_padded(const char *s, int cols)
+{
+	fputs(s, stdout);
+	for (int w = width(s); w < cols; w++)
+		putchar(' ');
+}
+
 static int
 cmd_sources(struct config *cfg)
 {
@@ -528,30 +550,43 @@ cmd_sources(struct config *cfg)
 		store_close(st);
 		return EXIT_SOME_FAILED;
 	}
-	printf("%-12s %-10s %-16s %-8s %-16s %5s %7s\n", "ID", "NAME", "LAST CHECK", "RESULT",
-	       "LAST CHANGE", "FAILS", "NOTICES");
-	for (size_t i = 0; i < cfg->nsources; i++) {
-		struct source *s = &cfg->sources[i];
-		const struct store_source_row *r = NULL;
-		char check[32], change[32], result[32], id[80];
+	{
+		int idw = 2, namew = 4;
+		for (size_t i = 0; i < cfg->nsources; i++) {
+			int w = width(cfg->sources[i].id) + (cfg->sources[i].enabled ? 0 : 6);
+			idw = w > idw ? w : idw;
+			if (cfg->sources[i].name && width(cfg->sources[i].name) > namew)
+				namew = width(cfg->sources[i].name);
+		}
+		print_padded("ID", idw + 2);
+		print_padded("NAME", namew + 2);
+		printf("%-17s%-7s%-17s%5s %7s\n", "LAST CHECK", "RESULT", "LAST CHANGE", "FAILS",
+		       "NOTICES");
+		for (size_t i = 0; i < cfg->nsources; i++) {
+			struct source *s = &cfg->sources[i];
+			const struct store_source_row *r = NULL;
+			char check[32], change[32], result[32], id[80];
 
-		for (size_t k = 0; k < rows.n; k++)
-			if (!strcmp(rows.v[k].id, s->id))
-				r = &rows.v[k];
-		fmt_time(r ? r->last_check : 0, check, sizeof(check));
-		fmt_time(r ? r->last_change : 0, change, sizeof(change));
-		if (!r || r->last_check == 0)
-			snprintf(result, sizeof(result), "-");
-		else if (r->last_error)
-			snprintf(result, sizeof(result), "error");
-		else
-			snprintf(result, sizeof(result), "%ld", r->last_status);
-		snprintf(id, sizeof(id), "%s%s", s->id, s->enabled ? "" : " (off)");
-		printf("%-12s %-10s %-16s %-8s %-16s %5d %7lld", id, s->name ? s->name : "", check,
-		       result, change, r ? r->failures : 0, r ? (long long)r->notices : 0LL);
-		if (r && r->last_error)
-			printf("  %s", r->last_error);
-		putchar('\n');
+			for (size_t k = 0; k < rows.n; k++)
+				if (!strcmp(rows.v[k].id, s->id))
+					r = &rows.v[k];
+			fmt_time(r ? r->last_check : 0, check, sizeof(check));
+			fmt_time(r ? r->last_change : 0, change, sizeof(change));
+			if (!r || r->last_check == 0)
+				snprintf(result, sizeof(result), "-");
+			else if (r->last_error)
+				snprintf(result, sizeof(result), "error");
+			else
+				snprintf(result, sizeof(result), "%ld", r->last_status);
+			snprintf(id, sizeof(id), "%s%s", s->id, s->enabled ? "" : " (off)");
+			print_padded(id, idw + 2);
+			print_padded(s->name ? s->name : "", namew + 2);
+			printf("%-17s%-7s%-17s%5d %7lld", check, result, change, r ? r->failures : 0,
+			       r ? (long long)r->notices : 0LL);
+			if (r && r->last_error)
+				printf("  %s", r->last_error);
+			putchar('\n');
+		}
 	}
 	for (size_t k = 0; k < rows.n; k++) {
 		free((char *)rows.v[k].id);

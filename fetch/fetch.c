@@ -193,8 +193,8 @@ evaluate(struct xfer *x, CURLcode rc, const struct fetch_options *opt,
 			snprintf(res->error, sizeof(res->error),
 			         "redirect to a non-http(s) address refused");
 		else
-			snprintf(res->error, sizeof(res->error), "%s%s%s",
-			         curl_easy_strerror(rc), x->errbuf[0] ? ": " : "", x->errbuf);
+			snprintf(res->error, sizeof(res->error), "%s",
+			         x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 		retryable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_SEND_ERROR ||
 		            rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING ||
 		            rc == CURLE_PARTIAL_FILE;

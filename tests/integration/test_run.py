@@ -133,7 +133,7 @@ def failures_are_never_removals():
         ok(errs[0].startswith("noticewatch: bad: HTTP 500"), "bad named: %r" % errs)
         ok(errs[1].startswith("noticewatch: empty: no notice list found on the page"),
            "empty named: %r" % errs)
-        ok(errs[2].startswith("noticewatch: slow: ") and "imeout" in errs[2],
+        ok(errs[2].startswith("noticewatch: slow: ") and "timed out" in errs[2],
            "slow named: %r" % errs)
         eq(ws.query("SELECT count(*) FROM notices WHERE removed_at IS NOT NULL"), [(0,)],
            "nothing removed")
