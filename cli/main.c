@@ -688,6 +688,7 @@ cmd_notices(struct config *cfg, int argc, char **argv)
 	char err[512];
 	int all = 0, c, rv = EXIT_OKAY;
 
+	/* argv - 1 is the command name: getopt skips element 0 */
 	optind = 0;
 	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -855,13 +856,18 @@ cmd_init(int argc, char **argv)
 	         "; url = http://hrss.sz.gov.cn/szksy/zwgk/zsff/index.html\n"
 	         "; interval = 6h\n");
 	if (write_new(cfgpath, text, strlen(text)) < 0) {
-		error("cannot create '%s': %s", cfgpath, errno == EEXIST ? "it already exists"
-		                                                         : strerror(errno));
-		return errno == EEXIST ? EXIT_USAGE : EXIT_SOME_FAILED;
+		int e = errno;
+		error("cannot create '%s': %s", cfgpath, e == EEXIST ? "it already exists"
+		                                                     : strerror(e));
+		return e == EEXIST ? EXIT_USAGE : EXIT_SOME_FAILED;
 	}
-	if (write_new(catpath, cat, catlen) < 0 && errno != EEXIST) {
-		error("cannot create '%s': %s", catpath, strerror(errno));
-		return EXIT_SOME_FAILED;
+	if (write_new(catpath, cat, catlen) < 0) {
+		int e = errno;
+		if (e != EEXIST) {
+			error("cannot create '%s': %s", catpath, strerror(e));
+			return EXIT_SOME_FAILED;
+		}
+		error("kept the existing '%s'", catpath);
 	}
 	if (config_load(&cfg, cfgpath, err, sizeof(err)) < 0) {
 		error("%s", err);
