@@ -183,14 +183,14 @@ print_event(const struct store_event *ev, void *payload)
 }
 
 static void
-fail_source(struct run_ctx *rc, struct store_fetch *f, const char *msg)
+fail_source(struct run_ctx *rc, struct store_fetch *f, const char *msg, int sudden)
 {
 	char err[512];
 
 	f->error = msg;
 	error("%s: %s", f->source_id, msg);
 	rc->failed++;
-	if (store_record_error(rc->store, rc->run_id, f, err, sizeof(err)) < 0) {
+	if (store_record_error(rc->store, rc->run_id, f, sudden, err, sizeof(err)) < 0) {
 		error("%s: %s", f->source_id, err);
 		rc->fatal = 1;
 	}
@@ -215,7 +215,7 @@ on_fetched(size_t i, const struct fetch_result *res, void *payload)
 	if (rc->fatal)
 		return;
 	if (res->code == FETCH_ERROR) {
-		fail_source(rc, &f, res->error);
+		fail_source(rc, &f, res->error, 0);
 		return;
 	}
 	if (res->code == FETCH_NOT_MODIFIED) {
@@ -245,13 +245,13 @@ on_fetched(size_t i, const struct fetch_result *res, void *payload)
 			         (long long)j->st.notices);
 		else
 			snprintf(msg, sizeof(msg), "%s", err);
-		fail_source(rc, &f, msg);
+		fail_source(rc, &f, msg, j->st.notices > 0);
 		return;
 	}
 	items = calloc(list.n, sizeof(*items));
 	if (!items) {
 		parse_list_free(&list);
-		fail_source(rc, &f, "out of memory");
+		fail_source(rc, &f, "out of memory", 0);
 		return;
 	}
 	for (size_t k = 0; k < list.n; k++) {

@@ -14,6 +14,8 @@
 struct store {
 	sqlite3 *db;
 	char path[4096];
+	char *const *channels;  /* outbox channels, NULL-terminated; not owned */
+	int broken_after;       /* failed checks in a row that raise 'broken' */
 };
 
 /* Each entry moves the schema one version up; never edit a released one. */
@@ -49,6 +51,20 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL, title TEXT NOT NULL, old_title TEXT, date TEXT NOT NULL,"
 	"  old_date TEXT, link TEXT NOT NULL, relevant INTEGER NOT NULL);"
 	"CREATE INDEX events_source ON events(source_id, id);",
+	/* 2: alerts and the outbox */
+	"ALTER TABLE sources ADD COLUMN broken INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES runs(id), source_id TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('broken','recovered')), at INTEGER NOT NULL,"
+	"  detail TEXT);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY, channel TEXT NOT NULL,"
+	"  event_id INTEGER REFERENCES events(id), alert_id INTEGER REFERENCES alerts(id),"
+	"  created INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+	"  delivered_at INTEGER, dead_at INTEGER,"
+	"  CHECK ((event_id IS NULL) != (alert_id IS NULL)));"
+	"CREATE INDEX outbox_pending ON outbox(channel, delivered_at, dead_at, id);",
 };
 
 static int
@@ -115,6 +131,7 @@ store_open(struct store **out, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->broken_after = 3;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "cannot open database '%s': %s", path,
@@ -132,6 +149,13 @@ store_open(struct store **out, const char *path, char *err, size_t errlen)
 	}
 	*out = s;
 	return 0;
+}
+
+void
+store_configure(struct store *s, char *const *channels, int broken_after)
+{
+	s->channels = channels;
+	s->broken_after = broken_after > 0 ? broken_after : 1;
 }
 
 void
@@ -328,11 +352,46 @@ finish(struct store *s, int ok, char *err, size_t errlen)
 	return -1;
 }
 
+/* Queues an event or an alert for every channel, in the caller's
+ * transaction. */
+static int
+enqueue(struct store *s, int64_t event_id, int64_t alert_id, int64_t at, char *err,
+        size_t errlen)
+{
+	for (size_t i = 0; s->channels && s->channels[i]; i++) {
+		sqlite3_stmt *st = prep(s, "INSERT INTO outbox(channel, event_id, alert_id, created)"
+		                           " VALUES (?, ?, ?, ?)", "t", s->channels[i]);
+		if (st) {
+			if (event_id)
+				sqlite3_bind_int64(st, 2, event_id);
+			if (alert_id)
+				sqlite3_bind_int64(st, 3, alert_id);
+			sqlite3_bind_int64(st, 4, at);
+		}
+		if (run(s, err, errlen, "cannot queue alert", st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+raise_alert(struct store *s, int64_t run_id, const struct store_fetch *f, const char *kind,
+            const char *detail, char *err, size_t errlen)
+{
+	if (run(s, err, errlen, "cannot store alert",
+	        prep(s, "INSERT INTO alerts(run_id, source_id, kind, at, detail)"
+	                " VALUES (?, ?, ?, ?, ?)", "ittit", run_id, f->source_id, kind, f->at,
+	             detail)) < 0)
+		return -1;
+	return enqueue(s, 0, sqlite3_last_insert_rowid(s->db), f->at, err, errlen);
+}
+
 int
 store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
-                   char *err, size_t errlen)
+                   int sudden, char *err, size_t errlen)
 {
-	int ok;
+	sqlite3_stmt *st;
+	int ok, failures = 0, broken = 0;
 
 	if (begin(s, err, errlen) < 0)
 		return -1;
@@ -343,13 +402,44 @@ store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
 	                 " failures = failures + 1 WHERE id = ?",
 	              "intt", f->at, (int)f->status, f->error ? f->error : "error",
 	              f->source_id)) == 0;
+	if (ok) {
+		st = prep(s, "SELECT failures, broken FROM sources WHERE id = ?", "t", f->source_id);
+		ok = st && sqlite3_step(st) == SQLITE_ROW;
+		if (ok) {
+			failures = sqlite3_column_int(st, 0);
+			broken = sqlite3_column_int(st, 1);
+		}
+		sqlite3_finalize(st);
+		if (!ok)
+			fail(s->db, err, errlen, "cannot read source state");
+	}
+	/* one 'broken' alert when the failures reach the threshold, or at once
+	 * when a page that had notices suddenly yields none */
+	if (ok && !broken && (failures >= s->broken_after || sudden)) {
+		char detail[600];
+		snprintf(detail, sizeof(detail), "%d failed check%s in a row: %s", failures,
+		         failures == 1 ? "" : "s", f->error ? f->error : "error");
+		ok = run(s, err, errlen, "cannot store source state",
+		         prep(s, "UPDATE sources SET broken = 1 WHERE id = ?", "t",
+		              f->source_id)) == 0 &&
+		     raise_alert(s, run_id, f, "broken", detail, err, errlen) == 0;
+	}
 	return finish(s, ok, err, errlen);
 }
 
 static int
-mark_ok(struct store *s, const struct store_fetch *f, int changed, char *err,
-        size_t errlen)
+mark_ok(struct store *s, int64_t run_id, const struct store_fetch *f, int changed,
+        char *err, size_t errlen)
 {
+	sqlite3_stmt *st = prep(s, "SELECT broken FROM sources WHERE id = ?", "t", f->source_id);
+	int broken = st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+
+	sqlite3_finalize(st);
+	if (broken &&
+	    (run(s, err, errlen, "cannot store source state",
+	         prep(s, "UPDATE sources SET broken = 0 WHERE id = ?", "t", f->source_id)) < 0 ||
+	     raise_alert(s, run_id, f, "recovered", NULL, err, errlen) < 0))
+		return -1;
 	return run(s, err, errlen, "cannot store source state",
 	           prep(s, "UPDATE sources SET last_check = ?1, last_status = ?2,"
 	                   " last_error = NULL, failures = 0,"
@@ -376,7 +466,7 @@ store_record_unchanged(struct store *s, int64_t run_id, const struct store_fetch
 	         prep(s, "UPDATE notices SET last_seen = ?, seen_run = ?"
 	                 " WHERE source_id = ? AND removed_at IS NULL",
 	              "iit", f->at, run_id, f->source_id)) == 0 &&
-	     mark_ok(s, f, 0, err, errlen) == 0;
+	     mark_ok(s, run_id, f, 0, err, errlen) == 0;
 	return finish(s, ok, err, errlen);
 }
 
@@ -399,6 +489,7 @@ add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
           const char *link, int relevant, char *err, size_t errlen)
 {
 	struct store_event *e;
+	int64_t event_id;
 
 	if (run(s, err, errlen, "cannot store event",
 	        prep(s, "INSERT INTO events(run_id, source_id, notice_id, kind, at, title,"
@@ -406,6 +497,9 @@ add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
 	                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	             "itititttttn", run_id, f->source_id, notice_id, kind, f->at, title,
 	             old_title, date, old_date, link, relevant)) < 0)
+		return -1;
+	event_id = sqlite3_last_insert_rowid(s->db);
+	if (relevant && enqueue(s, event_id, 0, f->at, err, errlen) < 0)
 		return -1;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
@@ -419,7 +513,7 @@ add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
 	}
 	e = &l->v[l->n++];
 	memset(e, 0, sizeof(*e));
-	e->id = sqlite3_last_insert_rowid(s->db);
+	e->id = event_id;
 	e->run_id = run_id;
 	e->at = f->at;
 	e->kind = kind;
@@ -601,7 +695,7 @@ store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
 	}
 	if (retire_missing(s, run_id, f, items, n, prev.notices, news, &ev, err, errlen) < 0 ||
 	    insert_fetch(s, run_id, f, "changed", (long)n, err, errlen) < 0 ||
-	    mark_ok(s, f, ev.n > 0, err, errlen) < 0)
+	    mark_ok(s, run_id, f, ev.n > 0, err, errlen) < 0)
 		goto done;
 	ok = 1;
 done:
@@ -701,4 +795,105 @@ store_events(struct store *s, const char *source, store_event_fn fn, void *paylo
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list events");
+}
+
+/* ---- outbox ---- */
+
+#define OUTBOX_SELECT \
+	"SELECT o.id, o.channel, o.created, o.attempts, o.next_attempt, o.last_error," \
+	" o.delivered_at, o.dead_at, coalesce(e.kind, a.kind), coalesce(e.source_id, a.source_id)," \
+	" coalesce(src.name, ''), e.title, e.old_title, e.date, e.link, a.detail" \
+	" FROM outbox o LEFT JOIN events e ON e.id = o.event_id" \
+	" LEFT JOIN alerts a ON a.id = o.alert_id" \
+	" LEFT JOIN sources src ON src.id = coalesce(e.source_id, a.source_id) "
+
+static int
+outbox_rows(struct store *s, sqlite3_stmt *st, store_outbox_fn fn, void *payload,
+            char *err, size_t errlen)
+{
+	int rc;
+
+	if (!st)
+		return fail(s->db, err, errlen, "cannot read the outbox");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_outbox_row r = {
+			.id = sqlite3_column_int64(st, 0), .channel = col_text(st, 1),
+			.created = sqlite3_column_int64(st, 2), .attempts = sqlite3_column_int(st, 3),
+			.next_attempt = sqlite3_column_int64(st, 4), .last_error = col_text(st, 5),
+			.delivered_at = sqlite3_column_int64(st, 6),
+			.dead_at = sqlite3_column_int64(st, 7), .kind = col_text(st, 8),
+			.source_id = col_text(st, 9), .source_name = col_text(st, 10),
+			.title = col_text(st, 11), .old_title = col_text(st, 12),
+			.date = col_text(st, 13), .link = col_text(st, 14), .detail = col_text(st, 15),
+		};
+		fn(&r, payload);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot read the outbox");
+}
+
+int
+store_outbox_due(struct store *s, const char *channel, int64_t now, store_outbox_fn fn,
+                 void *payload, char *err, size_t errlen)
+{
+	return outbox_rows(s, prep(s, OUTBOX_SELECT
+	    "WHERE o.channel = ? AND o.delivered_at IS NULL AND o.dead_at IS NULL"
+	    " AND o.next_attempt <= ? ORDER BY o.id", "ti", channel, now), fn, payload,
+	    err, errlen);
+}
+
+int
+store_outbox_list(struct store *s, int all, store_outbox_fn fn, void *payload, char *err,
+                  size_t errlen)
+{
+	return outbox_rows(s, prep(s, OUTBOX_SELECT
+	    "WHERE ? OR o.delivered_at IS NULL ORDER BY o.id", "n", all), fn, payload,
+	    err, errlen);
+}
+
+int
+store_outbox_delivered(struct store *s, int64_t id, int64_t now, char *err, size_t errlen)
+{
+	return run(s, err, errlen, "cannot record a delivery",
+	           prep(s, "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1"
+	                   " WHERE id = ?", "ii", now, id));
+}
+
+int
+store_outbox_failed(struct store *s, int64_t id, int64_t now, const char *error,
+                    int64_t next_attempt, char *err, size_t errlen)
+{
+	(void)now;
+	return run(s, err, errlen, "cannot record a failed delivery",
+	           prep(s, "UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
+	                   " next_attempt = ? WHERE id = ?", "tii", error, next_attempt, id));
+}
+
+int
+store_outbox_expire(struct store *s, const char *channel, int64_t created_before,
+                    int64_t now, int64_t *count, char *err, size_t errlen)
+{
+	if (run(s, err, errlen, "cannot expire the outbox",
+	        prep(s, "UPDATE outbox SET dead_at = ? WHERE channel = ? AND delivered_at IS NULL"
+	                " AND dead_at IS NULL AND created < ?", "iti", now, channel,
+	             created_before)) < 0)
+		return -1;
+	*count = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_outbox_waiting(struct store *s, const char *channel, int64_t *count, char *err,
+                     size_t errlen)
+{
+	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM outbox WHERE channel = ?"
+	                           " AND delivered_at IS NULL AND dead_at IS NULL", "t", channel);
+
+	if (!st || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return fail(s->db, err, errlen, "cannot read the outbox");
+	}
+	*count = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
 }

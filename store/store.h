@@ -16,6 +16,11 @@ struct store;
 int store_open(struct store **out, const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
 
+/* Channels to queue relevant events and alerts for (NULL-terminated, kept
+ * by the caller while the store is open), and how many failed checks in a
+ * row make a source 'broken'. */
+void store_configure(struct store *s, char *const *channels, int broken_after);
+
 /* Takes the run lock beside the database (path.lock) with flock: the
  * kernel drops it when the process dies, so it is never stale.  Returns 0
  * with *fd set, STORE_LOCKED, or -1 with err set. */
@@ -79,9 +84,11 @@ struct store_event {
 typedef void (*store_event_fn)(const struct store_event *ev, void *payload);
 
 /* A failed check: stored with its error, failures in a row counted, no
- * notice touched. */
+ * notice touched.  When the failures reach the threshold, or at once when
+ * sudden (a page that had notices yields none), one 'broken' alert is
+ * queued; the next good check queues one 'recovered'. */
 int store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
-                       char *err, size_t errlen);
+                       int sudden, char *err, size_t errlen);
 
 /* A check whose page is unchanged (304, or the same body): the present
  * notices were seen again. */
@@ -132,5 +139,44 @@ int store_notices(struct store *s, const char *source, const char *since, int al
 /* Events, oldest first; source NULL: all. */
 int store_events(struct store *s, const char *source, store_event_fn fn,
                  void *payload, char *err, size_t errlen);
+
+/* The outbox: one row per relevant event (or alert) and channel, queued in
+ * the transaction that stored the event. */
+struct store_outbox_row {
+	int64_t id;
+	const char *channel;
+	int64_t created;
+	int attempts;
+	int64_t next_attempt;
+	const char *last_error;     /* NULL until a delivery failed */
+	int64_t delivered_at;       /* 0: not delivered */
+	int64_t dead_at;            /* 0: still tried */
+	const char *kind;           /* new, changed, removed, broken, recovered */
+	const char *source_id;
+	const char *source_name;
+	const char *title;          /* events: the notice; NULL for alerts */
+	const char *old_title;
+	const char *date;
+	const char *link;
+	const char *detail;         /* alerts: what happened */
+};
+typedef void (*store_outbox_fn)(const struct store_outbox_row *row, void *payload);
+
+/* Rows of channel due for delivery at now, oldest first. */
+int store_outbox_due(struct store *s, const char *channel, int64_t now,
+                     store_outbox_fn fn, void *payload, char *err, size_t errlen);
+/* Rows not delivered (queued, failing, dead); all: delivered ones too. */
+int store_outbox_list(struct store *s, int all, store_outbox_fn fn, void *payload,
+                      char *err, size_t errlen);
+int store_outbox_delivered(struct store *s, int64_t id, int64_t now, char *err,
+                           size_t errlen);
+int store_outbox_failed(struct store *s, int64_t id, int64_t now, const char *error,
+                        int64_t next_attempt, char *err, size_t errlen);
+/* Marks dead what channel still holds from before created_before. */
+int store_outbox_expire(struct store *s, const char *channel, int64_t created_before,
+                        int64_t now, int64_t *count, char *err, size_t errlen);
+/* How many rows of channel wait (neither delivered nor dead). */
+int store_outbox_waiting(struct store *s, const char *channel, int64_t *count,
+                         char *err, size_t errlen);
 
 #endif

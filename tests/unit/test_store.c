@@ -130,8 +130,8 @@ errors_touch_nothing(void)
 	open_fresh();
 	CHECK(apply(100, p1, 2) == 0);
 	CHECK(store_run_begin(st, 200, &run, err, sizeof(err)) == 0);
-	CHECK(store_record_error(st, run, &f, err, sizeof(err)) == 0);
-	CHECK(store_record_error(st, run, &f, err, sizeof(err)) == 0);
+	CHECK(store_record_error(st, run, &f, 0, err, sizeof(err)) == 0);
+	CHECK(store_record_error(st, run, &f, 0, err, sizeof(err)) == 0);
 	CHECK(store_source_state(st, "js", &s, err, sizeof(err)) == 0);
 	CHECK_INT(s.failures, 2);
 	CHECK_INT(s.notices, 2);
