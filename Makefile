@@ -20,6 +20,7 @@ BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-de
 TEST_DEBS  := sqlite3 python3 ca-certificates
 
 LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c store/store.c \
+           notify/email.c notify/webhook.c \
            notify/notify.c cli/config.c cli/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
 UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))

@@ -1,6 +1,7 @@
 /* Reads noticewatch.ini and the catalog with libinih. */
 #include "cli/config.h"
 #include "fetch/fetch.h"
+#include "notify/notify.h"
 #include "parse/parse.h"
 
 #include <ctype.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* 证书 and the words of certificate collection and of the checks that void
  * a result or a certificate, simplified and traditional. */
@@ -39,8 +41,9 @@ struct ctx {
 	int line;
 	int at_line_start;
 	int main_file;          /* [noticewatch] allowed */
-	int section;            /* 0 none, 1 [noticewatch], 2 [source] */
+	int section;            /* 0 none, 1 [noticewatch], 2 [source], 3 [email], 4 [webhook] */
 	struct source *src;
+	struct webhook_cfg *hook;
 	char seen[64][24];      /* keys seen in the current section */
 	int nseen;
 	char err[512];
@@ -277,6 +280,7 @@ section_start(struct ctx *c, const char *name)
 
 	c->nseen = 0;
 	c->src = NULL;
+	c->hook = NULL;
 	c->section = 0;
 	if (!strcmp(name, "noticewatch")) {
 		if (!c->main_file)
@@ -319,7 +323,166 @@ section_start(struct ctx *c, const char *name)
 		c->section = 2;
 		return;
 	}
+	if (!strcmp(name, "email")) {
+		if (!c->main_file)
+			set_err(c, "[email] belongs in the main config, not a catalog%s%s", NULL, NULL);
+		else if (cfg->email.present)
+			set_err(c, "a second [email] section%s%s", NULL, NULL);
+		cfg->email.present = 1;
+		cfg->email.line = c->line;
+		cfg->email.tls = NOTIFY_TLS_TRY;
+		cfg->email.digest = 1;
+		c->section = 3;
+		return;
+	}
+	if (!strncmp(name, "webhook", 7) && (name[7] == ' ' || name[7] == '\t')) {
+		const char *id = name + 8;
+		struct webhook_cfg *v;
+
+		while (*id == ' ' || *id == '\t')
+			id++;
+		if (!c->main_file) {
+			set_err(c, "[webhook %s] belongs in the main config, not a catalog%s", id, NULL);
+			return;
+		}
+		if (!valid_id(id) || !strcmp(id, "email")) {
+			set_err(c, "bad webhook name '%s': use a-z, 0-9, '_' and '-' (not 'email')%s",
+			        id, NULL);
+			return;
+		}
+		for (size_t i = 0; i < cfg->nwebhooks; i++) {
+			if (!strcmp(cfg->webhooks[i].name, id)) {
+				set_err(c, "duplicate webhook '%s'%s", id, NULL);
+				return;
+			}
+		}
+		v = realloc(cfg->webhooks, (cfg->nwebhooks + 1) * sizeof(*v));
+		if (!v) {
+			set_err(c, "out of memory%s%s", NULL, NULL);
+			return;
+		}
+		cfg->webhooks = v;
+		c->hook = &v[cfg->nwebhooks++];
+		memset(c->hook, 0, sizeof(*c->hook));
+		c->hook->name = strdup(id);
+		c->hook->format = -1;
+		c->hook->file = c->file;
+		c->hook->line = c->line;
+		c->section = 4;
+		return;
+	}
 	set_err(c, "unknown section [%s]%s", name, NULL);
+}
+
+/* password_file: readable by its owner only, else refused. */
+static void
+read_password_file(struct ctx *c, const char *value)
+{
+	char *path = relative_to(c->file, value), buf[1024];
+	struct stat sb;
+	FILE *f;
+	size_t n;
+
+	if (!path) {
+		set_err(c, "out of memory%s%s", NULL, NULL);
+		return;
+	}
+	f = fopen(path, "r");
+	if (!f || fstat(fileno(f), &sb) < 0) {
+		set_err(c, "cannot read password_file '%s': %s", path, strerror(errno));
+	} else if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
+		set_err(c, "password_file '%s' can be read by others: chmod 600 it%s", path, NULL);
+	} else {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+		free(c->cfg->email.password);
+		c->cfg->email.password = strdup(buf);
+		memset(buf, 0, sizeof(buf));
+	}
+	if (f)
+		fclose(f);
+	free(path);
+}
+
+static void
+email_key(struct ctx *c, const char *key, const char *value)
+{
+	struct email_cfg *e = &c->cfg->email;
+	char **slot = NULL;
+
+	if (!strcmp(key, "url")) {
+		if (strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8))
+			set_err(c, "email url must be smtp:// or smtps://, not '%s'%s", value, NULL);
+		slot = &e->url;
+	} else if (!strcmp(key, "from")) {
+		slot = &e->from;
+	} else if (!strcmp(key, "to")) {
+		list_free(e->to);
+		e->to = split_list(value);
+		if (e->to && !e->to[0])
+			set_err(c, "email to is empty%s%s", NULL, NULL);
+	} else if (!strcmp(key, "username")) {
+		slot = &e->username;
+	} else if (!strcmp(key, "password_env")) {
+		slot = &e->password_env;
+	} else if (!strcmp(key, "password_file")) {
+		read_password_file(c, value);
+	} else if (!strcmp(key, "password")) {
+		set_err(c, "the password itself is not kept in the config: use password_env or "
+		        "password_file%s%s", NULL, NULL);
+	} else if (!strcmp(key, "tls")) {
+		if (!strcmp(value, "required"))
+			e->tls = NOTIFY_TLS_REQUIRED;
+		else if (!strcmp(value, "try"))
+			e->tls = NOTIFY_TLS_TRY;
+		else if (!strcmp(value, "no"))
+			e->tls = NOTIFY_TLS_NO;
+		else
+			set_err(c, "tls must be required, try or no, not '%s'%s", value, NULL);
+	} else if (!strcmp(key, "mode")) {
+		if (!strcmp(value, "digest") || !strcmp(value, "each"))
+			e->digest = value[0] == 'd';
+		else
+			set_err(c, "mode must be digest or each, not '%s'%s", value, NULL);
+	} else if (!strcmp(key, "subject")) {
+		slot = &e->subject;
+	} else {
+		set_err(c, "unknown key '%s' in [email]%s", key, NULL);
+	}
+	if (slot && replace(slot, value) < 0)
+		set_err(c, "out of memory%s%s", NULL, NULL);
+}
+
+static void
+webhook_key(struct ctx *c, const char *key, const char *value)
+{
+	struct webhook_cfg *w = c->hook;
+	char **slot = NULL;
+
+	if (!w)
+		return;
+	if (!strcmp(key, "url")) {
+		if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
+			set_err(c, "webhook url must be http:// or https://%s%s", NULL, NULL);
+		slot = &w->url;
+	} else if (!strcmp(key, "format")) {
+		w->format = notify_format_parse(value);
+		if (w->format < 0)
+			set_err(c, "format must be json, slack, discord, dingtalk, wecom, feishu or "
+			        "telegram, not '%s'%s", value, NULL);
+	} else if (!strcmp(key, "secret_env")) {
+		slot = &w->secret_env;
+	} else if (!strcmp(key, "chat_id")) {
+		slot = &w->chat_id;
+	} else if (!strcmp(key, "secret")) {
+		set_err(c, "the secret itself is not kept in the config: use secret_env%s%s", NULL,
+		        NULL);
+	} else {
+		set_err(c, "unknown key '%s' in [webhook %s]", key, w->name);
+	}
+	if (slot && replace(slot, value) < 0)
+		set_err(c, "out of memory%s%s", NULL, NULL);
 }
 
 static char *
@@ -379,6 +542,14 @@ handler(void *user, const char *section, const char *key, const char *value)
 		set_err(c, "key '%s' outside a section%s", key, NULL);
 		return 0;
 	}
+	if (c->section == 3) {
+		email_key(c, key, value);
+		return c->err[0] ? 0 : 1;
+	}
+	if (c->section == 4) {
+		webhook_key(c, key, value);
+		return c->err[0] ? 0 : 1;
+	}
 	if (c->section == 1) {
 		if (!strcmp(key, "database")) {
 			free(cfg->database);
@@ -403,6 +574,16 @@ handler(void *user, const char *section, const char *key, const char *value)
 				set_err(c, "max_size must be a size such as 8M, not '%s'%s", value, NULL);
 		} else if (!strcmp(key, "user_agent")) {
 			r = replace(&cfg->user_agent, value);
+		} else if (!strcmp(key, "outbox_max_age")) {
+			if (parse_interval(value, &cfg->outbox_max_age) < 0 || cfg->outbox_max_age < 1)
+				set_err(c, "outbox_max_age must look like 7d or 12h, not '%s'%s", value, NULL);
+		} else if (!strcmp(key, "outbox_retry")) {
+			if (parse_interval(value, &cfg->outbox_retry) < 0 || cfg->outbox_retry < 1)
+				set_err(c, "outbox_retry must look like 5m or 30s, not '%s'%s", value, NULL);
+		} else if (!strcmp(key, "broken_after")) {
+			if (parse_long(value, 1, 1000, &l) < 0)
+				set_err(c, "broken_after must be 1..1000, not '%s'%s", value, NULL);
+			cfg->broken_after = (int)l;
 		} else if (!strcmp(key, "include") || !strcmp(key, "exclude")) {
 			char ***slot = key[0] == 'i' ? &cfg->include : &cfg->exclude;
 			list_free(*slot);
@@ -499,6 +680,33 @@ load_file(struct config *cfg, const char *file, int main_file, char *err, size_t
 		else if ((s->title || s->link || s->date) && !s->items)
 			set_err(&c, "source '%s': title, link and date need items%s", s->id, NULL);
 	}
+	if (main_file && !c.err[0] && cfg->email.present) {
+		struct email_cfg *e = &cfg->email;
+		c.line = e->line;
+		if (!e->url)
+			set_err(&c, "[email] has no url%s%s", NULL, NULL);
+		else if (!e->from)
+			set_err(&c, "[email] has no from%s%s", NULL, NULL);
+		else if (!e->to || !e->to[0])
+			set_err(&c, "[email] has no to%s%s", NULL, NULL);
+		else if (e->password_env && e->password)
+			set_err(&c, "[email] has both password_env and password_file%s%s", NULL, NULL);
+		else if ((e->password_env || e->password) && !e->username)
+			set_err(&c, "[email] has a password but no username%s%s", NULL, NULL);
+	}
+	for (size_t i = 0; main_file && !c.err[0] && i < cfg->nwebhooks; i++) {
+		struct webhook_cfg *w = &cfg->webhooks[i];
+		c.line = w->line;
+		if (!w->url)
+			set_err(&c, "[webhook %s] has no url%s", w->name, NULL);
+		else if (w->format < 0)
+			set_err(&c, "[webhook %s] has no format%s", w->name, NULL);
+		else if (w->format == NOTIFY_TELEGRAM && !w->chat_id)
+			set_err(&c, "[webhook %s] needs chat_id for telegram%s", w->name, NULL);
+		else if (w->secret_env && w->format != NOTIFY_DINGTALK && w->format != NOTIFY_FEISHU)
+			set_err(&c, "[webhook %s]: secret_env is for dingtalk and feishu%s", w->name,
+			        NULL);
+	}
 	if (c.err[0]) {
 		snprintf(err, errlen, "%s", c.err);
 		return -1;
@@ -514,6 +722,9 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	cfg->per_host = 2;
 	cfg->timeout = 30;
 	cfg->max_size = 8u << 20;
+	cfg->outbox_max_age = 7 * 86400;
+	cfg->outbox_retry = 300;
+	cfg->broken_after = 3;
 	cfg->path = strdup(path);
 	cfg->include = list_dup(config_default_include);
 	cfg->exclude = list_dup(config_default_exclude);
@@ -530,6 +741,19 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		cfg->files[1] = strdup(cfg->catalog);
 		if (!cfg->files[1] || load_file(cfg, cfg->files[1], 0, err, errlen) < 0)
 			return -1;
+	}
+	cfg->channels = calloc(cfg->nwebhooks + 2, sizeof(char *));
+	if (!cfg->channels) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	{
+		static char email[] = "email";
+		size_t k = 0;
+		if (cfg->email.present)
+			cfg->channels[k++] = email;
+		for (size_t i = 0; i < cfg->nwebhooks; i++)
+			cfg->channels[k++] = cfg->webhooks[i].name;
 	}
 	return 0;
 }
@@ -556,6 +780,24 @@ config_free(struct config *cfg)
 		list_free(s->exclude);
 	}
 	free(cfg->sources);
+	free(cfg->email.url);
+	free(cfg->email.from);
+	list_free(cfg->email.to);
+	free(cfg->email.username);
+	free(cfg->email.password_env);
+	if (cfg->email.password) {
+		memset(cfg->email.password, 0, strlen(cfg->email.password));
+		free(cfg->email.password);
+	}
+	free(cfg->email.subject);
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		free(cfg->webhooks[i].name);
+		free(cfg->webhooks[i].url);
+		free(cfg->webhooks[i].secret_env);
+		free(cfg->webhooks[i].chat_id);
+	}
+	free(cfg->webhooks);
+	free(cfg->channels);    /* the names belong to the sections */
 	free(cfg->path);
 	free(cfg->database);
 	free(cfg->catalog);

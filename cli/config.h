@@ -22,6 +22,30 @@ struct source {
 	int line;
 };
 
+struct email_cfg {
+	int present;
+	char *url;              /* smtp:// or smtps:// */
+	char *from;
+	char **to;
+	char *username;
+	char *password_env;     /* read when sending */
+	char *password;         /* from password_file, read at load */
+	char *subject;
+	int tls;                /* enum notify_tls */
+	int digest;
+	int line;
+};
+
+struct webhook_cfg {
+	char *name;             /* [a-z0-9_-]+, the channel's name */
+	char *url;
+	int format;             /* enum notify_format, -1 unset */
+	char *secret_env;
+	char *chat_id;
+	const char *file;
+	int line;
+};
+
 struct config {
 	char *path;             /* the config file */
 	char *database;         /* absolute or relative to the cwd */
@@ -35,6 +59,13 @@ struct config {
 	char **exclude;
 	struct source *sources;
 	size_t nsources;
+	struct email_cfg email;
+	struct webhook_cfg *webhooks;
+	size_t nwebhooks;
+	char **channels;        /* "email" and the webhook names, NULL-terminated */
+	long outbox_max_age;    /* seconds an alert is retried before it is dead */
+	long outbox_retry;      /* first backoff after a second failure, doubling */
+	int broken_after;       /* failed checks in a row that raise 'broken' */
 	char *files[2];         /* file names the sources point to */
 };
 

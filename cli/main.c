@@ -6,6 +6,7 @@
 #include "parse/parse.h"
 #include "store/store.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -61,6 +62,8 @@ usage(FILE *out)
 	      "  sources          one row per source: last check, result, failures, notices\n"
 	      "  notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv]\n"
 	      "  history [ID]     events over time\n"
+	      "  notify-test [CHANNEL]  send a test message to each channel (or one)\n"
+	      "  outbox [--all]   alerts queued, failing and dead (--all: delivered too)\n"
 	      "\n"
 	      "  -c FILE          config (default: $NOTICEWATCH_CONFIG, then ./noticewatch.ini)\n"
 	      "  -q               print no events, only errors\n"
@@ -173,7 +176,8 @@ static void
 print_event(const struct store_event *ev, void *payload)
 {
 	struct run_ctx *rc = payload;
-	struct notify_event ne = {ev->kind, ev->source_id, ev->date, ev->title, ev->link};
+	struct notify_event ne = {.kind = ev->kind, .source_id = ev->source_id,
+	                          .date = ev->date, .title = ev->title, .link = ev->link};
 
 	rc->events++;
 	if (!ev->relevant || verbose < 0)
@@ -277,6 +281,226 @@ on_fetched(size_t i, const struct fetch_result *res, void *payload)
 	parse_list_free(&list);
 }
 
+/* ---- delivery ---- */
+
+/* Sends events to one channel; *sent is how many (a prefix) the channel
+ * accepted.  Secrets come from the environment here, and never reach a
+ * message. */
+static int
+send_to(const struct config *cfg, const char *channel, const struct notify_event *ev,
+        size_t n, size_t *sent, char *err, size_t errlen)
+{
+	*sent = 0;
+	if (!strcmp(channel, "email")) {
+		const struct email_cfg *e = &cfg->email;
+		struct notify_email m = {
+			.url = e->url, .from = e->from, .to = e->to, .username = e->username,
+			.password = e->password, .tls = (enum notify_tls)e->tls, .digest = e->digest,
+			.subject = e->subject, .timeout = cfg->timeout,
+		};
+		if (e->password_env) {
+			m.password = getenv(e->password_env);
+			if (!m.password) {
+				snprintf(err, errlen, "environment variable %s (password_env) is not set",
+				         e->password_env);
+				return -1;
+			}
+		}
+		if (e->digest) {
+			if (notify_email_send(&m, ev, n, err, errlen) < 0)
+				return -1;
+			*sent = n;
+			return 0;
+		}
+		for (; *sent < n; (*sent)++)
+			if (notify_email_send(&m, &ev[*sent], 1, err, errlen) < 0)
+				return -1;
+		return 0;
+	}
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		const struct webhook_cfg *w = &cfg->webhooks[i];
+		struct notify_webhook h = {
+			.name = w->name, .url = w->url, .format = (enum notify_format)w->format,
+			.chat_id = w->chat_id, .timeout = cfg->timeout,
+		};
+		if (strcmp(w->name, channel))
+			continue;
+		if (w->secret_env) {
+			h.secret = getenv(w->secret_env);
+			if (!h.secret) {
+				snprintf(err, errlen, "environment variable %s (secret_env) is not set",
+				         w->secret_env);
+				return -1;
+			}
+		}
+		return notify_webhook_send(&h, ev, n, sent, err, errlen);
+	}
+	snprintf(err, errlen, "no channel '%s'", channel);
+	return -1;
+}
+
+struct due {
+	struct notify_event *ev;
+	int64_t *id;
+	int *attempts;
+	size_t n, cap;
+	int oom;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void
+collect_due(const struct store_outbox_row *r, void *payload)
+{
+	struct due *d = payload;
+	struct notify_event *e;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		struct notify_event *ev = realloc(d->ev, cap * sizeof(*ev));
+		int64_t *id = ev ? realloc(d->id, cap * sizeof(*id)) : NULL;
+		int *att = id ? realloc(d->attempts, cap * sizeof(*att)) : NULL;
+		if (ev)
+			d->ev = ev;
+		if (id)
+			d->id = id;
+		if (!att) {
+			d->oom = 1;
+			return;
+		}
+		d->attempts = att;
+		d->cap = cap;
+	}
+	e = &d->ev[d->n];
+	memset(e, 0, sizeof(*e));
+	e->kind = dup_or_null(r->kind);
+	e->source_id = dup_or_null(r->source_id);
+	e->source_name = dup_or_null(r->source_name);
+	e->title = dup_or_null(r->title);
+	e->old_title = dup_or_null(r->old_title);
+	e->date = dup_or_null(r->date);
+	e->link = dup_or_null(r->link);
+	e->detail = dup_or_null(r->detail);
+	if (!e->kind || !e->source_id) {
+		d->oom = 1;
+		return;
+	}
+	d->id[d->n] = r->id;
+	d->attempts[d->n] = r->attempts;
+	d->n++;
+}
+
+static void
+due_free(struct due *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct notify_event *e = &d->ev[i];
+		free((char *)e->kind);
+		free((char *)e->source_id);
+		free((char *)e->source_name);
+		free((char *)e->title);
+		free((char *)e->old_title);
+		free((char *)e->date);
+		free((char *)e->link);
+		free((char *)e->detail);
+	}
+	free(d->ev);
+	free(d->id);
+	free(d->attempts);
+}
+
+/* After a failed delivery: the next run tries again, whenever it comes;
+ * after that the waits double from outbox_retry, up to a day. */
+static int64_t
+next_attempt(const struct config *cfg, int attempts_before, int64_t now)
+{
+	int64_t wait = cfg->outbox_retry;
+
+	if (attempts_before == 0)
+		return 0;
+	for (int i = 1; i < attempts_before && wait < 86400; i++)
+		wait *= 2;
+	return now + (wait < 86400 ? wait : 86400);
+}
+
+/* Delivers what channel has due.  Returns how many rows failed now, or -1
+ * when the store failed. */
+static int
+deliver(const struct config *cfg, struct store *st, const char *channel, int64_t now)
+{
+	struct due d = {0};
+	char err[512], serr[512];
+	int64_t dead = 0;
+	size_t sent = 0;
+	int failed = 0;
+
+	if (store_outbox_expire(st, channel, now - cfg->outbox_max_age, now, &dead, serr,
+	                        sizeof(serr)) < 0) {
+		error("%s", serr);
+		return -1;
+	}
+	if (dead > 0)
+		error("%s: %lld alert%s undelivered for %lds given up as dead "
+		      "(see noticewatch outbox)", channel, (long long)dead, dead == 1 ? "" : "s",
+		      cfg->outbox_max_age);
+	if (store_outbox_due(st, channel, now, collect_due, &d, serr, sizeof(serr)) < 0 ||
+	    d.oom) {
+		error("%s", d.oom ? "out of memory" : serr);
+		due_free(&d);
+		return -1;
+	}
+	if (d.n == 0) {
+		due_free(&d);
+		return 0;
+	}
+	err[0] = '\0';
+	if (send_to(cfg, channel, d.ev, d.n, &sent, err, sizeof(err)) == 0)
+		sent = d.n;
+	info("%s: %zu of %zu delivered%s%s", channel, sent, d.n, err[0] ? ": " : "", err);
+	for (size_t i = 0; i < d.n; i++) {
+		int r = i < sent ? store_outbox_delivered(st, d.id[i], now, serr, sizeof(serr))
+		                 : store_outbox_failed(st, d.id[i], now, err,
+		                                       next_attempt(cfg, d.attempts[i], now), serr,
+		                                       sizeof(serr));
+		if (r < 0) {
+			error("%s", serr);
+			due_free(&d);
+			return -1;
+		}
+		failed += i >= sent;
+	}
+	if (failed)
+		error("%s: delivery failed: %s", channel, err);
+	due_free(&d);
+	return failed;
+}
+
+/* Delivers every channel's queue; 1 when some delivery failed. */
+static int
+deliver_all(const struct config *cfg, struct store *st, int64_t now)
+{
+	int status = 0;
+
+	for (size_t i = 0; cfg->channels[i]; i++) {
+		int64_t waiting = 0;
+		char err[512];
+		int failed = deliver(cfg, st, cfg->channels[i], now);
+
+		if (failed == 0)
+			continue;
+		status = 1;
+		if (failed > 0 && store_outbox_waiting(st, cfg->channels[i], &waiting, err,
+		                                       sizeof(err)) == 0)
+			error("%s: %lld alert%s wait for delivery", cfg->channels[i],
+			      (long long)waiting, waiting == 1 ? "" : "s");
+	}
+	return status;
+}
+
 static struct source *
 find_source(struct config *cfg, const char *id)
 {
@@ -318,6 +542,7 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		status = EXIT_SOME_FAILED;
 		goto out;
 	}
+	store_configure(rc.store, cfg->channels, cfg->broken_after);
 	rc.jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*rc.jobs));
 	reqs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*reqs));
 	if (!rc.jobs || !reqs) {
@@ -370,6 +595,8 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		error("cannot write events: %s", strerror(errno));
 		rc.fatal = 1;
 	}
+	if (!rc.fatal && deliver_all(cfg, rc.store, (int64_t)time(NULL)) != 0)
+		rc.fatal = 1;
 	if (store_run_end(rc.store, rc.run_id, (int64_t)time(NULL), rc.failed, err,
 	                  sizeof(err)) < 0) {
 		error("%s", err);
@@ -747,18 +974,28 @@ cmd_notices(struct config *cfg, int argc, char **argv)
 	return rv;
 }
 
+/* "new" -> "NEW" (in a static buffer) */
+static const char *
+kind_upper(const char *kind)
+{
+	static char buf[16];
+	size_t i;
+
+	for (i = 0; kind[i] && i + 1 < sizeof(buf); i++)
+		buf[i] = (char)toupper((unsigned char)kind[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
 static void
 print_history(const struct store_event *e, void *payload)
 {
-	char when[32], kind[16];
-	size_t i;
+	char when[32];
 
 	(void)payload;
 	fmt_time(e->at, when, sizeof(when));
-	for (i = 0; e->kind[i] && i + 1 < sizeof(kind); i++)
-		kind[i] = (char)(e->kind[i] - 32 * (e->kind[i] >= 'a' && e->kind[i] <= 'z'));
-	kind[i] = '\0';
-	printf("%s %-7s %s %s%s %s", when, kind, e->source_id, e->date[0] ? e->date : "-",
+	printf("%s %-7s %s %s%s %s", when, kind_upper(e->kind), e->source_id,
+	       e->date[0] ? e->date : "-",
 	       e->relevant ? " *" : "", e->title);
 	if (e->old_title && strcmp(e->old_title, e->title))
 		printf(" (was: %s)", e->old_title);
@@ -785,6 +1022,103 @@ cmd_history(struct config *cfg, int argc, char **argv)
 	if (!(st = open_store(cfg)))
 		return EXIT_SOME_FAILED;
 	if (store_events(st, argc ? argv[0] : NULL, print_history, NULL, err, sizeof(err)) < 0) {
+		error("%s", err);
+		rv = EXIT_SOME_FAILED;
+	}
+	store_close(st);
+	return rv;
+}
+
+/* ---- notify-test, outbox ---- */
+
+static int
+cmd_notify_test(struct config *cfg, int argc, char **argv)
+{
+	char today[11], err[512];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct notify_event ev = {
+		.kind = "test", .source_id = "noticewatch", .source_name = "noticewatch",
+		.date = today, .title = "noticewatch test message: this channel works",
+		.link = "", .detail = NULL,
+	};
+	int status = EXIT_OKAY, found = 0;
+
+	if (argc > 1) {
+		error("usage: noticewatch notify-test [CHANNEL]");
+		return EXIT_USAGE;
+	}
+	localtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	for (size_t i = 0; cfg->channels[i]; i++) {
+		size_t sent;
+		if (argc == 1 && strcmp(argv[0], cfg->channels[i]))
+			continue;
+		found = 1;
+		if (send_to(cfg, cfg->channels[i], &ev, 1, &sent, err, sizeof(err)) < 0) {
+			printf("%s: failed: %s\n", cfg->channels[i], err);
+			status = EXIT_SOME_FAILED;
+		} else {
+			printf("%s: delivered\n", cfg->channels[i]);
+		}
+	}
+	if (!found) {
+		if (argc == 1)
+			error("no channel '%s' (channels are 'email' and the [webhook NAME]s)",
+			      argv[0]);
+		else
+			error("no channel configured: add [email] or [webhook NAME] to %s", cfg->path);
+		return EXIT_USAGE;
+	}
+	return status;
+}
+
+static void
+print_outbox(const struct store_outbox_row *r, void *payload)
+{
+	char when[32], state[48];
+
+	(void)payload;
+	if (r->delivered_at) {
+		fmt_time(r->delivered_at, when, sizeof(when));
+		snprintf(state, sizeof(state), "delivered %s", when);
+	} else if (r->dead_at) {
+		fmt_time(r->dead_at, when, sizeof(when));
+		snprintf(state, sizeof(state), "dead since %s", when);
+	} else if (r->attempts == 0) {
+		snprintf(state, sizeof(state), "queued");
+	} else if (r->next_attempt > 0) {
+		fmt_time(r->next_attempt, when, sizeof(when));
+		snprintf(state, sizeof(state), "failed, next %s", when);
+	} else {
+		snprintf(state, sizeof(state), "failed, next run");
+	}
+	printf("%-6lld %-10s %-28s %3d  %s %s", (long long)r->id, r->channel, state, r->attempts,
+	       r->source_id, kind_upper(r->kind));
+	if (r->title)
+		printf(" %s", r->title);
+	if (r->detail)
+		printf(": %s", r->detail);
+	if (r->last_error && !r->delivered_at)
+		printf("  [%s]", r->last_error);
+	putchar('\n');
+}
+
+static int
+cmd_outbox(struct config *cfg, int argc, char **argv)
+{
+	struct store *st;
+	char err[512];
+	int all = argc == 1 && !strcmp(argv[0], "--all"), rv = EXIT_OKAY;
+
+	if (argc > 1 || (argc == 1 && !all)) {
+		error("usage: noticewatch outbox [--all]");
+		return EXIT_USAGE;
+	}
+	if (!(st = open_store(cfg)))
+		return EXIT_SOME_FAILED;
+	printf("%-6s %-10s %-28s %3s  %s\n", "ID", "CHANNEL", "STATE", "TRY", "EVENT");
+	if (store_outbox_list(st, all, print_outbox, NULL, err, sizeof(err)) < 0) {
 		error("%s", err);
 		rv = EXIT_SOME_FAILED;
 	}
@@ -919,7 +1253,8 @@ main(int argc, char **argv)
 	if (!strcmp(cmd, "init"))
 		return cmd_init(argc, argv);
 	if (strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "sources") &&
-	    strcmp(cmd, "notices") && strcmp(cmd, "history")) {
+	    strcmp(cmd, "notices") && strcmp(cmd, "history") && strcmp(cmd, "notify-test") &&
+	    strcmp(cmd, "outbox")) {
 		error("unknown command '%s' (see noticewatch --help)", cmd);
 		return EXIT_USAGE;
 	}
@@ -936,6 +1271,10 @@ main(int argc, char **argv)
 		rv = argc ? (error("sources takes no arguments"), EXIT_USAGE) : cmd_sources(&cfg);
 	else if (!strcmp(cmd, "notices"))
 		rv = cmd_notices(&cfg, argc, argv);
+	else if (!strcmp(cmd, "notify-test"))
+		rv = cmd_notify_test(&cfg, argc, argv);
+	else if (!strcmp(cmd, "outbox"))
+		rv = cmd_outbox(&cfg, argc, argv);
 	else
 		rv = cmd_history(&cfg, argc, argv);
 	config_free(&cfg);

@@ -1,16 +1,22 @@
-/* notify: tell people about events.  The whole public face of the notify
- * module (for now the console printer). */
+/* notify: tell people about events: the console printer, email through
+ * libcurl's SMTP, and webhooks.  The whole public face of the notify
+ * module.  Nothing here reads the store: the caller hands events in and
+ * records what was delivered. */
 #ifndef NW_NOTIFY_H
 #define NW_NOTIFY_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct notify_event {
-	const char *kind;       /* "new", "changed", "removed" */
+	const char *kind;       /* new, changed, removed, broken, recovered, test */
 	const char *source_id;
 	const char *date;       /* YYYY-MM-DD or "" */
-	const char *title;
+	const char *title;      /* alerts: NULL */
 	const char *link;
+	const char *source_name;        /* may be NULL or "" */
+	const char *old_title;          /* changed: the title before, else NULL */
+	const char *detail;             /* alerts: what happened, else NULL */
 };
 
 /* Prints "NEW|CHANGED|REMOVED <id> <date> <title> <link>" on one line; a
@@ -18,5 +24,49 @@ struct notify_event {
  * spaces, so one event is always one line.  Returns 0, or -1 when the
  * stream failed. */
 int notify_print(FILE *out, const struct notify_event *ev);
+
+enum notify_tls { NOTIFY_TLS_TRY, NOTIFY_TLS_REQUIRED, NOTIFY_TLS_NO };
+
+struct notify_email {
+	const char *url;        /* smtp://host:port or smtps://host:port */
+	const char *from;       /* "Name <addr>" or "addr" */
+	char *const *to;        /* NULL-terminated, each "Name <addr>" or "addr" */
+	const char *username;   /* NULL: no login */
+	const char *password;
+	enum notify_tls tls;
+	int digest;             /* 1: one mail for all events; 0: one each */
+	const char *subject;    /* template or NULL; {count} {sources} {source} {title} {kind} */
+	long timeout;
+};
+
+/* Sends one message holding events[0..n).  Returns 0 once the server
+ * accepted it, or -1 with err set (never holding the password). */
+int notify_email_send(const struct notify_email *cfg, const struct notify_event *events,
+                      size_t n, char *err, size_t errlen);
+
+enum notify_format {
+	NOTIFY_JSON, NOTIFY_SLACK, NOTIFY_DISCORD, NOTIFY_DINGTALK, NOTIFY_WECOM,
+	NOTIFY_FEISHU, NOTIFY_TELEGRAM
+};
+
+struct notify_webhook {
+	const char *name;
+	const char *url;        /* may hold a token: never printed */
+	enum notify_format format;
+	const char *secret;     /* dingtalk/feishu signing secret, or NULL */
+	const char *chat_id;    /* telegram */
+	long timeout;
+};
+
+/* Parses a format name; -1 when unknown. */
+int notify_format_parse(const char *name);
+
+/* Posts events[0..n) in as many messages as the service's size limit
+ * needs, in order.  *sent is how many events (a prefix) were accepted.
+ * Returns 0 when all were, or -1 with err set (never holding the URL or
+ * the secret). */
+int notify_webhook_send(const struct notify_webhook *cfg,
+                        const struct notify_event *events, size_t n, size_t *sent,
+                        char *err, size_t errlen);
 
 #endif

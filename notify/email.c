@@ -1,0 +1,373 @@
+/* Email through libcurl's SMTP: a multipart/alternative message (UTF-8
+ * text/plain and text/html, base64, so no line passes 76 octets), RFC 2047
+ * subject and display names, Date and Message-ID. */
+#include "notify/notify.h"
+#include "notify/text.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAIL_MAX (4u << 20)
+
+static int
+ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80 || (unsigned char)*s < 0x20)
+			return 0;
+	return 1;
+}
+
+/* RFC 2047 B-encoding in words of at most 45 bytes (60 base64 characters,
+ * 72 with the markers), cut on character boundaries and folded, so a header
+ * line never nears 998 octets. */
+static void
+encode_words(struct notify_buf *b, const char *s)
+{
+	size_t len = strlen(s), i = 0;
+
+	while (i < len) {
+		size_t n = len - i < 45 ? len - i : 45;
+		unsigned char out[64];
+
+		while (i + n < len && n > 0 && ((unsigned char)s[i + n] & 0xc0) == 0x80)
+			n--;
+		EVP_EncodeBlock(out, (const unsigned char *)s + i, (int)n);
+		notify_buf_printf(b, "%s=?UTF-8?B?%s?=", i ? "\r\n " : "", out);
+		i += n;
+	}
+}
+
+/* Splits "Name <addr>" (or a bare address) into its parts. */
+static int
+split_address(const char *s, char *name, size_t namelen, char *addr, size_t addrlen)
+{
+	const char *lt = strrchr(s, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	size_t n;
+
+	while (*s == ' ')
+		s++;
+	if (lt && gt) {
+		n = (size_t)(lt - s);
+		while (n > 0 && s[n - 1] == ' ')
+			n--;
+		if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+			s++;
+			n -= 2;
+		}
+		snprintf(name, namelen, "%.*s", (int)n, s);
+		snprintf(addr, addrlen, "%.*s", (int)(gt - lt - 1), lt + 1);
+	} else {
+		name[0] = '\0';
+		n = strlen(s);
+		while (n > 0 && s[n - 1] == ' ')
+			n--;
+		snprintf(addr, addrlen, "%.*s", (int)n, s);
+	}
+	if (!*addr || !strchr(addr, '@') || strpbrk(addr, " <>\r\n"))
+		return -1;
+	return 0;
+}
+
+/* "Name <addr>" as a header value: the name encoded when not ASCII,
+ * quoted otherwise. */
+static void
+address_header(struct notify_buf *b, const char *name, const char *addr)
+{
+	if (!*name) {
+		notify_buf_puts(b, addr);
+		return;
+	}
+	if (ascii(name)) {
+		notify_buf_puts(b, "\"");
+		for (const char *p = name; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				notify_buf_puts(b, "\\");
+			notify_buf_add(b, p, 1);
+		}
+		notify_buf_puts(b, "\"");
+	} else {
+		encode_words(b, name);
+	}
+	notify_buf_printf(b, " <%s>", addr);
+}
+
+static void
+html_escape(struct notify_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': notify_buf_puts(b, "&amp;"); break;
+		case '<': notify_buf_puts(b, "&lt;"); break;
+		case '>': notify_buf_puts(b, "&gt;"); break;
+		case '"': notify_buf_puts(b, "&quot;"); break;
+		case '\'': notify_buf_puts(b, "&#39;"); break;
+		default: notify_buf_add(b, s, 1);
+		}
+	}
+}
+
+/* Distinct source labels in order of first appearance, "、"-joined. */
+static void
+source_list(struct notify_buf *b, const struct notify_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *label = notify_source_label(&ev[i]);
+		size_t k;
+		for (k = 0; k < i && strcmp(notify_source_label(&ev[k]), label); k++)
+			;
+		if (k == i)
+			notify_buf_printf(b, "%s%s", b->n ? "、" : "", label);
+	}
+}
+
+static void
+subject_of(struct notify_buf *b, const struct notify_email *cfg,
+           const struct notify_event *ev, size_t n)
+{
+	struct notify_buf sources;
+	const char *t = cfg->subject;
+
+	notify_buf_init(&sources, 4096);
+	source_list(&sources, ev, n);
+	if (!t)
+		t = n == 1 ? "[{source}] {kind} {title}" : "noticewatch: {count} updates ({sources})";
+	while (*t) {
+		if (!strncmp(t, "{count}", 7)) {
+			notify_buf_printf(b, "%zu", n);
+			t += 7;
+		} else if (!strncmp(t, "{sources}", 9)) {
+			notify_buf_puts(b, sources.p ? sources.p : "");
+			t += 9;
+		} else if (!strncmp(t, "{source}", 8)) {
+			notify_buf_puts(b, notify_source_label(&ev[0]));
+			t += 8;
+		} else if (!strncmp(t, "{title}", 7)) {
+			notify_buf_puts(b, ev[0].title ? ev[0].title : ev[0].detail ? ev[0].detail : "");
+			t += 7;
+		} else if (!strncmp(t, "{kind}", 6)) {
+			notify_buf_puts(b, notify_kind_label(ev[0].kind));
+			t += 6;
+		} else {
+			notify_buf_add(b, t, 1);
+			t++;
+		}
+	}
+	notify_buf_free(&sources);
+	/* a subject is one line */
+	for (size_t i = 0; b->p && i < b->n; i++)
+		if (b->p[i] == '\r' || b->p[i] == '\n')
+			b->p[i] = ' ';
+}
+
+/* The bodies, grouped by source in order of first appearance. */
+static void
+bodies(struct notify_buf *text, struct notify_buf *html, const struct notify_event *ev,
+       size_t n)
+{
+	char *done = calloc(n ? n : 1, 1);
+
+	if (!done) {
+		text->failed = html->failed = 1;
+		return;
+	}
+	notify_buf_puts(html, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *label = notify_source_label(&ev[i]);
+		if (done[i])
+			continue;
+		notify_buf_printf(text, "%s%s (%s)\n", i ? "\n" : "", label, ev[i].source_id);
+		notify_buf_puts(html, "<h3>");
+		html_escape(html, label);
+		notify_buf_puts(html, "</h3>\n<ul>\n");
+		for (size_t k = i; k < n; k++) {
+			const struct notify_event *e = &ev[k];
+			if (done[k] || strcmp(notify_source_label(e), label))
+				continue;
+			done[k] = 1;
+			notify_buf_printf(text, "  %s", notify_kind_label(e->kind));
+			notify_buf_printf(html, "<li><b>%s</b> ", notify_kind_label(e->kind));
+			if (e->title) {
+				notify_buf_printf(text, " %s %s\n", e->date && *e->date ? e->date : "-",
+				                  e->title);
+				html_escape(html, e->date && *e->date ? e->date : "-");
+				notify_buf_puts(html, " ");
+				if (e->link && *e->link) {
+					notify_buf_puts(html, "<a href=\"");
+					html_escape(html, e->link);
+					notify_buf_puts(html, "\">");
+				}
+				html_escape(html, e->title);
+				if (e->link && *e->link)
+					notify_buf_puts(html, "</a>");
+				if (e->old_title && strcmp(e->old_title, e->title)) {
+					notify_buf_printf(text, "    was: %s\n", e->old_title);
+					notify_buf_puts(html, "<br><small>was: ");
+					html_escape(html, e->old_title);
+					notify_buf_puts(html, "</small>");
+				}
+				if (e->link && *e->link)
+					notify_buf_printf(text, "    %s\n", e->link);
+			}
+			if (e->detail) {
+				notify_buf_printf(text, ": %s\n", e->detail);
+				notify_buf_puts(html, ": ");
+				html_escape(html, e->detail);
+			} else if (!e->title) {
+				notify_buf_puts(text, "\n");
+			}
+			notify_buf_puts(html, "</li>\n");
+		}
+		notify_buf_puts(html, "</ul>\n");
+	}
+	notify_buf_puts(text, "\n-- \nnoticewatch\n");
+	notify_buf_puts(html, "<p style=\"color:#888\">noticewatch</p></body></html>\n");
+	free(done);
+}
+
+int
+notify_email_send(const struct notify_email *cfg, const struct notify_event *ev, size_t n,
+                  char *err, size_t errlen)
+{
+	CURL *h = NULL;
+	curl_mime *mime = NULL;
+	curl_mimepart *part;
+	struct curl_slist *headers = NULL, *rcpt = NULL;
+	struct notify_buf hdr, text, html;
+	char name[256], addr[256], from_addr[256], date[64], errbuf[CURL_ERROR_SIZE] = "";
+	unsigned char rnd[12];
+	time_t now = time(NULL);
+	struct tm tm;
+	CURLcode rc;
+	int rv = -1;
+
+	notify_buf_init(&hdr, 64 * 1024);
+	notify_buf_init(&text, MAIL_MAX);
+	notify_buf_init(&html, MAIL_MAX);
+	if (n == 0) {
+		snprintf(err, errlen, "nothing to send");
+		goto out;
+	}
+	if (split_address(cfg->from, name, sizeof(name), from_addr, sizeof(from_addr)) < 0) {
+		snprintf(err, errlen, "bad from address '%s'", cfg->from);
+		goto out;
+	}
+	h = curl_easy_init();
+	if (!h) {
+		snprintf(err, errlen, "cannot start libcurl");
+		goto out;
+	}
+	notify_buf_puts(&hdr, "From: ");
+	address_header(&hdr, name, from_addr);
+	headers = curl_slist_append(headers, hdr.p);
+	for (size_t i = 0; cfg->to && cfg->to[i]; i++) {
+		char line[300];
+		if (split_address(cfg->to[i], name, sizeof(name), addr, sizeof(addr)) < 0) {
+			snprintf(err, errlen, "bad recipient address '%s'", cfg->to[i]);
+			goto out;
+		}
+		snprintf(line, sizeof(line), "<%s>", addr);
+		rcpt = curl_slist_append(rcpt, line);
+		hdr.n = 0;
+		notify_buf_puts(&hdr, "To: ");
+		address_header(&hdr, name, addr);
+		headers = curl_slist_append(headers, hdr.p);
+	}
+	if (!rcpt) {
+		snprintf(err, errlen, "no recipient");
+		goto out;
+	}
+	hdr.n = 0;
+	notify_buf_puts(&hdr, "Subject: ");
+	{
+		struct notify_buf subj;
+		notify_buf_init(&subj, 16 * 1024);
+		subject_of(&subj, cfg, ev, n);
+		if (subj.p && ascii(subj.p) && subj.n < 900)
+			notify_buf_puts(&hdr, subj.p);
+		else if (subj.p)
+			encode_words(&hdr, subj.p);
+		notify_buf_free(&subj);
+	}
+	headers = curl_slist_append(headers, hdr.p);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S +0000", &tm);
+	headers = curl_slist_append(headers, date);
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		snprintf(err, errlen, "no random bytes for a Message-ID");
+		goto out;
+	}
+	hdr.n = 0;
+	notify_buf_printf(&hdr, "Message-ID: <%lld.", (long long)now);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		notify_buf_printf(&hdr, "%02x", rnd[i]);
+	notify_buf_printf(&hdr, ".noticewatch@%s>", strchr(from_addr, '@') + 1);
+	headers = curl_slist_append(headers, hdr.p);
+	headers = curl_slist_append(headers, "Content-Type: multipart/alternative");
+	if (hdr.failed) {
+		snprintf(err, errlen, "mail headers too long");
+		goto out;
+	}
+
+	bodies(&text, &html, ev, n);
+	if (text.failed || html.failed) {
+		snprintf(err, errlen, "mail larger than %u bytes", MAIL_MAX);
+		goto out;
+	}
+	mime = curl_mime_init(h);
+	part = curl_mime_addpart(mime);
+	curl_mime_data(part, text.p, text.n);
+	curl_mime_type(part, "text/plain; charset=UTF-8");
+	curl_mime_encoder(part, "base64");
+	part = curl_mime_addpart(mime);
+	curl_mime_data(part, html.p, html.n);
+	curl_mime_type(part, "text/html; charset=UTF-8");
+	curl_mime_encoder(part, "base64");
+
+	{
+		char mailfrom[300];
+		snprintf(mailfrom, sizeof(mailfrom), "<%s>", from_addr);
+		curl_easy_setopt(h, CURLOPT_MAIL_FROM, mailfrom);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, cfg->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, cfg->timeout > 0 ? cfg->timeout : 60L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, cfg->tls == NOTIFY_TLS_REQUIRED ? (long)CURLUSESSL_ALL
+	                                     : cfg->tls == NOTIFY_TLS_TRY   ? (long)CURLUSESSL_TRY
+	                                                                    : (long)CURLUSESSL_NONE);
+	if (cfg->username) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, cfg->username);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+	}
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		long code = 0;
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+		if (code >= 400)
+			snprintf(err, errlen, "SMTP %ld: %s", code, errbuf[0] ? errbuf
+			                                                  : curl_easy_strerror(rc));
+		else
+			snprintf(err, errlen, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		goto out;
+	}
+	rv = 0;
+out:
+	curl_mime_free(mime);
+	curl_slist_free_all(headers);
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(h);
+	notify_buf_free(&hdr);
+	notify_buf_free(&text);
+	notify_buf_free(&html);
+	return rv;
+}
