@@ -23,16 +23,16 @@ ascii(const char *s)
 	return 1;
 }
 
-/* RFC 2047 B-encoding in words of at most 45 bytes (60 base64 characters,
- * 72 with the markers), cut on character boundaries and folded, so a header
- * line never nears 998 octets. */
+/* RFC 2047 B-encoding in words of at most 39 bytes (52 base64 characters,
+ * 64 with the markers), cut on character boundaries and folded, so header
+ * lines stay within 78 characters, "Subject: " included. */
 static void
 encode_words(struct notify_buf *b, const char *s)
 {
 	size_t len = strlen(s), i = 0;
 
 	while (i < len) {
-		size_t n = len - i < 45 ? len - i : 45;
+		size_t n = len - i < 39 ? len - i : 39;
 		unsigned char out[64];
 
 		while (i + n < len && n > 0 && ((unsigned char)s[i + n] & 0xc0) == 0x80)

@@ -2,6 +2,7 @@
 pages that the test changes between runs, the real noticewatch binary, and
 assertions that print what was expected and what came."""
 import gzip
+import html
 import http.server
 import os
 import shutil
@@ -132,7 +133,8 @@ def ul_page(items, charset="utf-8"):
     """A notice list in the ul/li/span shape, with navigation and footer;
     items are (title, date, link)."""
     lis = "\n".join('<li><a href="%s" title="%s">%s</a><span>%s</span></li>'
-                    % (link, title, title, date) for title, date, link in items)
+                    % (link, html.escape(title), html.escape(title), date)
+                    for title, date, link in items)
     return ("""<!DOCTYPE html><html><head><meta charset="%s"><title>通知公告</title></head>
 <body><div class="nav"><a href="/">首页</a><a href="/list/">通知公告栏目</a></div>
 <div class="list"><ul>
