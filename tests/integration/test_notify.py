@@ -9,10 +9,10 @@ from mailhook import HookServer, SMTPServer
 TRICKY = ("关于<b>二建</b>证书 & 领取的通知", "2021-10-15", "/n/200.html")
 
 
-def setup(channels, extra="", pages=("js", "gd")):
+def setup(channels, extra="", pages=("js", "gd"), retry="2s"):
     srv = Server()
     ws = Workspace()
-    text = "[noticewatch]\ntimeout = 5\noutbox_retry = 2s\n%s\n" % extra
+    text = "[noticewatch]\ntimeout = 5\noutbox_retry = %s\n%s\n" % (retry, extra)
     for sid in pages:
         srv.routes["/%s/list.html" % sid] = Route(ul_page(PAGE1))
         text += "[source %s]\nname = %s\nurl = %s\n\n" % (
@@ -212,18 +212,19 @@ def backoff_is_honoured_and_old_alerts_die():
     hooks = HookServer()
     hooks.status = 503
     srv, ws = setup("[webhook j]\nurl = %s\nformat = json\n" % hooks.url("/j"),
-                    extra="outbox_max_age = 6s", pages=("js",))
+                    extra="outbox_max_age = 12s", pages=("js",), retry="4s")
     try:
+        t0 = time.time()
         eq(ws.run("run")[0], 1, "first failure")
         eq(ws.run("run")[0], 1, "second failure: tried on the next run")
         eq(len(hooks.posts), 2, "two attempts")
         eq(ws.run("run")[0], 0, "within the backoff: nothing tried, nothing failed")
         eq(len(hooks.posts), 2, "no attempt during the backoff")
-        time.sleep(3.1)     # 2s, counted in whole seconds
+        time.sleep(5.1)     # 4s, counted in whole seconds
         eq(ws.run("run")[0], 1, "after the backoff: tried again")
         eq(len(hooks.posts), 3, "third attempt")
         eq(ws.query("SELECT DISTINCT attempts FROM outbox"), [(3,)], "attempts counted")
-        time.sleep(4.1)     # past 6s since the first run, in whole seconds
+        time.sleep(max(0.0, t0 + 13.2 - time.time()))   # past the 12s age
         rc, out, err = ws.run("run")
         ok("given up as dead" in err, err)
         eq(len(hooks.posts), 3, "dead alerts are not sent")
