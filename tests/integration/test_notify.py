@@ -317,5 +317,20 @@ def notify_test_and_secrets():
         ws.close()
 
 
+@test
+def tls_required_refuses_a_plain_server():
+    smtp = SMTPServer()
+    srv, ws = setup(email_section(smtp).replace("tls = no", "tls = required"), pages=("js",))
+    try:
+        rc, out, err = ws.run("notify-test")
+        eq(rc, 1, "no STARTTLS offered")
+        ok(out.startswith("email: failed: ") and ("SSL" in out or "TLS" in out), out)
+        eq(smtp.messages, [], "nothing sent in the clear")
+    finally:
+        smtp.close()
+        srv.close()
+        ws.close()
+
+
 if __name__ == "__main__":
     main()
