@@ -832,3 +832,283 @@ parse_relevant(const char *title, char *const *include, char *const *exclude)
 			hit = false;
 	return hit;
 }
+
+/* ---- detail pages ---- */
+
+#define ARTICLE_MAX (256u * 1024)
+
+struct text {
+	char *p;
+	size_t n, cap;
+	int failed;
+};
+
+static void
+text_add(struct text *t, const char *s, size_t n)
+{
+	if (t->failed || t->n + n + 1 > ARTICLE_MAX) {
+		t->failed = 1;
+		return;
+	}
+	if (t->n + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 4096;
+		char *p;
+		while (cap < t->n + n + 1)
+			cap *= 2;
+		p = realloc(t->p, cap);
+		if (!p) {
+			t->failed = 1;
+			return;
+		}
+		t->p = p;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->n, s, n);
+	t->n += n;
+	t->p[t->n] = '\0';
+}
+
+static int
+skipped(const xmlNode *n)
+{
+	static const char *const tags[] = {"script", "style", "noscript", "nav", "header", "footer",
+	                                   "select", "form", "iframe", "template", NULL};
+
+	for (size_t i = 0; tags[i]; i++)
+		if (is_tag(n, tags[i]))
+			return 1;
+	return 0;
+}
+
+static int
+block(const xmlNode *n)
+{
+	static const char *const tags[] = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4",
+	                                   "h5", "h6", "table", "ul", "ol", "section", "article",
+	                                   "blockquote", "pre", "dd", "dt", NULL};
+
+	for (size_t i = 0; tags[i]; i++)
+		if (is_tag(n, tags[i]))
+			return 1;
+	return 0;
+}
+
+/* Text of n with a line break around each block; whitespace collapsed
+ * per line afterwards. */
+static void
+collect_text(xmlNode *n, struct text *t)
+{
+	for (xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			if (c->content)
+				text_add(t, (const char *)c->content, strlen((const char *)c->content));
+		} else if (c->type == XML_ELEMENT_NODE && !skipped(c)) {
+			if (block(c))
+				text_add(t, "\n", 1);
+			else if (is_tag(c, "td") || is_tag(c, "th"))
+				text_add(t, " ", 1);
+			collect_text(c, t);
+			if (block(c))
+				text_add(t, "\n", 1);
+		}
+	}
+}
+
+/* Normalises each line, drops empty ones; blocks end up one per line. */
+static char *
+tidy_lines(const char *s)
+{
+	struct text out = {0};
+	const char *p = s;
+
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *line = strndup(p, n), *norm;
+
+		norm = line ? normalise((xmlChar *)xmlStrdup((xmlChar *)line), ARTICLE_MAX) : NULL;
+		free(line);
+		if (norm && *norm) {
+			text_add(&out, norm, strlen(norm));
+			text_add(&out, "\n", 1);
+		}
+		free(norm);
+		p += n + (e ? 1 : 0);
+	}
+	if (!out.p)
+		out.p = strdup("");
+	return out.p;
+}
+
+/* Length of the text directly under n (not in links), in bytes. */
+static size_t
+own_text(const xmlNode *n)
+{
+	size_t len = 0;
+
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_TEXT_NODE && c->content) {
+			for (const unsigned char *q = c->content; *q; q++)
+				len += !isspace(*q);
+		} else if (c->type == XML_ELEMENT_NODE && !skipped(c) && !is_tag(c, "a") &&
+		           !block(c)) {
+			len += own_text(c);     /* span, font, strong: inline text */
+		}
+	}
+	return len;
+}
+
+/* The element holding the article: each text-bearing element gives its
+ * text length to its parent and half to its grandparent; the best scored
+ * container wins (the usual readability heuristic, kept small). */
+static xmlNode *
+main_content(xmlDoc *doc)
+{
+	xmlXPathContext *ctx = xmlXPathNewContext(doc);
+	xmlXPathObject *all = ctx ? xmlXPathEvalExpression((const xmlChar *)"//body//*", ctx) : NULL;
+	xmlNode *best = NULL;
+	size_t n = all && all->nodesetval ? (size_t)all->nodesetval->nodeNr : 0;
+	double *score = calloc(n ? n : 1, sizeof(double)), bestscore = 0;
+
+	for (size_t i = 0; score && i < n; i++)
+		all->nodesetval->nodeTab[i]->_private = &score[i];
+	for (size_t i = 0; score && i < n; i++) {
+		xmlNode *e = all->nodesetval->nodeTab[i], *p = e->parent;
+		size_t len;
+		if (skipped(e) || in_chrome(e))
+			continue;
+		len = own_text(e);
+		if (len < 10)
+			continue;
+		if (p && p->_private) {
+			*(double *)p->_private += (double)len;
+			if (p->parent && p->parent->_private)
+				*(double *)p->parent->_private += (double)len / 2;
+		}
+		*(double *)e->_private += (double)len;
+	}
+	for (size_t i = 0; score && i < n; i++) {
+		xmlNode *e = all->nodesetval->nodeTab[i];
+		if (score[i] > bestscore && !is_tag(e, "p") && !is_tag(e, "span") &&
+		    !is_tag(e, "a")) {
+			bestscore = score[i];
+			best = e;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		all->nodesetval->nodeTab[i]->_private = NULL;
+	free(score);
+	xmlXPathFreeObject(all);
+	xmlXPathFreeContext(ctx);
+	return best;
+}
+
+static int
+is_document(const char *url)
+{
+	static const char *const ext[] = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps",
+	                                  ".et", ".ofd", ".zip", ".rar", ".7z", ".txt", NULL};
+	const char *q = strpbrk(url, "?#");
+	size_t n = q ? (size_t)(q - url) : strlen(url);
+
+	for (size_t i = 0; ext[i]; i++) {
+		size_t e = strlen(ext[i]);
+		if (n > e && strncasecmp(url + n - e, ext[i], e) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+collect_attachments(xmlNode *n, const char *base, struct text *t)
+{
+	for (xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_tag(c, "a")) {
+			xmlChar *href = xmlGetProp(c, (const xmlChar *)"href");
+			char *link = href ? resolve((const char *)href, base) : NULL;
+			xmlFree(href);
+			if (link && is_document(link) && !(t->p && strstr(t->p, link))) {
+				char *title = link_title(c);
+				if (title && *title)
+					text_add(t, title, strlen(title));
+				else
+					text_add(t, "-", 1);
+				text_add(t, " <", 2);
+				text_add(t, link, strlen(link));
+				text_add(t, ">\n", 2);
+				free(title);
+			}
+			free(link);
+		}
+		collect_attachments(c, base, t);
+	}
+}
+
+int
+parse_article(const char *buf, size_t len, const char *page_url, const char *content,
+              char **text, char **attachments, char *err, size_t errlen)
+{
+	xmlDoc *doc = NULL;
+	xmlNode *root = NULL;
+	xmlXPathContext *ctx = NULL;
+	xmlXPathObject *r = NULL;
+	struct text raw = {0}, att = {0};
+	char *base = NULL;
+	int rv = -1;
+
+	*text = *attachments = NULL;
+	silence_libxml();
+	if (len > (size_t)0x7fffffff) {
+		snprintf(err, errlen, "page too large to parse");
+		return -1;
+	}
+	doc = htmlReadMemory(buf, (int)len, page_url, "UTF-8", HTML_OPTS);
+	if (!doc || !xmlDocGetRootElement(doc)) {
+		snprintf(err, errlen, "page is not HTML");
+		goto done;
+	}
+	base = base_of(doc, page_url);
+	if (content) {
+		ctx = xmlXPathNewContext(doc);
+		r = ctx ? xmlXPathEvalExpression((const xmlChar *)content, ctx) : NULL;
+		if (r && r->type == XPATH_NODESET && r->nodesetval && r->nodesetval->nodeNr > 0)
+			root = r->nodesetval->nodeTab[0];
+		if (!root) {
+			snprintf(err, errlen, "content XPath '%s' found nothing", content);
+			goto done;
+		}
+	} else {
+		root = main_content(doc);
+		if (!root) {
+			snprintf(err, errlen, "no article text found on the page");
+			goto done;
+		}
+	}
+	collect_text(root, &raw);
+	collect_attachments(root, base, &att);
+	if (raw.failed) {
+		snprintf(err, errlen, "article text over %u bytes", ARTICLE_MAX);
+		goto done;
+	}
+	*text = tidy_lines(raw.p ? raw.p : "");
+	*attachments = att.p ? att.p : strdup("");
+	att.p = NULL;
+	if (!*text || !*attachments || !**text) {
+		free(*text);
+		free(*attachments);
+		*text = *attachments = NULL;
+		snprintf(err, errlen, "no article text found on the page");
+		goto done;
+	}
+	rv = 0;
+done:
+	free(raw.p);
+	free(att.p);
+	free(base);
+	xmlXPathFreeObject(r);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return rv;
+}

@@ -51,6 +51,15 @@ int parse_date(const char *s, size_t len, char out[11]);
 /* Same, for a link: TRS WCM t20211009_123.html and /2021-10/09/ paths. */
 int parse_date_from_link(const char *link, char out[11]);
 
+/* The main text of a detail page: the element content (XPath) selects,
+ * else the article body found by text density, as lines of text with
+ * blank lines between blocks; navigation, scripts and footers left out.
+ * *attachments lists the documents it links (pdf, doc(x), xls(x), wps,
+ * ofd, zip, rar, 7z) as "title <url>" lines.  Both are malloc'd.
+ * Returns 0, or -1 with err set (no text found). */
+int parse_article(const char *buf, size_t len, const char *page_url, const char *content,
+                  char **text, char **attachments, char *err, size_t errlen);
+
 /* True when title holds any include keyword and no exclude keyword.
  * Keyword lists end with NULL; an empty include list matches nothing. */
 bool parse_relevant(const char *title, char *const *include,

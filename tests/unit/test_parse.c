@@ -160,6 +160,46 @@ replacement_characters_never_stored(void)
 }
 
 static void
+article_text(void)
+{
+	size_t hl;
+	char *html = t_slurp("tests/fixtures/article-trs.html", &hl), *text = NULL, *att = NULL;
+	char err[256];
+
+	CHECK(html != NULL);
+	if (!html)
+		return;
+	CHECK(parse_article(html, hl, "http://www.scpta.example/front/News/Detail/9106", NULL,
+	                    &text, &att, err, sizeof(err)) == 0);
+	CHECK_STR(text,
+	          "各市（州）人事考试机构，有关考生：\n"
+	          "根据《四川省人力资源和社会保障厅关于启用专业技术人员资格电子证书的通知》，"
+	          "自2021年10月1日起，四川省2021年度二级建造师执业资格考试合格人员不再发放纸质证书，"
+	          "统一制作电子证书。\n"
+	          "考试合格人员可于2021年10月15日后登录四川省专业技术人员资格电子证书系统，"
+	          "查询、下载或打印电子证书。电子证书与纸质证书具有同等效力。\n"
+	          "附件：1. 2021年度二级建造师合格人员名单.xlsx\n"
+	          "2. 电子证书下载说明.pdf\n"
+	          "四川省人事考试中心\n"
+	          "2021年10月9日\n");
+	CHECK_STR(att, "1. 2021年度二级建造师合格人员名单.xlsx "
+	               "<http://www.scpta.example/upload/2021/10/hgmd.xlsx>\n"
+	               "2. 电子证书下载说明.pdf "
+	               "<http://www.scpta.example/front/News/Detail/files/zhengshu-shuoming.pdf>\n");
+	free(text);
+	free(att);
+	CHECK(parse_article(html, hl, "http://x/", "//div[@class='info']", &text, &att, err,
+	                    sizeof(err)) == 0);
+	CHECK(text && !strncmp(text, "发布时间：2021-10-09 来源", strlen("发布时间：2021-10-09 来源")));
+	free(text);
+	free(att);
+	CHECK(parse_article(html, hl, "http://x/", "//div[@id='none']", &text, &att, err,
+	                    sizeof(err)) < 0);
+	CHECK_STR(err, "content XPath '//div[@id='none']' found nothing");
+	free(html);
+}
+
+static void
 relevance(void)
 {
 	char *inc[] = {"证书", "證書", NULL}, *exc[] = {"招聘", NULL}, *empty[] = {NULL};
@@ -184,6 +224,7 @@ main(void)
 	RUN(xpath_rules);
 	RUN(nothing_found);
 	RUN(replacement_characters_never_stored);
+	RUN(article_text);
 	RUN(relevance);
 	T_DONE();
 }
