@@ -1,10 +1,10 @@
 # noticewatch — see README.md
 CC      ?= cc
-PKGS    := libcurl libxml-2.0 sqlite3 inih jansson libcrypto
+PKGS    := libcurl libxml-2.0 sqlite3 inih jansson libcrypto libgit2
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -I.
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -lsqlite3 -linih -ljansson -lcrypto)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -lsqlite3 -linih -ljansson -lcrypto -lgit2)
 
 ifdef SANITIZE
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -16,11 +16,11 @@ FLAGS := $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
 $(shell printf '%s\n' '$(FLAGS)' | cmp -s - .flags || printf '%s\n' '$(FLAGS)' > .flags)
 
 # Debian packages the build and the tests need (README explains each).
-BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev
-TEST_DEBS  := sqlite3 python3 python3-aiosmtpd ca-certificates
+BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev libgit2-dev
+TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git ca-certificates
 
 LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c store/store.c \
-           notify/email.c notify/webhook.c \
+           notify/email.c notify/webhook.c notify/history.c \
            notify/notify.c cli/config.c cli/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
 UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))

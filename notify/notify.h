@@ -69,4 +69,38 @@ int notify_webhook_send(const struct notify_webhook *cfg,
                         const struct notify_event *events, size_t n, size_t *sent,
                         char *err, size_t errlen);
 
+/* The policy history: a git repository (libgit2) whose tree is written
+ * whole from the caller's files at each commit. */
+struct notify_git {
+	const char *path;       /* the repository's working directory */
+	const char *author_name;
+	const char *author_email;
+	const char *branch;     /* "main" */
+	const char *remote;     /* URL or NULL; may hold credentials: never printed */
+};
+
+struct notify_file {
+	const char *path;       /* relative, '/'-separated, already safe */
+	const char *data;
+	size_t len;
+};
+
+/* Makes files[0..n) the whole tree of a new commit on the branch, creating
+ * the repository when missing, and checks it out.  No commit when the tree
+ * is unchanged (*committed = 0).  when is the author and committer time.
+ * Returns 0, or -1 with err set. */
+int notify_git_commit(const struct notify_git *g, const struct notify_file *files, size_t n,
+                      const char *message, long long when, int *committed, char oid[41],
+                      char *err, size_t errlen);
+
+/* The branch's head, or "" when it has no commit yet. */
+int notify_git_head(const struct notify_git *g, char oid[41], char *err, size_t errlen);
+
+/* Pushes the branch to the remote.  Returns 0, or -1 with err set. */
+int notify_git_push(const struct notify_git *g, char *err, size_t errlen);
+
+/* A unified diff of two texts (libgit2), labelled a/name and b/name;
+ * malloc'd, NULL when out of memory. */
+char *notify_text_diff(const char *before, const char *after, const char *name);
+
 #endif

@@ -65,6 +65,14 @@ static const char *const migrations[] = {
 	"  delivered_at INTEGER, dead_at INTEGER,"
 	"  CHECK ((event_id IS NULL) != (alert_id IS NULL)));"
 	"CREATE INDEX outbox_pending ON outbox(channel, delivered_at, dead_at, id);",
+	/* 3: detail pages, text diffs, the history's progress */
+	"CREATE TABLE details ("
+	"  notice_id INTEGER PRIMARY KEY REFERENCES notices(id), text TEXT NOT NULL,"
+	"  attachments TEXT NOT NULL DEFAULT '', hash TEXT NOT NULL, etag TEXT,"
+	"  last_modified TEXT, fetched_at INTEGER NOT NULL, checked_at INTEGER NOT NULL,"
+	"  error TEXT);"
+	"ALTER TABLE events ADD COLUMN diff TEXT;"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 
 static int
@@ -802,7 +810,7 @@ store_events(struct store *s, const char *source, store_event_fn fn, void *paylo
 #define OUTBOX_SELECT \
 	"SELECT o.id, o.channel, o.created, o.attempts, o.next_attempt, o.last_error," \
 	" o.delivered_at, o.dead_at, coalesce(e.kind, a.kind), coalesce(e.source_id, a.source_id)," \
-	" coalesce(src.name, ''), e.title, e.old_title, e.date, e.link, a.detail" \
+	" coalesce(src.name, ''), e.title, e.old_title, e.date, e.link, coalesce(a.detail, e.diff)" \
 	" FROM outbox o LEFT JOIN events e ON e.id = o.event_id" \
 	" LEFT JOIN alerts a ON a.id = o.alert_id" \
 	" LEFT JOIN sources src ON src.id = coalesce(e.source_id, a.source_id) "
@@ -896,4 +904,175 @@ store_outbox_waiting(struct store *s, const char *channel, int64_t *count, char 
 	*count = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return 0;
+}
+
+/* ---- detail pages ---- */
+
+int
+store_details_due(struct store *s, int64_t first_seen_since, store_detail_fn fn,
+                  void *payload, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prep(s,
+	    "SELECT n.id, n.source_id, n.link, n.title, d.etag, d.last_modified, d.hash"
+	    " FROM notices n LEFT JOIN details d ON d.notice_id = n.id"
+	    " WHERE n.relevant AND n.removed_at IS NULL AND n.first_seen >= ? ORDER BY n.id",
+	    "i", first_seen_since);
+	int rc;
+
+	if (!st)
+		return fail(s->db, err, errlen, "cannot read detail pages");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_detail_row r = {
+			.notice_id = sqlite3_column_int64(st, 0), .source_id = col_text(st, 1),
+			.link = col_text(st, 2), .title = col_text(st, 3), .etag = col_text(st, 4),
+			.last_modified = col_text(st, 5), .hash = col_text(st, 6),
+		};
+		fn(&r, payload);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot read detail pages");
+}
+
+int
+store_detail_save(struct store *s, int64_t run_id, const struct store_detail *d,
+                  store_event_fn fn, void *payload, char *err, size_t errlen)
+{
+	struct evlist ev = {0};
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	*err = '\0';
+	if (begin(s, err, errlen) < 0)
+		return -1;
+	if (run(s, err, errlen, "cannot store detail page",
+	        prep(s, "INSERT INTO details(notice_id, text, attachments, hash, etag, last_modified,"
+	                " fetched_at, checked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+	                " ON CONFLICT(notice_id) DO UPDATE SET text = ?2, attachments = ?3,"
+	                " hash = ?4, etag = ?5, last_modified = ?6, fetched_at = ?7,"
+	                " checked_at = ?7, error = NULL",
+	             "ittttti", d->notice_id, d->text, d->attachments, d->hash, d->etag,
+	             d->last_modified, d->at)) < 0)
+		goto done;
+	if (d->diff) {
+		struct store_fetch f = {.at = d->at};
+		st = prep(s, "SELECT source_id, title, date, link, relevant FROM notices WHERE id = ?",
+		          "i", d->notice_id);
+		if (!st || sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			fail(s->db, err, errlen, "cannot read notice");
+			goto done;
+		}
+		f.source_id = col_text(st, 0);
+		if (add_event(s, &ev, run_id, d->notice_id, &f, "changed", col_text(st, 1),
+		              col_text(st, 1), col_text(st, 2), col_text(st, 2), col_text(st, 3),
+		              sqlite3_column_int(st, 4), err, errlen) < 0) {
+			sqlite3_finalize(st);
+			goto done;
+		}
+		ev.v[ev.n - 1].source_id = strdup(f.source_id);
+		sqlite3_finalize(st);
+		if (!ev.v[ev.n - 1].source_id ||
+		    run(s, err, errlen, "cannot store event",
+		        prep(s, "UPDATE events SET diff = ? WHERE id = ?", "ti", d->diff,
+		             ev.v[ev.n - 1].id)) < 0)
+			goto done;
+		ev.v[ev.n - 1].diff = strdup(d->diff);
+	}
+	ok = 1;
+done:
+	if (finish(s, ok, err, errlen) == 0 && fn)
+		for (size_t i = 0; i < ev.n; i++)
+			fn(&ev.v[i], payload);
+	for (size_t i = 0; i < ev.n; i++) {
+		free((char *)ev.v[i].source_id);
+		free((char *)ev.v[i].diff);
+	}
+	evlist_free(&ev);
+	return ok ? 0 : -1;
+}
+
+int
+store_detail_checked(struct store *s, int64_t notice_id, int64_t at, const char *error,
+                     char *err, size_t errlen)
+{
+	return run(s, err, errlen, "cannot store detail page",
+	           prep(s, "UPDATE details SET checked_at = ?, error = ? WHERE notice_id = ?",
+	                "iti", at, error, notice_id));
+}
+
+/* ---- the history's view of the store ---- */
+
+int
+store_meta_get(struct store *s, const char *key, char **value, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prep(s, "SELECT value FROM meta WHERE key = ?", "t", key);
+	int rc;
+
+	*value = NULL;
+	if (!st)
+		return fail(s->db, err, errlen, "cannot read meta");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value = col_dup(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot read meta");
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *value, char *err, size_t errlen)
+{
+	return run(s, err, errlen, "cannot store meta",
+	           prep(s, "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+	                   " ON CONFLICT(key) DO UPDATE SET value = ?2", "tt", key, value));
+}
+
+int
+store_events_after(struct store *s, int64_t after_id, store_event_fn fn, void *payload,
+                   char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prep(s,
+	    "SELECT e.id, e.run_id, e.at, e.kind, e.source_id, e.title, e.old_title, e.date,"
+	    " e.old_date, e.link, e.relevant, e.diff FROM events e WHERE e.id > ? ORDER BY e.id",
+	    "i", after_id);
+	int rc;
+
+	if (!st)
+		return fail(s->db, err, errlen, "cannot list events");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_event e = {
+			.id = sqlite3_column_int64(st, 0), .run_id = sqlite3_column_int64(st, 1),
+			.at = sqlite3_column_int64(st, 2), .kind = col_text(st, 3),
+			.source_id = col_text(st, 4), .title = col_text(st, 5),
+			.old_title = col_text(st, 6), .date = col_text(st, 7),
+			.old_date = col_text(st, 8), .link = col_text(st, 9),
+			.relevant = sqlite3_column_int(st, 10), .diff = col_text(st, 11),
+		};
+		fn(&e, payload);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list events");
+}
+
+int
+store_details(struct store *s, store_detail_text_fn fn, void *payload, char *err,
+              size_t errlen)
+{
+	sqlite3_stmt *st = prep(s,
+	    "SELECT n.source_id, n.link, n.title, n.date, d.text, d.attachments, n.first_seen"
+	    " FROM details d JOIN notices n ON n.id = d.notice_id"
+	    " WHERE n.relevant AND n.removed_at IS NULL ORDER BY n.id", "");
+	int rc;
+
+	if (!st)
+		return fail(s->db, err, errlen, "cannot read detail pages");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_detail_text r = {
+			.source_id = col_text(st, 0), .link = col_text(st, 1), .title = col_text(st, 2),
+			.date = col_text(st, 3), .text = col_text(st, 4), .attachments = col_text(st, 5),
+			.first_seen = sqlite3_column_int64(st, 6),
+		};
+		fn(&r, payload);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot read detail pages");
 }

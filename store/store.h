@@ -79,6 +79,7 @@ struct store_event {
 	const char *old_date;
 	const char *link;
 	int relevant;
+	const char *diff;       /* a detail page's text change (unified diff), or NULL */
 };
 
 typedef void (*store_event_fn)(const struct store_event *ev, void *payload);
@@ -178,5 +179,63 @@ int store_outbox_expire(struct store *s, const char *channel, int64_t created_be
 /* How many rows of channel wait (neither delivered nor dead). */
 int store_outbox_waiting(struct store *s, const char *channel, int64_t *count,
                          char *err, size_t errlen);
+
+/* Detail pages of relevant, present notices first seen since then, with
+ * what is stored of them (etag, last_modified and hash NULL when none). */
+struct store_detail_row {
+	int64_t notice_id;
+	const char *source_id;
+	const char *link;
+	const char *title;
+	const char *etag;
+	const char *last_modified;
+	const char *hash;
+};
+typedef void (*store_detail_fn)(const struct store_detail_row *row, void *payload);
+int store_details_due(struct store *s, int64_t first_seen_since, store_detail_fn fn,
+                      void *payload, char *err, size_t errlen);
+
+struct store_detail {
+	int64_t notice_id;
+	int64_t at;
+	const char *text;
+	const char *attachments;
+	const char *hash;
+	const char *etag;
+	const char *last_modified;
+	const char *diff;       /* non-NULL: the text changed; a 'changed' event is made */
+};
+/* Stores a detail page's text; with a diff, adds a 'changed' event (queued
+ * for the channels) in the same transaction, and calls fn for it after the
+ * commit. */
+int store_detail_save(struct store *s, int64_t run_id, const struct store_detail *d,
+                      store_event_fn fn, void *payload, char *err, size_t errlen);
+/* A re-check that found the page unchanged (error NULL) or failing. */
+int store_detail_checked(struct store *s, int64_t notice_id, int64_t at, const char *error,
+                         char *err, size_t errlen);
+
+struct store_detail_text {
+	const char *source_id;
+	const char *link;
+	const char *title;
+	const char *date;
+	const char *text;
+	const char *attachments;
+	int64_t first_seen;
+};
+typedef void (*store_detail_text_fn)(const struct store_detail_text *row, void *payload);
+/* Stored texts of relevant, present notices. */
+int store_details(struct store *s, store_detail_text_fn fn, void *payload, char *err,
+                  size_t errlen);
+
+/* Small persistent values (the history's last committed event...). */
+int store_meta_get(struct store *s, const char *key, char **value, char *err,
+                   size_t errlen);
+int store_meta_set(struct store *s, const char *key, const char *value, char *err,
+                   size_t errlen);
+
+/* Events with an id above after_id, oldest first. */
+int store_events_after(struct store *s, int64_t after_id, store_event_fn fn,
+                       void *payload, char *err, size_t errlen);
 
 #endif
