@@ -41,7 +41,8 @@ struct ctx {
 	int line;
 	int at_line_start;
 	int main_file;          /* [noticewatch] allowed */
-	int section;            /* 0 none, 1 [noticewatch], 2 [source], 3 [email], 4 [webhook] */
+	int section;            /* 0 none, 1 [noticewatch], 2 [source], 3 [email], 4 [webhook],
+	                         * 5 [git] */
 	struct source *src;
 	struct webhook_cfg *hook;
 	char seen[64][24];      /* keys seen in the current section */
@@ -335,6 +336,17 @@ section_start(struct ctx *c, const char *name)
 		c->section = 3;
 		return;
 	}
+	if (!strcmp(name, "git")) {
+		if (!c->main_file)
+			set_err(c, "[git] belongs in the main config, not a catalog%s%s", NULL, NULL);
+		else if (cfg->git.present)
+			set_err(c, "a second [git] section%s%s", NULL, NULL);
+		cfg->git.present = 1;
+		cfg->git.line = c->line;
+		cfg->git.detail_days = 30;
+		c->section = 5;
+		return;
+	}
 	if (!strncmp(name, "webhook", 7) && (name[7] == ' ' || name[7] == '\t')) {
 		const char *id = name + 8;
 		struct webhook_cfg *v;
@@ -454,6 +466,56 @@ email_key(struct ctx *c, const char *key, const char *value)
 		set_err(c, "out of memory%s%s", NULL, NULL);
 }
 
+/* "Name <mail>" */
+static int
+split_author(const char *v, char **name, char **mail)
+{
+	const char *lt = strchr(v, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+
+	if (!lt || !gt || gt[1] || lt == v)
+		return -1;
+	free(*name);
+	free(*mail);
+	*name = trimmed_dup(v, (size_t)(lt - v));
+	*mail = trimmed_dup(lt + 1, (size_t)(gt - lt - 1));
+	return *name && *mail && **name && strchr(*mail, '@') ? 0 : -1;
+}
+
+static void
+git_key(struct ctx *c, const char *key, const char *value)
+{
+	struct git_cfg *g = &c->cfg->git;
+
+	if (!strcmp(key, "path")) {
+		free(g->path);
+		g->path = *value ? relative_to(c->file, value) : NULL;
+		if (!g->path)
+			set_err(c, "[git] path is empty%s%s", NULL, NULL);
+	} else if (!strcmp(key, "author")) {
+		if (split_author(value, &g->author_name, &g->author_email) < 0)
+			set_err(c, "author must look like 'Name <mail@example.org>', not '%s'%s", value,
+			        NULL);
+	} else if (!strcmp(key, "remote")) {
+		if (replace(&g->remote, value) < 0)
+			set_err(c, "out of memory%s%s", NULL, NULL);
+	} else if (!strcmp(key, "branch")) {
+		const char *p = value;
+		for (; *p; p++)
+			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.' ||
+			      *p == '/') || (p[0] == '.' && p[1] == '.'))
+				break;
+		if (!*value || *p || value[0] == '/' || value[0] == '.')
+			set_err(c, "bad branch name '%s'%s", value, NULL);
+		else if (replace(&g->branch, value) < 0)
+			set_err(c, "out of memory%s%s", NULL, NULL);
+	} else if (!strcmp(key, "detail_days")) {
+		if (parse_long(value, 0, 3650, &g->detail_days) < 0)
+			set_err(c, "detail_days must be 0..3650, not '%s'%s", value, NULL);
+	} else {
+		set_err(c, "unknown key '%s' in [git]%s", key, NULL);
+	}
+}
+
 static void
 webhook_key(struct ctx *c, const char *key, const char *value)
 {
@@ -550,6 +612,10 @@ handler(void *user, const char *section, const char *key, const char *value)
 		webhook_key(c, key, value);
 		return c->err[0] ? 0 : 1;
 	}
+	if (c->section == 5) {
+		git_key(c, key, value);
+		return c->err[0] ? 0 : 1;
+	}
 	if (c->section == 1) {
 		if (!strcmp(key, "database")) {
 			free(cfg->database);
@@ -605,9 +671,9 @@ handler(void *user, const char *section, const char *key, const char *value)
 		else if (!strcmp(key, "seen"))
 			slot = &s->seen;
 		else if (!strcmp(key, "items") || !strcmp(key, "title") || !strcmp(key, "link") ||
-		         !strcmp(key, "date")) {
+		         !strcmp(key, "date") || !strcmp(key, "content")) {
 			slot = key[0] == 'i' ? &s->items : key[0] == 't' ? &s->title
-			     : key[0] == 'l' ? &s->link : &s->date;
+			     : key[0] == 'l' ? &s->link : key[0] == 'c' ? &s->content : &s->date;
 			if (parse_xpath_check(value, xerr, sizeof(xerr)) < 0) {
 				set_err(c, "%s in '%s'", xerr, key);
 				return 0;
@@ -742,6 +808,21 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		if (!cfg->files[1] || load_file(cfg, cfg->files[1], 0, err, errlen) < 0)
 			return -1;
 	}
+	if (cfg->git.present) {
+		struct git_cfg *g = &cfg->git;
+		if (!g->path)
+			g->path = relative_to(path, "history");
+		if (!g->author_name) {
+			g->author_name = strdup("noticewatch");
+			g->author_email = strdup("noticewatch@localhost");
+		}
+		if (!g->branch)
+			g->branch = strdup("main");
+		if (!g->path || !g->author_name || !g->author_email || !g->branch) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
 	cfg->channels = calloc(cfg->nwebhooks + 2, sizeof(char *));
 	if (!cfg->channels) {
 		snprintf(err, errlen, "out of memory");
@@ -775,6 +856,7 @@ config_free(struct config *cfg)
 		free(s->title);
 		free(s->link);
 		free(s->date);
+		free(s->content);
 		free(s->encoding);
 		list_free(s->include);
 		list_free(s->exclude);
@@ -797,6 +879,11 @@ config_free(struct config *cfg)
 		free(cfg->webhooks[i].chat_id);
 	}
 	free(cfg->webhooks);
+	free(cfg->git.path);
+	free(cfg->git.author_name);
+	free(cfg->git.author_email);
+	free(cfg->git.remote);
+	free(cfg->git.branch);
 	free(cfg->channels);    /* the names belong to the sections */
 	free(cfg->path);
 	free(cfg->database);

@@ -13,6 +13,7 @@ struct source {
 	char *certificate;      /* informational: what is known of its certificates */
 	char *seen;             /* informational: where the address was seen */
 	char *items, *title, *link, *date;      /* XPath, or NULL */
+	char *content;          /* XPath of a detail page's text, or NULL */
 	char *encoding;         /* NULL: detect */
 	char **include;         /* NULL: the global list */
 	char **exclude;
@@ -46,6 +47,17 @@ struct webhook_cfg {
 	int line;
 };
 
+struct git_cfg {
+	int present;
+	char *path;             /* relative to the config file */
+	char *author_name;
+	char *author_email;
+	char *remote;
+	char *branch;
+	long detail_days;       /* re-check detail pages this long after first seen */
+	int line;
+};
+
 struct config {
 	char *path;             /* the config file */
 	char *database;         /* absolute or relative to the cwd */
@@ -63,6 +75,7 @@ struct config {
 	struct webhook_cfg *webhooks;
 	size_t nwebhooks;
 	char **channels;        /* "email" and the webhook names, NULL-terminated */
+	struct git_cfg git;
 	long outbox_max_age;    /* seconds an alert is retried before it is dead */
 	long outbox_retry;      /* first backoff after a second failure, doubling */
 	int broken_after;       /* failed checks in a row that raise 'broken' */

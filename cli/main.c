@@ -1,6 +1,8 @@
 /* noticewatch: watch notice pages for new and changed notices.
  * The command line; drives fetch -> parse -> store -> notify. */
 #include "cli/config.h"
+#include "cli/history.h"
+#include "cli/msg.h"
 #include "fetch/fetch.h"
 #include "notify/notify.h"
 #include "parse/parse.h"
@@ -24,32 +26,9 @@
 
 enum { EXIT_OKAY = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2, EXIT_LOCKED = 75 };
 
-static int verbose;     /* -1 quiet, 0 normal, 1 verbose */
-
-static void __attribute__((format(printf, 1, 2)))
-error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("noticewatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static void __attribute__((format(printf, 1, 2)))
-info(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (verbose < 1)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#define error(...) msg_error(__VA_ARGS__)
+#define info(...) msg_info(__VA_ARGS__)
+#define verbose msg_verbose
 
 static void
 usage(FILE *out)
@@ -62,6 +41,7 @@ usage(FILE *out)
 	      "  sources          one row per source: last check, result, failures, notices\n"
 	      "  notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv]\n"
 	      "  history [ID]     events over time\n"
+	      "  history --rebuild  write the git history afresh from the database\n"
 	      "  notify-test [CHANNEL]  send a test message to each channel (or one)\n"
 	      "  outbox [--all]   alerts queued, failing and dead (--all: delivered too)\n"
 	      "\n"
@@ -517,7 +497,7 @@ cmd_run(struct config *cfg, int argc, char **argv)
 	struct fetch_request *reqs = NULL;
 	struct fetch_options opt;
 	size_t n = 0;
-	int lock = -1, r, status = EXIT_OKAY;
+	int lock = -1, r, status = EXIT_OKAY, undelivered = 0;
 	char err[512];
 	int64_t now = (int64_t)time(NULL);
 
@@ -591,18 +571,25 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		error("%s", err);
 		rc.fatal = 1;
 	}
+	/* detail pages of relevant notices: their text, and its changes */
+	if (cfg->git.present && !rc.fatal &&
+	    history_details(cfg, rc.store, rc.run_id, print_event, &rc) < 0)
+		rc.fatal = 1;
 	if (fflush(stdout) != 0) {
 		error("cannot write events: %s", strerror(errno));
 		rc.fatal = 1;
 	}
 	if (!rc.fatal && deliver_all(cfg, rc.store, (int64_t)time(NULL)) != 0)
+		undelivered = 1;
+	/* the history follows the store: what fails here is committed next run */
+	if (cfg->git.present && !rc.fatal && history_commit(cfg, rc.store, now, 0) < 0)
 		rc.fatal = 1;
 	if (store_run_end(rc.store, rc.run_id, (int64_t)time(NULL), rc.failed, err,
 	                  sizeof(err)) < 0) {
 		error("%s", err);
 		rc.fatal = 1;
 	}
-	status = rc.failed || rc.fatal ? EXIT_SOME_FAILED : EXIT_OKAY;
+	status = rc.failed || rc.fatal || undelivered ? EXIT_SOME_FAILED : EXIT_OKAY;
 out:
 	for (size_t i = 0; rc.jobs && i < n; i++)
 		store_source_state_clear(&rc.jobs[i].st);
@@ -1011,8 +998,29 @@ cmd_history(struct config *cfg, int argc, char **argv)
 	char err[512];
 	int rv = EXIT_OKAY;
 
+	if (argc == 1 && !strcmp(argv[0], "--rebuild")) {
+		int lock = -1, r;
+		if (!cfg->git.present) {
+			error("history --rebuild needs a [git] section in %s", cfg->path);
+			return EXIT_USAGE;
+		}
+		r = store_lock(cfg->database, &lock, err, sizeof(err));
+		if (r < 0) {
+			error("%s", err);
+			return r == STORE_LOCKED ? EXIT_LOCKED : EXIT_SOME_FAILED;
+		}
+		if (!(st = open_store(cfg))) {
+			store_unlock(lock);
+			return EXIT_SOME_FAILED;
+		}
+		if (history_commit(cfg, st, (int64_t)time(NULL), 1) < 0)
+			rv = EXIT_SOME_FAILED;
+		store_close(st);
+		store_unlock(lock);
+		return rv;
+	}
 	if (argc > 1) {
-		error("usage: noticewatch history [ID]");
+		error("usage: noticewatch history [ID | --rebuild]");
 		return EXIT_USAGE;
 	}
 	if (argc == 1 && !find_source(cfg, argv[0])) {

@@ -913,7 +913,7 @@ store_details_due(struct store *s, int64_t first_seen_since, store_detail_fn fn,
                   void *payload, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = prep(s,
-	    "SELECT n.id, n.source_id, n.link, n.title, d.etag, d.last_modified, d.hash"
+	    "SELECT n.id, n.source_id, n.link, n.title, d.etag, d.last_modified, d.hash, n.date"
 	    " FROM notices n LEFT JOIN details d ON d.notice_id = n.id"
 	    " WHERE n.relevant AND n.removed_at IS NULL AND n.first_seen >= ? ORDER BY n.id",
 	    "i", first_seen_since);
@@ -926,6 +926,7 @@ store_details_due(struct store *s, int64_t first_seen_since, store_detail_fn fn,
 			.notice_id = sqlite3_column_int64(st, 0), .source_id = col_text(st, 1),
 			.link = col_text(st, 2), .title = col_text(st, 3), .etag = col_text(st, 4),
 			.last_modified = col_text(st, 5), .hash = col_text(st, 6),
+			.date = col_text(st, 7),
 		};
 		fn(&r, payload);
 	}
@@ -989,6 +990,27 @@ done:
 	}
 	evlist_free(&ev);
 	return ok ? 0 : -1;
+}
+
+int
+store_detail_get(struct store *s, int64_t notice_id, char **text, char **attachments,
+                 char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prep(s, "SELECT text, attachments FROM details WHERE notice_id = ?",
+	                        "i", notice_id);
+	int rc;
+
+	*text = *attachments = NULL;
+	if (!st)
+		return fail(s->db, err, errlen, "cannot read detail page");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*text = col_dup(st, 0);
+		*attachments = col_dup(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+	                                             : fail(s->db, err, errlen, "cannot read detail page");
 }
 
 int

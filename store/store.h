@@ -190,6 +190,7 @@ struct store_detail_row {
 	const char *etag;
 	const char *last_modified;
 	const char *hash;
+	const char *date;
 };
 typedef void (*store_detail_fn)(const struct store_detail_row *row, void *payload);
 int store_details_due(struct store *s, int64_t first_seen_since, store_detail_fn fn,
@@ -210,6 +211,9 @@ struct store_detail {
  * commit. */
 int store_detail_save(struct store *s, int64_t run_id, const struct store_detail *d,
                       store_event_fn fn, void *payload, char *err, size_t errlen);
+/* The stored text of a notice's detail page (both NULL when none). */
+int store_detail_get(struct store *s, int64_t notice_id, char **text, char **attachments,
+                     char *err, size_t errlen);
 /* A re-check that found the page unchanged (error NULL) or failing. */
 int store_detail_checked(struct store *s, int64_t notice_id, int64_t at, const char *error,
                          char *err, size_t errlen);

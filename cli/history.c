@@ -1,0 +1,670 @@
+/* Detail pages and the git history: what the history's tree holds is
+ * written here from the store; notify/ only commits it. */
+#include "cli/history.h"
+#include "cli/msg.h"
+#include "fetch/fetch.h"
+#include "notify/notify.h"
+#include "parse/parse.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- detail pages ---- */
+
+struct job {
+	int64_t notice_id;
+	char *source_id, *link, *title, *date, *etag, *last_modified, *hash;
+	const struct source *src;
+};
+
+struct details {
+	const struct config *cfg;
+	struct store *st;
+	int64_t run_id;
+	struct job *v;
+	size_t n, cap;
+	int oom, failed, fatal;
+	store_event_fn fn;
+	void *payload;
+};
+
+static char *
+dup0(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static const struct source *
+source_of(const struct config *cfg, const char *id)
+{
+	for (size_t i = 0; i < cfg->nsources; i++)
+		if (!strcmp(cfg->sources[i].id, id))
+			return &cfg->sources[i];
+	return NULL;
+}
+
+static void
+collect_job(const struct store_detail_row *r, void *payload)
+{
+	struct details *d = payload;
+	const struct source *src = source_of(d->cfg, r->source_id);
+	struct job *j;
+
+	if (!src || d->oom)
+		return;         /* a source no longer configured */
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		struct job *v = realloc(d->v, cap * sizeof(*v));
+		if (!v) {
+			d->oom = 1;
+			return;
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	j = &d->v[d->n++];
+	j->notice_id = r->notice_id;
+	j->src = src;
+	j->source_id = dup0(r->source_id);
+	j->link = dup0(r->link);
+	j->title = dup0(r->title);
+	j->date = dup0(r->date);
+	j->etag = dup0(r->etag);
+	j->last_modified = dup0(r->last_modified);
+	j->hash = dup0(r->hash);
+	if (!j->source_id || !j->link || !j->title || !j->date)
+		d->oom = 1;
+}
+
+static void
+hex_sha256(const char *a, const char *b, char out[65])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	EVP_DigestUpdate(md, a, strlen(a) + 1);
+	if (b)
+		EVP_DigestUpdate(md, b, strlen(b));
+	EVP_DigestFinal_ex(md, d, &n);
+	EVP_MD_CTX_free(md);
+	for (unsigned int i = 0; i < n && i < 32; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+/* The history's file for a notice: SOURCE/DATE-HASH8.md */
+static void
+detail_path(const char *source_id, const char *date, const char *link, char *out, size_t len)
+{
+	char h[65];
+
+	hex_sha256(link, NULL, h);
+	snprintf(out, len, "%s/%s-%.8s.md", source_id, date && *date ? date : "undated", h);
+}
+
+/* A detail page as the history shows it (and as its diffs read). */
+static char *
+render_detail(const struct config *cfg, const char *source_id, const char *title,
+              const char *date, const char *link, const char *text, const char *attachments)
+{
+	const struct source *src = source_of(cfg, source_id);
+	const char *name = src && src->name ? src->name : source_id;
+	size_t n = strlen(title) + strlen(name) + strlen(source_id) + strlen(link) +
+	           strlen(text) + strlen(attachments) * 2 + 256;
+	char *out = malloc(n);
+	size_t k;
+
+	if (!out)
+		return NULL;
+	k = (size_t)snprintf(out, n, "# %s\n\n- 来源: %s (%s)\n- 日期: %s\n- 链接: %s\n\n%s",
+	                     title, name, source_id, date && *date ? date : "-", link, text);
+	if (*attachments) {
+		const char *p = attachments;
+		k += (size_t)snprintf(out + k, n - k, "\n## 附件\n\n");
+		while (*p && k < n) {
+			const char *e = strchr(p, '\n');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			k += (size_t)snprintf(out + k, n - k, "- %.*s\n", (int)l, p);
+			p += l + (e ? 1 : 0);
+		}
+	}
+	return out;
+}
+
+static void
+on_detail(size_t i, const struct fetch_result *res, void *payload)
+{
+	struct details *d = payload;
+	struct job *j = &d->v[i];
+	int64_t now = (int64_t)time(NULL);
+	char err[512], hash[65], *text = NULL, *att = NULL;
+
+	if (d->fatal)
+		return;
+	if (res->code == FETCH_NOT_MODIFIED) {
+		if (store_detail_checked(d->st, j->notice_id, now, NULL, err, sizeof(err)) < 0)
+			goto store_failed;
+		return;
+	}
+	if (res->code == FETCH_OK &&
+	    parse_article(res->body, res->len, res->url ? res->url : j->link, j->src->content,
+	                  &text, &att, err, sizeof(err)) == 0) {
+		struct store_detail sd = {
+			.notice_id = j->notice_id, .at = now, .text = text, .attachments = att,
+			.hash = hash, .etag = res->etag, .last_modified = res->last_modified,
+		};
+		char *diff = NULL;
+
+		hex_sha256(text, att, hash);
+		if (j->hash && !strcmp(j->hash, hash)) {
+			free(text);
+			free(att);
+			if (store_detail_checked(d->st, j->notice_id, now, NULL, err, sizeof(err)) < 0)
+				goto store_failed;
+			return;
+		}
+		if (j->hash) {
+			char *old_text, *old_att, path[300];
+			if (store_detail_get(d->st, j->notice_id, &old_text, &old_att, err,
+			                     sizeof(err)) < 0) {
+				free(text);
+				free(att);
+				goto store_failed;
+			}
+			if (old_text) {
+				char *a = render_detail(d->cfg, j->source_id, j->title, j->date, j->link,
+				                        old_text, old_att ? old_att : "");
+				char *b = render_detail(d->cfg, j->source_id, j->title, j->date, j->link,
+				                        text, att);
+				detail_path(j->source_id, j->date, j->link, path, sizeof(path));
+				diff = a && b ? notify_text_diff(a, b, path) : NULL;
+				free(a);
+				free(b);
+			}
+			free(old_text);
+			free(old_att);
+		}
+		sd.diff = diff;
+		msg_info("%s: detail page %s %s", j->source_id, j->link,
+		         diff ? "changed" : "stored");
+		if (store_detail_save(d->st, d->run_id, &sd, d->fn, d->payload, err, sizeof(err)) < 0) {
+			free(diff);
+			free(text);
+			free(att);
+			goto store_failed;
+		}
+		free(diff);
+		free(text);
+		free(att);
+		return;
+	}
+	/* a detail page that fails is retried next run; the notice stays */
+	d->failed++;
+	msg_info("%s: detail page %s: %s", j->source_id, j->link,
+	         res->code == FETCH_ERROR ? res->error : err);
+	if (store_detail_checked(d->st, j->notice_id, now,
+	                         res->code == FETCH_ERROR ? res->error : err, err,
+	                         sizeof(err)) < 0)
+		goto store_failed;
+	return;
+store_failed:
+	msg_error("%s", err);
+	d->fatal = 1;
+}
+
+int
+history_details(const struct config *cfg, struct store *st, int64_t run_id,
+                store_event_fn fn, void *payload)
+{
+	struct details d = {.cfg = cfg, .st = st, .run_id = run_id, .fn = fn,
+	                    .payload = payload};
+	struct fetch_request *reqs = NULL;
+	struct fetch_options opt;
+	char err[512];
+	int rv = -1;
+
+	if (cfg->git.detail_days == 0)
+		return 0;
+	if (store_details_due(st, (int64_t)time(NULL) - cfg->git.detail_days * 86400,
+	                      collect_job, &d, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		goto out;
+	}
+	if (d.oom) {
+		msg_error("out of memory");
+		goto out;
+	}
+	reqs = calloc(d.n ? d.n : 1, sizeof(*reqs));
+	if (!reqs) {
+		msg_error("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		reqs[i].url = d.v[i].link;
+		reqs[i].encoding = d.v[i].src->encoding;
+		reqs[i].etag = d.v[i].hash ? d.v[i].etag : NULL;
+		reqs[i].last_modified = d.v[i].hash ? d.v[i].last_modified : NULL;
+	}
+	fetch_options_default(&opt);
+	opt.concurrency = cfg->concurrency;
+	opt.per_host = cfg->per_host;
+	opt.timeout = cfg->timeout;
+	opt.max_size = cfg->max_size;
+	if (cfg->user_agent)
+		opt.user_agent = cfg->user_agent;
+	if (d.n && fetch_run(reqs, d.n, &opt, on_detail, &d, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		goto out;
+	}
+	rv = d.fatal ? -1 : d.failed;
+out:
+	for (size_t i = 0; i < d.n; i++) {
+		free(d.v[i].source_id);
+		free(d.v[i].link);
+		free(d.v[i].title);
+		free(d.v[i].date);
+		free(d.v[i].etag);
+		free(d.v[i].last_modified);
+		free(d.v[i].hash);
+	}
+	free(d.v);
+	free(reqs);
+	return rv;
+}
+
+/* ---- the tree ---- */
+
+struct files {
+	struct notify_file *v;
+	char **owned;
+	size_t n, cap;
+	int oom;
+};
+
+/* Takes ownership of path and data. */
+static void
+add_file(struct files *f, char *path, char *data)
+{
+	if (!path || !data || f->oom) {
+		free(path);
+		free(data);
+		f->oom = 1;
+		return;
+	}
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 64;
+		struct notify_file *v = realloc(f->v, cap * sizeof(*v));
+		char **o = v ? realloc(f->owned, cap * 2 * sizeof(*o)) : NULL;
+		if (v)
+			f->v = v;
+		if (!o) {
+			free(path);
+			free(data);
+			f->oom = 1;
+			return;
+		}
+		f->owned = o;
+		f->cap = cap;
+	}
+	f->v[f->n] = (struct notify_file){path, data, strlen(data)};
+	f->owned[2 * f->n] = path;
+	f->owned[2 * f->n + 1] = data;
+	f->n++;
+}
+
+static void
+files_free(struct files *f)
+{
+	for (size_t i = 0; i < 2 * f->n; i++)
+		free(f->owned[i]);
+	free(f->owned);
+	free(f->v);
+}
+
+struct line {
+	char *date, *title, *link;
+	int relevant;
+};
+
+struct lines {
+	struct line *v;
+	size_t n, cap;
+	int oom;
+};
+
+static void
+collect_notice(const struct store_notice_row *r, void *payload)
+{
+	struct lines *l = payload;
+	struct line *x;
+
+	if (r->removed_at || l->oom)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct line *v = realloc(l->v, cap * sizeof(*v));
+		if (!v) {
+			l->oom = 1;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	x = &l->v[l->n++];
+	x->date = strdup(r->date);
+	x->title = strdup(r->title);
+	x->link = strdup(r->link);
+	x->relevant = r->relevant;
+	if (!x->date || !x->title || !x->link)
+		l->oom = 1;
+}
+
+/* newest first, then by link: a change is a one-line diff */
+static int
+by_date_link(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+	int c = strcmp(y->date, x->date);
+
+	return c ? c : strcmp(x->link, y->link);
+}
+
+static void
+lines_free(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].date);
+		free(l->v[i].title);
+		free(l->v[i].link);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* A growable text for the files. */
+struct text {
+	char *p;
+	size_t n, cap;
+	int oom;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+tprintf(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->p ? t->p + t->n : NULL, t->p ? t->cap - t->n : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->oom = 1;
+			return;
+		}
+		if (t->p && t->n + (size_t)n < t->cap) {
+			t->n += (size_t)n;
+			return;
+		}
+		{
+			size_t cap = t->cap ? t->cap * 2 : 4096;
+			char *p;
+			while (cap < t->n + (size_t)n + 1)
+				cap *= 2;
+			p = realloc(t->p, cap);
+			if (!p) {
+				t->oom = 1;
+				return;
+			}
+			t->p = p;
+			t->cap = cap;
+		}
+	}
+}
+
+/* Markdown table cells: no '|' or line breaks from a title. */
+static void
+cell(struct text *t, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			tprintf(t, "\\|");
+		else if (*s == '\n' || *s == '\r')
+			tprintf(t, " ");
+		else
+			tprintf(t, "%c", *s);
+	}
+}
+
+struct detail_files {
+	const struct config *cfg;
+	struct files *files;
+};
+
+static void
+collect_detail(const struct store_detail_text *r, void *payload)
+{
+	struct detail_files *df = payload;
+	char path[300];
+
+	if (!source_of(df->cfg, r->source_id))
+		return;
+	detail_path(r->source_id, r->date, r->link, path, sizeof(path));
+	add_file(df->files, strdup(path),
+	         render_detail(df->cfg, r->source_id, r->title, r->date, r->link, r->text,
+	                       r->attachments));
+}
+
+static int
+build_tree(const struct config *cfg, struct store *st, struct files *files)
+{
+	struct text readme = {0};
+	struct detail_files df = {cfg, files};
+	char err[512];
+
+	tprintf(&readme, "# noticewatch history\n\n"
+	                 "Every notice of every source, and the text of each relevant one, as "
+	                 "noticewatch saw them; `git log -p` shows what changed and when.\n\n"
+	                 "| 来源 | id | 公告 | 最新相关公告 |\n|---|---|---|---|\n");
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		const struct source *s = &cfg->sources[i];
+		struct lines l = {0};
+		struct text t = {0};
+		const struct line *latest = NULL;
+		char path[128];
+
+		if (store_notices(st, s->id, NULL, 1, collect_notice, &l, err, sizeof(err)) < 0 ||
+		    l.oom) {
+			msg_error("%s", l.oom ? "out of memory" : err);
+			lines_free(&l);
+			free(readme.p);
+			return -1;
+		}
+		qsort(l.v, l.n, sizeof(*l.v), by_date_link);
+		for (size_t k = 0; k < l.n; k++) {
+			tprintf(&t, "%s\t%s\t%s\t%s\n", l.v[k].date[0] ? l.v[k].date : "-",
+			        l.v[k].relevant ? "*" : "-", l.v[k].title, l.v[k].link);
+			if (l.v[k].relevant && !latest)
+				latest = &l.v[k];
+		}
+		tprintf(&readme, "| ");
+		cell(&readme, s->name ? s->name : s->id);
+		tprintf(&readme, " | [%s](%s/notices.txt) | %zu | ", s->id, s->id, l.n);
+		if (latest) {
+			tprintf(&readme, "%s [", latest->date[0] ? latest->date : "-");
+			cell(&readme, latest->title);
+			tprintf(&readme, "](%s) |\n", latest->link);
+		} else {
+			tprintf(&readme, "- |\n");
+		}
+		if (l.n) {
+			snprintf(path, sizeof(path), "%s/notices.txt", s->id);
+			add_file(files, strdup(path), t.oom ? NULL : t.p);
+		} else {
+			free(t.p);
+		}
+		lines_free(&l);
+	}
+	add_file(files, strdup("README.md"), readme.oom ? NULL : readme.p);
+	if (store_details(st, collect_detail, &df, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		return -1;
+	}
+	if (files->oom) {
+		msg_error("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the commit ---- */
+
+struct message {
+	const struct config *cfg;
+	struct text body;
+	char (*ids)[65];        /* sources in order of appearance */
+	int (*counts)[3];       /* new, changed, removed */
+	size_t n, cap;
+	int64_t last;
+	int oom;
+};
+
+static void
+collect_event(const struct store_event *e, void *payload)
+{
+	struct message *m = payload;
+	const struct source *src = source_of(m->cfg, e->source_id);
+	const char *name = src && src->name ? src->name : e->source_id;
+	size_t k;
+	int kind = !strcmp(e->kind, "new") ? 0 : !strcmp(e->kind, "changed") ? 1 : 2;
+
+	m->last = e->id;
+	for (k = 0; k < m->n && strcmp(m->ids[k], e->source_id); k++)
+		;
+	if (k == m->n) {
+		if (m->n == m->cap) {
+			size_t cap = m->cap ? m->cap * 2 : 16;
+			char (*ids)[65] = realloc(m->ids, cap * sizeof(*ids));
+			int (*counts)[3] = ids ? realloc(m->counts, cap * sizeof(*counts)) : NULL;
+			if (ids)
+				m->ids = ids;
+			if (!counts) {
+				m->oom = 1;
+				return;
+			}
+			m->counts = counts;
+			m->cap = cap;
+		}
+		snprintf(m->ids[m->n], 65, "%s", e->source_id);
+		memset(m->counts[m->n], 0, sizeof(m->counts[0]));
+		m->n++;
+	}
+	m->counts[k][kind]++;
+	tprintf(&m->body, "%s %s %s %s%s %s\n", kind == 0 ? "NEW" : kind == 1 ? "CHANGED" : "REMOVED",
+	        name, e->date[0] ? e->date : "-", e->title,
+	        e->diff ? " (text)" : "", e->link);
+}
+
+static void
+subject(struct message *m, struct text *out, int rebuild)
+{
+	static const char *const words[] = {"new", "changed", "removed"};
+
+	if (m->n == 0) {
+		tprintf(out, "%s", rebuild ? "history rebuilt from the store" : "detail pages updated");
+		return;
+	}
+	for (size_t k = 0; k < m->n; k++) {
+		const struct source *src = source_of(m->cfg, m->ids[k]);
+		int first = 1;
+		if (k == 8) {
+			tprintf(out, "; and %zu more sources", m->n - k);
+			break;
+		}
+		tprintf(out, "%s%s: ", k ? "; " : "", src && src->name ? src->name : m->ids[k]);
+		for (int w = 0; w < 3; w++) {
+			if (!m->counts[k][w])
+				continue;
+			tprintf(out, "%s%d %s", first ? "" : ", ", m->counts[k][w], words[w]);
+			first = 0;
+		}
+	}
+}
+
+int
+history_commit(const struct config *cfg, struct store *st, int64_t when, int rebuild)
+{
+	struct notify_git g = {
+		.path = cfg->git.path, .author_name = cfg->git.author_name,
+		.author_email = cfg->git.author_email, .branch = cfg->git.branch,
+		.remote = cfg->git.remote,
+	};
+	struct files files = {0};
+	struct message m = {.cfg = cfg};
+	struct text msg = {0};
+	char err[512], oid[41], *seen = NULL, *pushed = NULL, last[32];
+	int committed = 0, rv = -1;
+	int64_t after = 0;
+
+	if (store_meta_get(st, "git_event", &seen, err, sizeof(err)) < 0 ||
+	    (seen && (after = strtoll(seen, NULL, 10)) < 0) ||
+	    store_events_after(st, after, collect_event, &m, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		goto out;
+	}
+	if (m.oom || m.body.oom || build_tree(cfg, st, &files) < 0) {
+		if (m.oom || m.body.oom)
+			msg_error("out of memory");
+		goto out;
+	}
+	subject(&m, &msg, rebuild);
+	tprintf(&msg, "\n\n%s", m.body.p ? m.body.p : "");
+	if (msg.oom) {
+		msg_error("out of memory");
+		goto out;
+	}
+	if (notify_git_commit(&g, files.v, files.n, msg.p, when, &committed, oid, err,
+	                      sizeof(err)) < 0) {
+		msg_error("%s (kept for the next run)", err);
+		goto out;
+	}
+	msg_info("history: %s %s", committed ? "committed" : "unchanged at", oid);
+	if (m.last > after) {
+		snprintf(last, sizeof(last), "%lld", (long long)m.last);
+		if (store_meta_set(st, "git_event", last, err, sizeof(err)) < 0) {
+			msg_error("%s", err);
+			goto out;
+		}
+	}
+	rv = 0;
+	if (cfg->git.remote && *oid) {
+		if (store_meta_get(st, "git_pushed", &pushed, err, sizeof(err)) < 0) {
+			msg_error("%s", err);
+			rv = -1;
+		} else if (!pushed || strcmp(pushed, oid)) {
+			if (notify_git_push(&g, err, sizeof(err)) < 0) {
+				msg_error("%s (retried next run)", err);
+				rv = -1;
+			} else if (store_meta_set(st, "git_pushed", oid, err, sizeof(err)) < 0) {
+				msg_error("%s", err);
+				rv = -1;
+			}
+		}
+	}
+out:
+	free(seen);
+	free(pushed);
+	free(msg.p);
+	free(m.body.p);
+	free(m.ids);
+	free(m.counts);
+	files_free(&files);
+	return rv;
+}

@@ -1,0 +1,24 @@
+/* Detail pages and the git history, driven from the command line.  Part
+ * of cli/. */
+#ifndef NW_CLI_HISTORY_H
+#define NW_CLI_HISTORY_H
+
+#include "cli/config.h"
+#include "store/store.h"
+
+#include <stdint.h>
+
+/* Fetches the detail pages of relevant notices first seen within
+ * detail_days (conditionally, politely), stores their text, and makes a
+ * 'changed' event (fn is called for it) when a text changed.  Returns the
+ * number of pages that failed, or -1 when the store failed. */
+int history_details(const struct config *cfg, struct store *st, int64_t run_id,
+                    store_event_fn fn, void *payload);
+
+/* Writes the store's current state as the history's tree and commits it
+ * when it changed, with the events since the last commit as the message;
+ * then pushes when a remote is set.  rebuild: commit even without new
+ * events (after the repository was lost).  Returns 0, or -1 (reported). */
+int history_commit(const struct config *cfg, struct store *st, int64_t when, int rebuild);
+
+#endif

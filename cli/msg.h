@@ -1,0 +1,13 @@
+/* Messages of the command line: errors always, progress with -v.  Part of
+ * cli/. */
+#ifndef NW_CLI_MSG_H
+#define NW_CLI_MSG_H
+
+extern int msg_verbose;     /* -1 quiet, 0 normal, 1 verbose */
+
+/* "noticewatch: ..." on stderr */
+void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* progress on stderr, with -v only */
+void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
