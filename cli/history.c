@@ -572,6 +572,15 @@ collect_event(const struct store_event *e, void *payload)
 	        e->diff ? " (text)" : "", e->link);
 }
 
+/* catalog position; sources no longer in the catalog go last */
+static size_t
+rank_of(const struct config *cfg, const char *id)
+{
+	const struct source *src = source_of(cfg, id);
+
+	return src ? (size_t)(src - cfg->sources) : cfg->nsources;
+}
+
 static void
 subject(struct message *m, struct text *out, int rebuild)
 {
@@ -580,6 +589,20 @@ subject(struct message *m, struct text *out, int rebuild)
 	if (m->n == 0) {
 		tprintf(out, "%s", rebuild ? "history rebuilt from the store" : "detail pages updated");
 		return;
+	}
+	/* sources in catalog order, whatever order their pages came in */
+	for (size_t i = 1; i < m->n; i++) {
+		for (size_t k = i; k > 0 && rank_of(m->cfg, m->ids[k - 1]) >
+		                            rank_of(m->cfg, m->ids[k]); k--) {
+			char id[65];
+			int c[3];
+			memcpy(id, m->ids[k], sizeof(id));
+			memcpy(m->ids[k], m->ids[k - 1], sizeof(id));
+			memcpy(m->ids[k - 1], id, sizeof(id));
+			memcpy(c, m->counts[k], sizeof(c));
+			memcpy(m->counts[k], m->counts[k - 1], sizeof(c));
+			memcpy(m->counts[k - 1], c, sizeof(c));
+		}
 	}
 	for (size_t k = 0; k < m->n; k++) {
 		const struct source *src = source_of(m->cfg, m->ids[k]);
