@@ -9,6 +9,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -
 ifdef SANITIZE
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
+export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 endif
 
 # Objects are rebuilt when the flags change (SANITIZE=1 and back).
@@ -71,7 +72,7 @@ check: test-deps
 valgrind: test-deps
 	@$(MAKE) --no-print-directory deps DEBS=valgrind
 	@$(MAKE) --no-print-directory noticewatch $(UNIT)
-	@NOTICEWATCH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	@NOTICEWATCH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" \
 	  sh tests/run.sh $(foreach t,$(UNIT),$(t))
 
 clean:

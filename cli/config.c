@@ -839,6 +839,23 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+struct source *
+config_source(const struct config *cfg, const char *id)
+{
+	for (size_t i = 0; i < cfg->nsources; i++)
+		if (!strcmp(cfg->sources[i].id, id))
+			return &cfg->sources[i];
+	return NULL;
+}
+
+size_t
+config_source_rank(const struct config *cfg, const char *id)
+{
+	const struct source *s = config_source(cfg, id);
+
+	return s ? (size_t)(s - cfg->sources) : cfg->nsources;
+}
+
 void
 config_free(struct config *cfg)
 {

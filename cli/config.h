@@ -87,6 +87,11 @@ struct config {
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct config *cfg);
 
+/* The source with this id, or NULL. */
+struct source *config_source(const struct config *cfg, const char *id);
+/* Its position in the catalog; sources not configured rank last. */
+size_t config_source_rank(const struct config *cfg, const char *id);
+
 /* Default include and exclude keywords (NULL-terminated). */
 extern const char *const config_default_include[];
 extern const char *const config_default_exclude[];

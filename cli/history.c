@@ -38,20 +38,11 @@ dup0(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static const struct source *
-source_of(const struct config *cfg, const char *id)
-{
-	for (size_t i = 0; i < cfg->nsources; i++)
-		if (!strcmp(cfg->sources[i].id, id))
-			return &cfg->sources[i];
-	return NULL;
-}
-
 static void
 collect_job(const struct store_detail_row *r, void *payload)
 {
 	struct details *d = payload;
-	const struct source *src = source_of(d->cfg, r->source_id);
+	const struct source *src = config_source(d->cfg, r->source_id);
 	struct job *j;
 
 	if (!src || d->oom)
@@ -112,7 +103,7 @@ static char *
 render_detail(const struct config *cfg, const char *source_id, const char *title,
               const char *date, const char *link, const char *text, const char *attachments)
 {
-	const struct source *src = source_of(cfg, source_id);
+	const struct source *src = config_source(cfg, source_id);
 	const char *name = src && src->name ? src->name : source_id;
 	size_t n = strlen(title) + strlen(name) + strlen(source_id) + strlen(link) +
 	           strlen(text) + strlen(attachments) * 2 + 256;
@@ -454,7 +445,7 @@ collect_detail(const struct store_detail_text *r, void *payload)
 	struct detail_files *df = payload;
 	char path[300];
 
-	if (!source_of(df->cfg, r->source_id))
+	if (!config_source(df->cfg, r->source_id))
 		return;
 	detail_path(r->source_id, r->date, r->link, path, sizeof(path));
 	add_file(df->files, strdup(path),
@@ -540,7 +531,7 @@ static void
 collect_event(const struct store_event *e, void *payload)
 {
 	struct message *m = payload;
-	const struct source *src = source_of(m->cfg, e->source_id);
+	const struct source *src = config_source(m->cfg, e->source_id);
 	const char *name = src && src->name ? src->name : e->source_id;
 	size_t k;
 	int kind = !strcmp(e->kind, "new") ? 0 : !strcmp(e->kind, "changed") ? 1 : 2;
@@ -572,15 +563,6 @@ collect_event(const struct store_event *e, void *payload)
 	        e->diff ? " (text)" : "", e->link);
 }
 
-/* catalog position; sources no longer in the catalog go last */
-static size_t
-rank_of(const struct config *cfg, const char *id)
-{
-	const struct source *src = source_of(cfg, id);
-
-	return src ? (size_t)(src - cfg->sources) : cfg->nsources;
-}
-
 static void
 subject(struct message *m, struct text *out, int rebuild)
 {
@@ -592,8 +574,8 @@ subject(struct message *m, struct text *out, int rebuild)
 	}
 	/* sources in catalog order, whatever order their pages came in */
 	for (size_t i = 1; i < m->n; i++) {
-		for (size_t k = i; k > 0 && rank_of(m->cfg, m->ids[k - 1]) >
-		                            rank_of(m->cfg, m->ids[k]); k--) {
+		for (size_t k = i; k > 0 && config_source_rank(m->cfg, m->ids[k - 1]) >
+		                            config_source_rank(m->cfg, m->ids[k]); k--) {
 			char id[65];
 			int c[3];
 			memcpy(id, m->ids[k], sizeof(id));
@@ -605,7 +587,7 @@ subject(struct message *m, struct text *out, int rebuild)
 		}
 	}
 	for (size_t k = 0; k < m->n; k++) {
-		const struct source *src = source_of(m->cfg, m->ids[k]);
+		const struct source *src = config_source(m->cfg, m->ids[k]);
 		int first = 1;
 		if (k == 8) {
 			tprintf(out, "; and %zu more sources", m->n - k);

@@ -393,6 +393,34 @@ due_free(struct due *d)
 	free(d->attempts);
 }
 
+/* Sources in catalog order (then the order events came in), so a digest
+ * reads the same whatever order the pages arrived in. */
+static void
+due_sort(struct due *d, const struct config *cfg)
+{
+	for (size_t i = 1; i < d->n; i++) {
+		for (size_t k = i; k > 0; k--) {
+			size_t a = config_source_rank(cfg, d->ev[k - 1].source_id);
+			size_t b = config_source_rank(cfg, d->ev[k].source_id);
+			struct notify_event e;
+			int64_t id;
+			int att;
+
+			if (a < b || (a == b && d->id[k - 1] < d->id[k]))
+				break;
+			e = d->ev[k];
+			d->ev[k] = d->ev[k - 1];
+			d->ev[k - 1] = e;
+			id = d->id[k];
+			d->id[k] = d->id[k - 1];
+			d->id[k - 1] = id;
+			att = d->attempts[k];
+			d->attempts[k] = d->attempts[k - 1];
+			d->attempts[k - 1] = att;
+		}
+	}
+}
+
 /* After a failed delivery: the next run tries again, whenever it comes;
  * after that the waits double from outbox_retry, up to a day. */
 static int64_t
@@ -437,6 +465,7 @@ deliver(const struct config *cfg, struct store *st, const char *channel, int64_t
 		due_free(&d);
 		return 0;
 	}
+	due_sort(&d, cfg);
 	err[0] = '\0';
 	if (send_to(cfg, channel, d.ev, d.n, &sent, err, sizeof(err)) == 0)
 		sent = d.n;
@@ -481,15 +510,6 @@ deliver_all(const struct config *cfg, struct store *st, int64_t now)
 	return status;
 }
 
-static struct source *
-find_source(struct config *cfg, const char *id)
-{
-	for (size_t i = 0; i < cfg->nsources; i++)
-		if (!strcmp(cfg->sources[i].id, id))
-			return &cfg->sources[i];
-	return NULL;
-}
-
 static int
 cmd_run(struct config *cfg, int argc, char **argv)
 {
@@ -502,7 +522,7 @@ cmd_run(struct config *cfg, int argc, char **argv)
 	int64_t now = (int64_t)time(NULL);
 
 	for (int i = 0; i < argc; i++) {
-		if (!find_source(cfg, argv[i])) {
+		if (!config_source(cfg, argv[i])) {
 			error("unknown source '%s'", argv[i]);
 			return EXIT_USAGE;
 		}
@@ -656,7 +676,7 @@ cmd_check(struct config *cfg, int argc, char **argv)
 		error("usage: noticewatch check ID|URL");
 		return EXIT_USAGE;
 	}
-	cc.src = find_source(cfg, argv[0]);
+	cc.src = config_source(cfg, argv[0]);
 	if (!cc.src && strncmp(argv[0], "http://", 7) && strncmp(argv[0], "https://", 8)) {
 		error("'%s' is neither a source id nor an http(s) URL", argv[0]);
 		return EXIT_USAGE;
@@ -933,7 +953,7 @@ cmd_notices(struct config *cfg, int argc, char **argv)
 		error("--since wants a date YYYY-MM-DD, not '%s'", since);
 		return EXIT_USAGE;
 	}
-	if (source && !find_source(cfg, source)) {
+	if (source && !config_source(cfg, source)) {
 		error("unknown source '%s'", source);
 		return EXIT_USAGE;
 	}
@@ -1023,7 +1043,7 @@ cmd_history(struct config *cfg, int argc, char **argv)
 		error("usage: noticewatch history [ID | --rebuild]");
 		return EXIT_USAGE;
 	}
-	if (argc == 1 && !find_source(cfg, argv[0])) {
+	if (argc == 1 && !config_source(cfg, argv[0])) {
 		error("unknown source '%s'", argv[0]);
 		return EXIT_USAGE;
 	}
