@@ -20,7 +20,7 @@ $(shell printf '%s\n' '$(FLAGS)' | cmp -s - .flags || printf '%s\n' '$(FLAGS)' >
 BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev libgit2-dev
 TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git ca-certificates
 
-LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c store/store.c \
+LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
            notify/email.c notify/webhook.c notify/history.c \
            notify/notify.c cli/config.c cli/msg.c cli/history.c cli/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))

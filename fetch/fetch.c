@@ -25,6 +25,38 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+struct fetch_cookies {
+	CURLSH *share;
+};
+
+struct fetch_cookies *
+fetch_cookies_new(void)
+{
+	struct fetch_cookies *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	c->share = curl_share_init();
+	if (!c->share || curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) !=
+	                     CURLSHE_OK) {
+		fetch_cookies_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+fetch_cookies_free(struct fetch_cookies *c)
+{
+	if (!c)
+		return;
+	if (c->share)
+		curl_share_cleanup(c->share);
+	free(c);
+	curl_global_cleanup();
+}
+
 static long long
 now_ms(void)
 {
@@ -116,6 +148,8 @@ start(CURLM *multi, struct xfer *x, const struct fetch_options *opt)
 		snprintf(line, sizeof(line), "If-Modified-Since: %s", rq->last_modified);
 		x->headers = curl_slist_append(x->headers, line);
 	}
+	for (size_t i = 0; rq->headers && rq->headers[i]; i++)
+		x->headers = curl_slist_append(x->headers, rq->headers[i]);
 	x->headers = curl_slist_append(x->headers,
 	    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
 	x->headers = curl_slist_append(x->headers, "Accept-Language: zh-CN,zh;q=0.9,en;q=0.5");
@@ -125,7 +159,16 @@ start(CURLM *multi, struct xfer *x, const struct fetch_options *opt)
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(x->h, CURLOPT_USERAGENT, opt->user_agent);
+	curl_easy_setopt(x->h, CURLOPT_USERAGENT, rq->user_agent ? rq->user_agent
+	                                                          : opt->user_agent);
+	if (rq->method && !strcmp(rq->method, "POST")) {
+		/* a header given for the body's type wins over libcurl's default */
+		curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+	}
+	if (opt->cookies) {
+		curl_easy_setopt(x->h, CURLOPT_SHARE, opt->cookies->share);
+		curl_easy_setopt(x->h, CURLOPT_COOKIEFILE, "");
+	}
 	curl_easy_setopt(x->h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(x->h, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(x->h, CURLOPT_MAXREDIRS, 5L);
@@ -218,6 +261,7 @@ evaluate(struct xfer *x, CURLcode rc, const struct fetch_options *opt,
 	}
 	if (curl_easy_getinfo(x->h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype) {
 		const char *p = strcasestr(ctype, "charset=");
+		snprintf(res->content_type, sizeof(res->content_type), "%s", ctype);
 		if (p)
 			charset = p + 8;
 	}

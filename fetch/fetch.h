@@ -18,13 +18,23 @@ struct fetch_options {
 	const char *user_agent;
 	long retry_wait_ms;     /* first backoff before the one retry */
 	long max_retry_after;   /* seconds: a longer Retry-After is not waited for */
+	struct fetch_cookies *cookies;  /* NULL: none kept; else shared by all transfers */
 };
+
+/* A cookie jar shared by the transfers of one run (libcurl's cookie
+ * engine), so a site that sets a cookie and redirects works. */
+struct fetch_cookies *fetch_cookies_new(void);
+void fetch_cookies_free(struct fetch_cookies *c);
 
 struct fetch_request {
 	const char *url;
 	const char *etag;           /* NULL: none stored */
 	const char *last_modified;  /* NULL: none stored */
 	const char *encoding;       /* NULL: HTTP charset, meta charset, sniffing */
+	const char *method;         /* NULL or "GET"; "POST" */
+	const char *body;           /* POST body, or NULL */
+	char *const *headers;       /* extra "Name: value" lines, NULL-terminated, or NULL */
+	const char *user_agent;     /* NULL: the options' */
 };
 
 struct fetch_result {
@@ -36,6 +46,7 @@ struct fetch_result {
 	char *last_modified;
 	char *url;              /* effective URL after redirects */
 	char charset[32];       /* what the body was decoded from */
+	char content_type[128]; /* as the server sent it, or "" */
 	char error[256];        /* one line, set when code is FETCH_ERROR */
 	int attempts;
 };

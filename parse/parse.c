@@ -1,6 +1,7 @@
 /* Notice extraction: per-source XPath, or a generic extractor that knows
  * the list shapes of the provincial sites (ul/li lists, table rows, TRS WCM
  * links, Hanweb JCMS records in CDATA). */
+#include "parse/internal.h"
 #include "parse/parse.h"
 
 #include <ctype.h>
@@ -180,8 +181,8 @@ link_title(xmlNode *a)
 
 /* Resolves href against base; NULL for javascript:, mailto:, fragments and
  * anything that is not http(s) in the end. */
-static char *
-resolve(const char *href, const char *base)
+char *
+parse_resolve(const char *href, const char *base)
 {
 	xmlChar *u = NULL, *esc = NULL;
 	char *out = NULL, *h;
@@ -221,8 +222,8 @@ resolve(const char *href, const char *base)
 	return out;
 }
 
-static int
-push(struct parse_list *l, char *title, char *link, const char *date)
+int
+parse_push(struct parse_list *l, char *title, char *link, const char *date)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		if (strcmp(l->items[i].link, link) == 0) {
@@ -486,7 +487,7 @@ generic(xmlDoc *doc, const char *base, struct parse_list *out)
 			continue;
 		}
 		href = xmlGetProp(a, (const xmlChar *)"href");
-		x.link = href ? resolve((char *)href, base) : NULL;
+		x.link = href ? parse_resolve((char *)href, base) : NULL;
 		xmlFree(href);
 		if (!x.link) {
 			free(x.title);
@@ -545,7 +546,7 @@ generic(xmlDoc *doc, const char *base, struct parse_list *out)
 		for (size_t i = 0; i < c.n; i++) {
 			if (c.v[i].group != g[best].node)
 				continue;
-			if (push(out, c.v[i].title, c.v[i].link, c.v[i].date) < 0)
+			if (parse_push(out, c.v[i].title, c.v[i].link, c.v[i].date) < 0)
 				goto done;
 			c.v[i].title = c.v[i].link = NULL;
 		}
@@ -560,7 +561,7 @@ generic(xmlDoc *doc, const char *base, struct parse_list *out)
 		if (k != best && (g[k].dated == 0 || g[k].dated * 2 < g[k].count ||
 		                  !same_shape(&c.v[g[k].first], &c.v[g[best].first])))
 			continue;
-		if (push(out, c.v[i].title, c.v[i].link, c.v[i].date) < 0)
+		if (parse_push(out, c.v[i].title, c.v[i].link, c.v[i].date) < 0)
 			goto done;
 		c.v[i].title = c.v[i].link = NULL;
 	}
@@ -664,9 +665,25 @@ first_link(xmlNode *n)
 	return NULL;
 }
 
+/* A stable key for a record without a link: the page URL and a hash of
+ * its title. */
+static char *
+title_link(const char *base, const char *title)
+{
+	unsigned long long h = 1469598103934665603ull;
+	char *out;
+
+	for (const unsigned char *p = (const unsigned char *)title; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	out = malloc(strlen(base) + 32);
+	if (out)
+		sprintf(out, "%s#t%016llx", base, h);
+	return out;
+}
+
 static int
 by_rules(xmlDoc *doc, const char *base, const struct parse_rules *r,
-         struct parse_list *out, char *err, size_t errlen)
+         struct parse_list *out, int keyless, char *err, size_t errlen)
 {
 	xmlXPathContext *ctx = xmlXPathNewContext(doc);
 	xmlXPathCompExpr *ct = NULL, *cl = NULL, *cd = NULL;
@@ -700,8 +717,10 @@ by_rules(xmlDoc *doc, const char *base, const struct parse_rules *r,
 			href = xpath_string(ctx, cl, it, 1);
 		else if (a)
 			href = normalise(xmlGetProp(a, (const xmlChar *)"href"), PARSE_LINK_MAX);
-		link = href ? resolve(href, base) : NULL;
+		link = href ? parse_resolve(href, base) : NULL;
 		free(href);
+		if (!link && keyless && title && *title)
+			link = title_link(base, title);
 		if (!title || !*title || !link) {
 			free(title);
 			free(link);
@@ -715,7 +734,7 @@ by_rules(xmlDoc *doc, const char *base, const struct parse_rules *r,
 		} else if (item_date(it, a, date) < 0 && parse_date_from_link(link, date) < 0) {
 			date[0] = '\0';
 		}
-		if (push(out, title, link, date) < 0)
+		if (parse_push(out, title, link, date) < 0)
 			goto done;
 	}
 	rv = 0;
@@ -738,16 +757,16 @@ base_of(xmlDoc *doc, const char *page_url)
 	if (ctx)
 		r = xmlXPathEvalExpression((const xmlChar *)"string(//base/@href)", ctx);
 	if (r && r->type == XPATH_STRING && r->stringval && *r->stringval)
-		base = resolve((const char *)r->stringval, page_url);
+		base = parse_resolve((const char *)r->stringval, page_url);
 	xmlXPathFreeObject(r);
 	xmlXPathFreeContext(ctx);
 	return base ? base : strdup(page_url);
 }
 
 int
-parse_page(const char *buf, size_t len, const char *page_url,
-           const struct parse_rules *rules, struct parse_list *out,
-           char *err, size_t errlen)
+parse_html_page(const char *buf, size_t len, const char *page_url,
+                const struct parse_rules *rules, struct parse_list *out,
+                char *err, size_t errlen)
 {
 	struct parse_list l = {0};
 	xmlDoc *doc = NULL, *sub = NULL;
@@ -770,7 +789,7 @@ parse_page(const char *buf, size_t len, const char *page_url,
 		goto done;
 	}
 	if (rules && rules->items) {
-		if (by_rules(doc, base, rules, &l, err, errlen) < 0)
+		if (by_rules(doc, base, rules, &l, 0, err, errlen) < 0)
 			goto done;
 		if (l.n == 0) {
 			snprintf(err, errlen, "items XPath '%s' found no notices", rules->items);
@@ -1027,7 +1046,7 @@ collect_attachments(xmlNode *n, const char *base, struct text *t)
 			continue;
 		if (is_tag(c, "a")) {
 			xmlChar *href = xmlGetProp(c, (const xmlChar *)"href");
-			char *link = href ? resolve((const char *)href, base) : NULL;
+			char *link = href ? parse_resolve((const char *)href, base) : NULL;
 			xmlFree(href);
 			if (link && is_document(link) && !(t->p && strstr(t->p, link))) {
 				char *title = link_title(c);
@@ -1111,4 +1130,95 @@ done:
 	xmlXPathFreeContext(ctx);
 	xmlFreeDoc(doc);
 	return rv;
+}
+
+/* ---- XML records ---- */
+
+int
+parse_xml_page(const char *buf, size_t len, const char *page_url,
+               const struct parse_rules *rules, struct parse_list *out, char *err,
+               size_t errlen)
+{
+	struct parse_list l = {0};
+	xmlDoc *doc;
+	int rv = -1;
+
+	silence_libxml();
+	if (!rules->items) {
+		snprintf(err, errlen, "format xml needs items");
+		return -1;
+	}
+	if (len > (size_t)0x7fffffff) {
+		snprintf(err, errlen, "page too large to parse");
+		return -1;
+	}
+	/* the body is UTF-8 by now, whatever its declaration said */
+	doc = xmlReadMemory(buf, (int)len, page_url, "UTF-8",
+	                    XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_NOERROR |
+	                    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC);
+	if (!doc || !xmlDocGetRootElement(doc)) {
+		snprintf(err, errlen, "page is not XML");
+		goto done;
+	}
+	if (by_rules(doc, page_url, rules, &l, 1, err, errlen) < 0)
+		goto done;
+	if (l.n == 0) {
+		snprintf(err, errlen, "items XPath '%s' found no notices", rules->items);
+		goto done;
+	}
+	*out = l;
+	memset(&l, 0, sizeof(l));
+	rv = 0;
+done:
+	parse_list_free(&l);
+	xmlFreeDoc(doc);
+	return rv;
+}
+
+/* ---- paging ---- */
+
+char *
+parse_next_page(const char *buf, size_t len, const char *page_url)
+{
+	static const char *const words[] = {
+		"\xe4\xb8\x8b\xe4\xb8\x80\xe9\xa1\xb5", "\xe4\xb8\x8b\xe9\xa1\xb5", /* 下一页 下页 */
+		"next", "next page", ">", "\xe2\x80\xba", "\xc2\xbb", NULL};
+	xmlDoc *doc;
+	xmlXPathContext *ctx = NULL;
+	xmlXPathObject *r = NULL;
+	char *base = NULL, *next = NULL;
+
+	silence_libxml();
+	if (len > (size_t)0x7fffffff)
+		return NULL;
+	doc = htmlReadMemory(buf, (int)len, page_url, "UTF-8", HTML_OPTS);
+	if (!doc || !xmlDocGetRootElement(doc))
+		goto done;
+	base = base_of(doc, page_url);
+	ctx = xmlXPathNewContext(doc);
+	r = ctx ? xmlXPathEvalExpression((const xmlChar *)"//a[@href]", ctx) : NULL;
+	for (int i = 0; base && r && r->nodesetval && i < r->nodesetval->nodeNr && !next; i++) {
+		xmlNode *a = r->nodesetval->nodeTab[i];
+		char *t = node_text(a, 64);
+		for (size_t k = 0; t && words[k]; k++) {
+			if (strcasecmp(t, words[k]) == 0) {
+				xmlChar *href = xmlGetProp(a, (const xmlChar *)"href");
+				next = href ? parse_resolve((const char *)href, base) : NULL;
+				xmlFree(href);
+				break;
+			}
+		}
+		free(t);
+	}
+	/* a 'next' that leads back to this page is the last page's */
+	if (next && !strcmp(next, page_url)) {
+		free(next);
+		next = NULL;
+	}
+done:
+	free(base);
+	xmlXPathFreeObject(r);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return next;
 }

@@ -10,14 +10,29 @@
 #define PARSE_TITLE_MAX 512     /* bytes kept of a title */
 #define PARSE_LINK_MAX 2048
 
-/* Per-source XPath rules; any may be NULL.  Without items the generic
- * extractor finds the list. */
+enum parse_format { PARSE_AUTO, PARSE_HTML, PARSE_JSON, PARSE_XML, PARSE_SCRIPT };
+
+/* Per-source rules; any may be NULL.  html and xml: items/title/link/date
+ * are XPath, and without items the generic extractor finds the list.
+ * json and script: they are dotted paths ("data.rows", "list[0].items"),
+ * link may be a template ("/article?id={id}"), and html names a field
+ * holding an HTML fragment that the HTML rules then read. */
 struct parse_rules {
 	const char *items;
 	const char *title;
 	const char *link;
 	const char *date;
+	enum parse_format format;       /* PARSE_AUTO: HTML */
+	const char *html;               /* json/script: path of an HTML fragment */
+	const char *script;             /* script: the name assigned the data */
 };
+
+/* The format a Content-Type announces (PARSE_HTML when unsure). */
+enum parse_format parse_format_of(const char *content_type);
+/* Parses "html", "json", "xml", "script"; -1 when unknown. */
+int parse_format_parse(const char *name);
+/* Checks a dotted path's syntax; -1 with err set. */
+int parse_path_check(const char *path, char *err, size_t errlen);
 
 struct parse_item {
 	char *title;    /* whitespace-normalised UTF-8 */
@@ -30,7 +45,12 @@ struct parse_list {
 	size_t n, cap;
 };
 
-/* Extracts the notices of a page.  buf is UTF-8 (see fetch_decode);
+/* The page's own 'next page' link (下一页, next, ›), resolved; NULL when
+ * it has none.  malloc'd. */
+char *parse_next_page(const char *buf, size_t len, const char *page_url);
+
+/* Extracts the notices of a page in the rules' format.  buf is UTF-8 (see
+ * fetch_decode);
  * page_url resolves relative links.  Items are in page order, one per
  * link.  Returns 0, or -1 with err set; out is filled only on success and
  * is freed with parse_list_free. */
