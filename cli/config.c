@@ -319,6 +319,7 @@ section_start(struct ctx *c, const char *name)
 		memset(c->src, 0, sizeof(*c->src));
 		c->src->id = strdup(id);
 		c->src->enabled = 1;
+		c->src->pages = 1;
 		c->src->file = c->file;
 		c->src->line = c->line;
 		c->section = 2;
@@ -591,7 +592,7 @@ handler(void *user, const char *section, const char *key, const char *value)
 		return 0;
 	if (!value)
 		value = "";
-	for (int i = 0; i < c->nseen; i++) {
+	for (int i = 0; i < c->nseen && strcmp(key, "header"); i++) {
 		if (!strcmp(c->seen[i], key)) {
 			set_err(c, "duplicate key '%s'%s", key, NULL);
 			return 0;
@@ -674,10 +675,55 @@ handler(void *user, const char *section, const char *key, const char *value)
 		         !strcmp(key, "date") || !strcmp(key, "content")) {
 			slot = key[0] == 'i' ? &s->items : key[0] == 't' ? &s->title
 			     : key[0] == 'l' ? &s->link : key[0] == 'c' ? &s->content : &s->date;
-			if (parse_xpath_check(value, xerr, sizeof(xerr)) < 0) {
+			/* XPath or path: checked when the section's format is known */
+			if (key[0] != 'c')
+				s->rule_line[key[0] == 'i' ? 0 : key[0] == 't' ? 1 : key[0] == 'l' ? 2 : 3] =
+				    c->line;
+			else if (parse_xpath_check(value, xerr, sizeof(xerr)) < 0) {
 				set_err(c, "%s in '%s'", xerr, key);
 				return 0;
 			}
+		} else if (!strcmp(key, "format")) {
+			s->format = parse_format_parse(value);
+			if (s->format < 0)
+				set_err(c, "format must be html, json, xml or script, not '%s'%s", value,
+				        NULL);
+		} else if (!strcmp(key, "html")) {
+			if (parse_path_check(value, xerr, sizeof(xerr)) < 0) {
+				set_err(c, "%s in '%s'", xerr, key);
+				return 0;
+			}
+			slot = &s->html;
+		} else if (!strcmp(key, "script")) {
+			slot = &s->script;
+		} else if (!strcmp(key, "method")) {
+			if (strcmp(value, "GET") && strcmp(value, "POST"))
+				set_err(c, "method must be GET or POST, not '%s'%s", value, NULL);
+			slot = &s->method;
+		} else if (!strcmp(key, "body")) {
+			slot = &s->body;
+		} else if (!strcmp(key, "header")) {
+			char **h;
+			const char *colon = strchr(value, ':');
+			if (!colon || colon == value || strpbrk(value, "\r\n")) {
+				set_err(c, "header must look like 'Name: value', not '%s'%s", value, NULL);
+				return 0;
+			}
+			h = realloc(s->headers, (size_t)(s->nheaders + 2) * sizeof(*h));
+			if (!h || !(h[s->nheaders] = strdup(value))) {
+				if (h)
+					s->headers = h;
+				set_err(c, "out of memory%s%s", NULL, NULL);
+				return 0;
+			}
+			s->headers = h;
+			h[++s->nheaders] = NULL;
+		} else if (!strcmp(key, "pages")) {
+			if (parse_long(value, 1, 50, &l) < 0)
+				set_err(c, "pages must be 1..50, not '%s'%s", value, NULL);
+			s->pages = (int)l;
+		} else if (!strcmp(key, "user_agent")) {
+			slot = &s->user_agent;
 		} else if (!strcmp(key, "encoding")) {
 			char canon[40];
 			iconv_t cd;
@@ -743,8 +789,47 @@ load_file(struct config *cfg, const char *file, int main_file, char *err, size_t
 		else if (strncmp(s->url, "http://", 7) && strncmp(s->url, "https://", 8))
 			set_err(&c, "source '%s': url must be http:// or https://, not '%s'", s->id,
 			        s->url);
-		else if ((s->title || s->link || s->date) && !s->items)
+		else if ((s->title || s->link || s->date) && !s->items && !s->html)
 			set_err(&c, "source '%s': title, link and date need items%s", s->id, NULL);
+		else if (s->format == PARSE_SCRIPT && !s->script)
+			set_err(&c, "source '%s': format script needs script = NAME%s", s->id, NULL);
+		else if ((s->html || s->script) && s->format != PARSE_JSON && s->format != PARSE_SCRIPT)
+			set_err(&c, "source '%s': html and script need format = json or script%s",
+			        s->id, NULL);
+		else if ((s->format == PARSE_JSON || s->format == PARSE_SCRIPT) && !s->html &&
+		         (!s->items || !s->title || !s->link))
+			set_err(&c, "source '%s': format %s needs items, title and link (or html)", s->id,
+			        s->format == PARSE_JSON ? "json" : "script");
+		else if (s->format == PARSE_XML && !s->items)
+			set_err(&c, "source '%s': format xml needs items%s", s->id, NULL);
+		else if (s->pages > 1 && s->format != PARSE_HTML && s->format != PARSE_AUTO &&
+		         !strstr(s->url, "{page}") && !(s->body && strstr(s->body, "{page}")))
+			set_err(&c, "source '%s': pages needs a {page} placeholder in url or body%s",
+			        s->id, NULL);
+		if (c.err[0])
+			break;
+		/* items/title/link/date: dotted paths for json and script (unless
+		 * html= hands them an HTML fragment), XPath otherwise */
+		{
+			const char *rule[4] = {s->items, s->title, s->link, s->date};
+			const char *names[4] = {"items", "title", "link", "date"};
+			int paths = (s->format == PARSE_JSON || s->format == PARSE_SCRIPT) && !s->html;
+			char xerr[300];
+			for (int k = 0; k < 4 && !c.err[0]; k++) {
+				int bad;
+				if (!rule[k])
+					continue;
+				if (paths && k == 2 && strchr(rule[k], '{'))
+					bad = 0;        /* a link template */
+				else
+					bad = paths ? parse_path_check(rule[k], xerr, sizeof(xerr))
+					            : parse_xpath_check(rule[k], xerr, sizeof(xerr));
+				if (bad) {
+					c.line = s->rule_line[k];
+					set_err(&c, "%s in '%s'", xerr, names[k]);
+				}
+			}
+		}
 	}
 	if (main_file && !c.err[0] && cfg->email.present) {
 		struct email_cfg *e = &cfg->email;
@@ -874,6 +959,12 @@ config_free(struct config *cfg)
 		free(s->link);
 		free(s->date);
 		free(s->content);
+		free(s->html);
+		free(s->script);
+		free(s->method);
+		free(s->body);
+		list_free(s->headers);
+		free(s->user_agent);
 		free(s->encoding);
 		list_free(s->include);
 		list_free(s->exclude);

@@ -14,6 +14,16 @@ struct source {
 	char *seen;             /* informational: where the address was seen */
 	char *items, *title, *link, *date;      /* XPath, or NULL */
 	char *content;          /* XPath of a detail page's text, or NULL */
+	int format;             /* enum parse_format; PARSE_AUTO: from Content-Type */
+	char *html;             /* json/script: path of an HTML fragment */
+	char *script;           /* script: the name assigned the data */
+	char *method;           /* NULL (GET) or "POST" */
+	char *body;             /* POST body; {page} is the page number */
+	char **headers;         /* "Name: value" lines, NULL-terminated, or NULL */
+	int nheaders;
+	int pages;              /* pages to read, 1 by default */
+	char *user_agent;       /* NULL: the global one */
+	int rule_line[4];       /* lines of items, title, link, date */
 	char *encoding;         /* NULL: detect */
 	char **include;         /* NULL: the global list */
 	char **exclude;

@@ -2,6 +2,7 @@
  * written here from the store; notify/ only commits it. */
 #include "cli/history.h"
 #include "cli/msg.h"
+#include "cli/read.h"
 #include "fetch/fetch.h"
 #include "notify/notify.h"
 #include "parse/parse.h"
@@ -241,13 +242,7 @@ history_details(const struct config *cfg, struct store *st, int64_t run_id,
 		reqs[i].etag = d.v[i].hash ? d.v[i].etag : NULL;
 		reqs[i].last_modified = d.v[i].hash ? d.v[i].last_modified : NULL;
 	}
-	fetch_options_default(&opt);
-	opt.concurrency = cfg->concurrency;
-	opt.per_host = cfg->per_host;
-	opt.timeout = cfg->timeout;
-	opt.max_size = cfg->max_size;
-	if (cfg->user_agent)
-		opt.user_agent = cfg->user_agent;
+	read_options(cfg, &opt);
 	if (d.n && fetch_run(reqs, d.n, &opt, on_detail, &d, err, sizeof(err)) < 0) {
 		msg_error("%s", err);
 		goto out;

@@ -3,6 +3,7 @@
 #include "cli/config.h"
 #include "cli/history.h"
 #include "cli/msg.h"
+#include "cli/read.h"
 #include "fetch/fetch.h"
 #include "notify/notify.h"
 #include "parse/parse.h"
@@ -79,18 +80,6 @@ src_exclude(const struct config *cfg, const struct source *s)
 }
 
 static void
-options_of(const struct config *cfg, struct fetch_options *opt)
-{
-	fetch_options_default(opt);
-	opt->concurrency = cfg->concurrency;
-	opt->per_host = cfg->per_host;
-	opt->timeout = cfg->timeout;
-	opt->max_size = cfg->max_size;
-	if (cfg->user_agent)
-		opt->user_agent = cfg->user_agent;
-}
-
-static void
 hex(const unsigned char *d, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
@@ -105,9 +94,12 @@ rules_digest(const struct config *cfg, const struct source *s, char out[17])
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	const char *parts[] = {s->url, s->items, s->title, s->link, s->date, s->encoding};
+	char fmt[16];
+	const char *parts[] = {s->url, s->items, s->title, s->link, s->date, s->encoding,
+	                       s->html, s->script, s->method, s->body, fmt};
 	char *const *lists[] = {src_include(cfg, s), src_exclude(cfg, s)};
 
+	snprintf(fmt, sizeof(fmt), "%d/%d", s->format, s->pages);
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		EVP_DigestUpdate(md, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) + 1 : 1);
@@ -121,31 +113,17 @@ rules_digest(const struct config *cfg, const struct source *s, char out[17])
 	hex(d, 8, out);
 }
 
-/* "<rules digest>:<sha-256 of the decoded body>" */
-static void
-page_hash(const char *rules, const char *body, size_t len, char out[90])
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_Digest(body, len, d, &n, EVP_sha256(), NULL);
-	snprintf(out, 90, "%s:", rules);
-	hex(d, n, out + strlen(out));
-}
-
 /* ---- run ---- */
 
 struct job {
 	struct source *src;
 	struct store_source_state st;
 	char rules[17];
-	int conditional;
 };
 
 struct run_ctx {
 	struct config *cfg;
 	struct store *store;
-	struct job *jobs;
 	int64_t run_id;
 	int failed;
 	int fatal;
@@ -180,85 +158,68 @@ fail_source(struct run_ctx *rc, struct store_fetch *f, const char *msg, int sudd
 	}
 }
 
+/* Stores what reading one source gave: an error, an unchanged page, or
+ * its notices diffed against the last snapshot. */
 static void
-on_fetched(size_t i, const struct fetch_result *res, void *payload)
+record(struct run_ctx *rc, struct job *j, struct read_job *r)
 {
-	struct run_ctx *rc = payload;
-	struct job *j = &rc->jobs[i];
 	struct source *s = j->src;
 	struct store_fetch f = {
 		.source_id = s->id, .name = s->name ? s->name : s->id, .url = s->url,
-		.at = (int64_t)time(NULL), .status = res->status, .etag = res->etag,
-		.last_modified = res->last_modified, .charset = res->charset,
+		.at = (int64_t)time(NULL), .status = r->status, .etag = r->new_etag,
+		.last_modified = r->new_last_modified, .charset = r->charset,
+		.body_hash = r->hash,
 	};
-	struct parse_rules rules = {s->items, s->title, s->link, s->date};
-	struct parse_list list = {0};
-	struct store_item *items = NULL;
-	char hash[90], err[512];
+	struct store_item *items;
+	char err[512];
+	int before = rc->events;
 
 	if (rc->fatal)
 		return;
-	if (res->code == FETCH_ERROR) {
-		fail_source(rc, &f, res->error, 0);
-		return;
-	}
-	if (res->code == FETCH_NOT_MODIFIED) {
-		info("%s: 304 not modified", s->id);
-		f.body_hash = j->st.body_hash;
-		if (store_record_unchanged(rc->store, rc->run_id, &f, err, sizeof(err)) < 0) {
-			error("%s: %s", s->id, err);
-			rc->fatal = 1;
-		}
-		return;
-	}
-	page_hash(j->rules, res->body, res->len, hash);
-	f.body_hash = hash;
-	if (j->st.body_hash && strcmp(j->st.body_hash, hash) == 0 && j->st.notices > 0) {
-		info("%s: %ld, body unchanged", s->id, res->status);
-		if (store_record_unchanged(rc->store, rc->run_id, &f, err, sizeof(err)) < 0) {
-			error("%s: %s", s->id, err);
-			rc->fatal = 1;
-		}
-		return;
-	}
-	if (parse_page(res->body, res->len, res->url ? res->url : s->url, &rules, &list, err,
-	               sizeof(err)) < 0) {
-		char msg[600];
-		if (j->st.notices > 0)
-			snprintf(msg, sizeof(msg), "%s (%lld notices before; none removed)", err,
+	if (r->state == READ_FAILED) {
+		char msg[700];
+		if (r->extract_failed && j->st.notices > 0)
+			snprintf(msg, sizeof(msg), "%s (%lld notices before; none removed)", r->error,
 			         (long long)j->st.notices);
 		else
-			snprintf(msg, sizeof(msg), "%s", err);
-		fail_source(rc, &f, msg, j->st.notices > 0);
+			snprintf(msg, sizeof(msg), "%s", r->error);
+		fail_source(rc, &f, msg, r->extract_failed && j->st.notices > 0);
 		return;
 	}
-	items = calloc(list.n, sizeof(*items));
+	if (r->state == READ_NOT_MODIFIED ||
+	    (j->st.body_hash && !strcmp(j->st.body_hash, r->hash) && j->st.notices > 0)) {
+		info("%s: %s", s->id, r->state == READ_NOT_MODIFIED ? "304 not modified"
+		                                                   : "body unchanged");
+		if (r->state == READ_NOT_MODIFIED)
+			f.body_hash = j->st.body_hash;
+		if (store_record_unchanged(rc->store, rc->run_id, &f, err, sizeof(err)) < 0) {
+			error("%s: %s", s->id, err);
+			rc->fatal = 1;
+		}
+		return;
+	}
+	items = calloc(r->list.n ? r->list.n : 1, sizeof(*items));
 	if (!items) {
-		parse_list_free(&list);
 		fail_source(rc, &f, "out of memory", 0);
 		return;
 	}
-	for (size_t k = 0; k < list.n; k++) {
-		items[k].title = list.items[k].title;
-		items[k].link = list.items[k].link;
-		items[k].date = list.items[k].date;
-		items[k].relevant = parse_relevant(list.items[k].title, src_include(rc->cfg, s),
+	for (size_t k = 0; k < r->list.n; k++) {
+		items[k].title = r->list.items[k].title;
+		items[k].link = r->list.items[k].link;
+		items[k].date = r->list.items[k].date;
+		items[k].relevant = parse_relevant(r->list.items[k].title, src_include(rc->cfg, s),
 		                                   src_exclude(rc->cfg, s));
 	}
-	{
-		int before = rc->events;
-		if (store_apply(rc->store, rc->run_id, &f, items, list.n, print_event, rc, err,
-		                sizeof(err)) < 0) {
-			error("%s: %s", s->id, err);
-			rc->failed++;
-			rc->fatal = 1;
-		} else {
-			info("%s: %ld, %zu notices (%s), %d events", s->id, res->status, list.n,
-			     res->charset, rc->events - before);
-		}
+	if (store_apply(rc->store, rc->run_id, &f, items, r->list.n, print_event, rc, err,
+	                sizeof(err)) < 0) {
+		error("%s: %s", s->id, err);
+		rc->failed++;
+		rc->fatal = 1;
+	} else {
+		info("%s: %ld, %zu notices on %d page%s (%s), %d events", s->id, r->status,
+		     r->list.n, r->pages, r->pages == 1 ? "" : "s", r->charset, rc->events - before);
 	}
 	free(items);
-	parse_list_free(&list);
 }
 
 /* ---- delivery ---- */
@@ -514,8 +475,9 @@ static int
 cmd_run(struct config *cfg, int argc, char **argv)
 {
 	struct run_ctx rc = {.cfg = cfg};
-	struct fetch_request *reqs = NULL;
-	struct fetch_options opt;
+	struct job *jobs = NULL;
+	struct read_job *reads = NULL;
+	struct fetch_cookies *cookies = NULL;
 	size_t n = 0;
 	int lock = -1, r, status = EXIT_OKAY, undelivered = 0;
 	char err[512];
@@ -543,17 +505,18 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	store_configure(rc.store, cfg->channels, cfg->broken_after);
-	rc.jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*rc.jobs));
-	reqs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*reqs));
-	if (!rc.jobs || !reqs) {
+	jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*jobs));
+	reads = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*reads));
+	cookies = fetch_cookies_new();
+	if (!jobs || !reads || !cookies) {
 		error("out of memory");
 		status = EXIT_SOME_FAILED;
 		goto out;
 	}
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		struct source *s = &cfg->sources[i];
-		struct job *j = &rc.jobs[n];
-		int named = 0;
+		struct job *j = &jobs[n];
+		int named = 0, conditional;
 
 		for (int k = 0; k < argc; k++)
 			named |= !strcmp(argv[k], s->id);
@@ -577,20 +540,21 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		}
 		rules_digest(cfg, s, j->rules);
 		/* validators only while the rules that produced the snapshot hold */
-		j->conditional = j->st.body_hash && j->st.notices > 0 &&
-		                 !strncmp(j->st.body_hash, j->rules, 16) && j->st.body_hash[16] == ':';
-		reqs[n].url = s->url;
-		reqs[n].encoding = s->encoding;
-		reqs[n].etag = j->conditional ? j->st.etag : NULL;
-		reqs[n].last_modified = j->conditional ? j->st.last_modified : NULL;
+		conditional = j->st.body_hash && j->st.notices > 0 &&
+		              !strncmp(j->st.body_hash, j->rules, 16) && j->st.body_hash[16] == ':';
+		reads[n].src = s;
+		reads[n].rules = j->rules;
+		reads[n].etag = conditional ? j->st.etag : NULL;
+		reads[n].last_modified = conditional ? j->st.last_modified : NULL;
 		n++;
 	}
 	info("checking %zu of %zu sources", n, cfg->nsources);
-	options_of(cfg, &opt);
-	if (fetch_run(reqs, n, &opt, on_fetched, &rc, err, sizeof(err)) < 0) {
+	if (read_sources(cfg, reads, n, cookies, err, sizeof(err)) < 0) {
 		error("%s", err);
 		rc.fatal = 1;
 	}
+	for (size_t i = 0; i < n && !rc.fatal; i++)
+		record(&rc, &jobs[i], &reads[i]);
 	/* detail pages of relevant notices: their text, and its changes */
 	if (cfg->git.present && !rc.fatal &&
 	    history_details(cfg, rc.store, rc.run_id, print_event, &rc) < 0)
@@ -611,10 +575,13 @@ cmd_run(struct config *cfg, int argc, char **argv)
 	}
 	status = rc.failed || rc.fatal || undelivered ? EXIT_SOME_FAILED : EXIT_OKAY;
 out:
-	for (size_t i = 0; rc.jobs && i < n; i++)
-		store_source_state_clear(&rc.jobs[i].st);
-	free(rc.jobs);
-	free(reqs);
+	for (size_t i = 0; i < n; i++) {
+		store_source_state_clear(&jobs[i].st);
+		read_job_clear(&reads[i]);
+	}
+	free(jobs);
+	free(reads);
+	fetch_cookies_free(cookies);
 	store_close(rc.store);
 	store_unlock(lock);
 	return status;
@@ -622,74 +589,51 @@ out:
 
 /* ---- check ---- */
 
-struct check_ctx {
-	struct config *cfg;
-	struct source *src;
-	const char *url;
-	int status;
-};
-
-static void
-on_checked(size_t i, const struct fetch_result *res, void *payload)
-{
-	struct check_ctx *cc = payload;
-	struct source *s = cc->src;
-	struct parse_rules rules = {0};
-	struct parse_list list = {0};
-	char err[512];
-
-	(void)i;
-	if (res->code != FETCH_OK) {
-		error("%s: %s", s ? s->id : cc->url, res->code == FETCH_ERROR ? res->error
-		                                                           : "not modified");
-		cc->status = EXIT_SOME_FAILED;
-		return;
-	}
-	if (s)
-		rules = (struct parse_rules){s->items, s->title, s->link, s->date};
-	if (parse_page(res->body, res->len, res->url ? res->url : cc->url, &rules, &list, err,
-	               sizeof(err)) < 0) {
-		error("%s: %s", s ? s->id : cc->url, err);
-		cc->status = EXIT_SOME_FAILED;
-		return;
-	}
-	info("%s: HTTP %ld, %zu bytes decoded from %s, %zu items", s ? s->id : cc->url,
-	     res->status, res->len, res->charset, list.n);
-	for (size_t k = 0; k < list.n; k++) {
-		const struct parse_item *it = &list.items[k];
-		int rel = parse_relevant(it->title, src_include(cc->cfg, s), src_exclude(cc->cfg, s));
-		printf("%c %s %s %s\n", rel ? '*' : ' ', it->date[0] ? it->date : "-", it->title,
-		       it->link);
-	}
-	parse_list_free(&list);
-}
-
 static int
 cmd_check(struct config *cfg, int argc, char **argv)
 {
-	struct check_ctx cc = {.cfg = cfg};
-	struct fetch_request req = {0};
-	struct fetch_options opt;
+	struct source adhoc = {.id = argv[0], .pages = 1, .enabled = 1};
+	const struct source *s;
+	struct read_job r = {0};
+	struct fetch_cookies *cookies;
 	char err[512];
+	int status = EXIT_OKAY;
 
 	if (argc != 1) {
 		error("usage: noticewatch check ID|URL");
 		return EXIT_USAGE;
 	}
-	cc.src = config_source(cfg, argv[0]);
-	if (!cc.src && strncmp(argv[0], "http://", 7) && strncmp(argv[0], "https://", 8)) {
+	s = config_source(cfg, argv[0]);
+	if (!s && strncmp(argv[0], "http://", 7) && strncmp(argv[0], "https://", 8)) {
 		error("'%s' is neither a source id nor an http(s) URL", argv[0]);
 		return EXIT_USAGE;
 	}
-	cc.url = cc.src ? cc.src->url : argv[0];
-	req.url = cc.url;
-	req.encoding = cc.src ? cc.src->encoding : NULL;
-	options_of(cfg, &opt);
-	if (fetch_run(&req, 1, &opt, on_checked, &cc, err, sizeof(err)) < 0) {
-		error("%s", err);
-		return EXIT_SOME_FAILED;
+	if (!s) {
+		adhoc.url = argv[0];
+		s = &adhoc;
 	}
-	return cc.status;
+	r.src = s;
+	cookies = fetch_cookies_new();
+	if (!cookies || read_sources(cfg, &r, 1, cookies, err, sizeof(err)) < 0) {
+		error("%s", cookies ? err : "out of memory");
+		status = EXIT_SOME_FAILED;
+	} else if (r.state != READ_OK) {
+		error("%s: %s", s->id, r.state == READ_FAILED ? r.error : "not modified");
+		status = EXIT_SOME_FAILED;
+	} else {
+		info("%s: HTTP %ld, decoded from %s, %zu items on %d page%s", s->id, r.status,
+		     r.charset, r.list.n, r.pages, r.pages == 1 ? "" : "s");
+		for (size_t k = 0; k < r.list.n; k++) {
+			const struct parse_item *it = &r.list.items[k];
+			int rel = parse_relevant(it->title, src_include(cfg, s == &adhoc ? NULL : s),
+			                         src_exclude(cfg, s == &adhoc ? NULL : s));
+			printf("%c %s %s %s\n", rel ? '*' : ' ', it->date[0] ? it->date : "-",
+			       it->title, it->link);
+		}
+	}
+	read_job_clear(&r);
+	fetch_cookies_free(cookies);
+	return status;
 }
 
 /* ---- sources, notices, history ---- */

@@ -69,6 +69,7 @@ now_ms(void)
 void
 fetch_options_default(struct fetch_options *opt)
 {
+	memset(opt, 0, sizeof(*opt));
 	opt->concurrency = 16;
 	opt->per_host = 2;
 	opt->timeout = 30;

@@ -108,7 +108,7 @@ def verbose_and_quiet():
     try:
         rc, out, err = ws.run("-v", "run")
         eq(rc, 0, "verbose run")
-        ok("s0: 200, 5 notices (UTF-8), 5 events" in err, err)
+        ok("s0: 200, 5 notices on 1 page (UTF-8), 5 events" in err, err)
         eq(len(lines(out)), 4, "events still on stdout")
         srv.routes["/a"].body = ul_page([("新证书通知一二三", "2021-12-01", "/x")] + PAGE1)
         rc, out, err = ws.run("-q", "run")

@@ -105,9 +105,9 @@ xpath_rules(void)
 	    "<span>x</span><span>2021/10/09</span></li>"
 	    "<li><div class='list_name'><a href='javascript:go()'>脚本链接</a></div><span>x</span><span>2021/10/08</span></li>"
 	    "</ul></div></body></html>";
-	struct parse_rules r = {"//div[@class='zx_ml_list']/ul/li[position()>1]",
-	                        "div[@class='list_name']/a", "div[@class='list_name']/a",
-	                        "span[2]"};
+	struct parse_rules r = {.items = "//div[@class='zx_ml_list']/ul/li[position()>1]",
+	                        .title = "div[@class='list_name']/a",
+	                        .link = "div[@class='list_name']/a", .date = "span[2]"};
 	struct parse_list l = {0};
 	char err[256];
 

@@ -1,0 +1,263 @@
+/* Reading sources, page by page. */
+#include "cli/read.h"
+#include "cli/msg.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+read_options(const struct config *cfg, struct fetch_options *opt)
+{
+	fetch_options_default(opt);
+	opt->concurrency = cfg->concurrency;
+	opt->per_host = cfg->per_host;
+	opt->timeout = cfg->timeout;
+	opt->max_size = cfg->max_size;
+	if (cfg->user_agent)
+		opt->user_agent = cfg->user_agent;
+}
+
+struct parse_rules
+read_rules(const struct source *s)
+{
+	struct parse_rules r = {
+		.items = s->items, .title = s->title, .link = s->link, .date = s->date,
+		.format = (enum parse_format)s->format, .html = s->html, .script = s->script,
+	};
+	return r;
+}
+
+/* template with every {page} replaced by n; malloc'd */
+static char *
+with_page(const char *t, int n)
+{
+	char num[16], *out;
+	size_t len = 1, k = 0;
+	const char *p;
+
+	if (!t)
+		return NULL;
+	snprintf(num, sizeof(num), "%d", n);
+	for (p = t; *p; p++)
+		len += strncmp(p, "{page}", 6) ? 1 : strlen(num);
+	out = malloc(len);
+	for (p = t; out && *p;) {
+		if (!strncmp(p, "{page}", 6)) {
+			memcpy(out + k, num, strlen(num));
+			k += strlen(num);
+			p += 6;
+		} else {
+			out[k++] = *p++;
+		}
+	}
+	if (out)
+		out[k] = '\0';
+	return out;
+}
+
+static void
+fail(struct read_job *j, const char *fmt, const char *a)
+{
+	char msg[600];
+
+	snprintf(msg, sizeof(msg), fmt, a);
+	if (j->pages > 0) {
+		char page[640];
+		snprintf(page, sizeof(page), "page %d: %s", j->pages + 1, msg);
+		snprintf(j->error, sizeof(j->error), "%s", page);
+	} else {
+		snprintf(j->error, sizeof(j->error), "%s", msg);
+	}
+	j->state = READ_FAILED;
+	j->active = 0;
+}
+
+/* Appends the items of a page not seen on an earlier one; takes them. */
+static int
+merge(struct parse_list *into, struct parse_list *page)
+{
+	size_t added = 0;
+
+	for (size_t i = 0; i < page->n; i++) {
+		struct parse_item *it = &page->items[i];
+		size_t k;
+		for (k = 0; k < into->n && strcmp(into->items[k].link, it->link); k++)
+			;
+		if (k < into->n)
+			continue;
+		if (into->n == into->cap) {
+			size_t cap = into->cap ? into->cap * 2 : 32;
+			struct parse_item *v = realloc(into->items, cap * sizeof(*v));
+			if (!v)
+				return -1;
+			into->items = v;
+			into->cap = cap;
+		}
+		into->items[into->n++] = *it;
+		it->title = it->link = NULL;
+		added++;
+	}
+	return (int)added;
+}
+
+static void
+on_page(size_t i, const struct fetch_result *res, void *payload)
+{
+	struct read_job *j = ((struct read_job **)payload)[i];
+	const struct source *s = j->src;
+	struct parse_rules rules = read_rules(s);
+	struct parse_list page = {0};
+	char err[512];
+	int added;
+
+	if (res->code == FETCH_ERROR) {
+		fail(j, "%s", res->error);
+		return;
+	}
+	if (res->code == FETCH_NOT_MODIFIED) {
+		j->state = READ_NOT_MODIFIED;
+		j->status = 304;
+		j->active = 0;
+		return;
+	}
+	if (j->pages == 0) {
+		j->status = res->status;
+		j->new_etag = res->etag ? strdup(res->etag) : NULL;
+		j->new_last_modified = res->last_modified ? strdup(res->last_modified) : NULL;
+		snprintf(j->charset, sizeof(j->charset), "%s", res->charset);
+	}
+	EVP_DigestUpdate(j->md, res->body, res->len);
+	if (rules.format == PARSE_AUTO)
+		rules.format = parse_format_of(res->content_type);
+	if (parse_page(res->body, res->len, res->url ? res->url : s->url, &rules, &page, err,
+	               sizeof(err)) < 0) {
+		if (j->pages == 0) {
+			fail(j, "%s", err);
+			j->extract_failed = 1;
+			return;
+		}
+		/* past the last page: what came before stands */
+		msg_info("%s: page %d: %s; stopping there", s->id, j->pages + 1, err);
+		j->active = 0;
+		return;
+	}
+	added = merge(&j->list, &page);
+	parse_list_free(&page);
+	if (added < 0) {
+		fail(j, "%s", "out of memory");
+		return;
+	}
+	j->pages++;
+	free(j->next);
+	j->next = NULL;
+	if (j->pages >= s->pages || added == 0) {
+		j->active = 0;
+		return;
+	}
+	if (rules.format == PARSE_HTML) {
+		j->next = parse_next_page(res->body, res->len, res->url ? res->url : s->url);
+		if (!j->next)
+			j->active = 0;
+	}
+}
+
+int
+read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
+             struct fetch_cookies *cookies, char *err, size_t errlen)
+{
+	struct fetch_request *reqs = calloc(n ? n : 1, sizeof(*reqs));
+	struct read_job **map = calloc(n ? n : 1, sizeof(*map));
+	char **owned = calloc(2 * (n ? n : 1), sizeof(*owned));
+	struct fetch_options opt;
+	int rv = -1;
+
+	if (!reqs || !map || !owned) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	read_options(cfg, &opt);
+	opt.cookies = cookies;
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].md = EVP_MD_CTX_new();
+		if (!jobs[i].md || !EVP_DigestInit_ex(jobs[i].md, EVP_sha256(), NULL)) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		jobs[i].state = READ_OK;
+		jobs[i].active = 1;
+	}
+	for (;;) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			struct read_job *j = &jobs[i];
+			const struct source *s = j->src;
+			struct fetch_request *rq = &reqs[m];
+
+			if (!j->active)
+				continue;
+			memset(rq, 0, sizeof(*rq));
+			owned[2 * m] = j->next ? strdup(j->next) : with_page(s->url, j->pages + 1);
+			owned[2 * m + 1] = with_page(s->body, j->pages + 1);
+			if (!owned[2 * m] || (s->body && !owned[2 * m + 1])) {
+				free(owned[2 * m]);
+				free(owned[2 * m + 1]);
+				fail(j, "%s", "out of memory");
+				continue;
+			}
+			rq->url = owned[2 * m];
+			rq->body = owned[2 * m + 1];
+			rq->method = s->method;
+			rq->headers = s->headers;
+			rq->user_agent = s->user_agent;
+			rq->encoding = s->encoding;
+			if (j->pages == 0) {
+				rq->etag = j->etag;
+				rq->last_modified = j->last_modified;
+			}
+			map[m++] = j;
+		}
+		if (m == 0)
+			break;
+		if (fetch_run(reqs, m, &opt, on_page, map, err, errlen) < 0)
+			goto out;
+		for (size_t k = 0; k < 2 * m; k++) {
+			free(owned[k]);
+			owned[k] = NULL;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char d[EVP_MAX_MD_SIZE];
+		unsigned int dl = 0;
+		size_t k;
+		EVP_DigestFinal_ex(jobs[i].md, d, &dl);
+		k = (size_t)snprintf(jobs[i].hash, sizeof(jobs[i].hash), "%s:",
+		                     jobs[i].rules ? jobs[i].rules : "");
+		for (unsigned int b = 0; b < dl && k + 2 < sizeof(jobs[i].hash); b++, k += 2)
+			sprintf(jobs[i].hash + k, "%02x", d[b]);
+	}
+	rv = 0;
+out:
+	for (size_t k = 0; owned && k < 2 * n; k++)
+		free(owned[k]);
+	free(owned);
+	free(map);
+	free(reqs);
+	return rv;
+}
+
+void
+read_job_clear(struct read_job *j)
+{
+	if (!j)
+		return;
+	free(j->new_etag);
+	free(j->new_last_modified);
+	free(j->next);
+	parse_list_free(&j->list);
+	EVP_MD_CTX_free(j->md);
+	j->new_etag = j->new_last_modified = j->next = NULL;
+	j->md = NULL;
+}

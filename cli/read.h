@@ -1,0 +1,49 @@
+/* Reading sources: every page of every source, fetched politely and
+ * concurrently, extracted into one list per source.  Part of cli/. */
+#ifndef NW_CLI_READ_H
+#define NW_CLI_READ_H
+
+#include "cli/config.h"
+#include "fetch/fetch.h"
+#include "parse/parse.h"
+
+enum { READ_OK, READ_NOT_MODIFIED, READ_FAILED };
+
+struct read_job {
+	/* in */
+	const struct source *src;
+	const char *etag;           /* validators for a conditional first page, or NULL */
+	const char *last_modified;
+	const char *rules;          /* digest of the rules, prefixed to the hash */
+	/* out */
+	int state;                  /* READ_OK, READ_NOT_MODIFIED, READ_FAILED */
+	long status;                /* of the first page */
+	char *new_etag;             /* validators of the first page */
+	char *new_last_modified;
+	char charset[32];
+	char hash[90];              /* "<rules>:<sha-256 of every page's body>" */
+	struct parse_list list;     /* the notices of all pages, first seen first */
+	char error[600];
+	int extract_failed;         /* the first page came but yielded no notices */
+	int pages;                  /* pages read */
+	/* private */
+	char *next;
+	void *md;
+	int active;
+};
+
+/* The fetch options the config sets (politeness, limits, user agent). */
+void read_options(const struct config *cfg, struct fetch_options *opt);
+
+/* The parse rules of a source. */
+struct parse_rules read_rules(const struct source *s);
+
+/* Reads jobs[0..n): page 1 of each, then further pages (the page's 'next'
+ * link for HTML, {page} in url or body otherwise) up to the source's
+ * pages.  Returns 0, or -1 with err set when the transfers could not run. */
+int read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
+                 struct fetch_cookies *cookies, char *err, size_t errlen);
+
+void read_job_clear(struct read_job *j);
+
+#endif
