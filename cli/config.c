@@ -814,13 +814,18 @@ load_file(struct config *cfg, const char *file, int main_file, char *err, size_t
 			const char *rule[4] = {s->items, s->title, s->link, s->date};
 			const char *names[4] = {"items", "title", "link", "date"};
 			int paths = (s->format == PARSE_JSON || s->format == PARSE_SCRIPT) && !s->html;
-			char xerr[300];
+			/* without format, the Content-Type decides: either kind may do */
+			int either = s->format == PARSE_AUTO;
+			char xerr[300], perr[300];
 			for (int k = 0; k < 4 && !c.err[0]; k++) {
 				int bad;
 				if (!rule[k])
 					continue;
-				if (paths && k == 2 && strchr(rule[k], '{'))
+				if ((paths || either) && k == 2 && strchr(rule[k], '{'))
 					bad = 0;        /* a link template */
+				else if (either)
+					bad = parse_xpath_check(rule[k], xerr, sizeof(xerr)) < 0 &&
+					      parse_path_check(rule[k], perr, sizeof(perr)) < 0;
 				else
 					bad = paths ? parse_path_check(rule[k], xerr, sizeof(xerr))
 					            : parse_xpath_check(rule[k], xerr, sizeof(xerr));

@@ -156,7 +156,9 @@ on_page(size_t i, const struct fetch_result *res, void *payload)
 		j->active = 0;
 		return;
 	}
-	if (rules.format == PARSE_HTML) {
+	/* numbered pages when url or body says where the number goes; else
+	 * the page's own 'next' link */
+	if (!strstr(s->url, "{page}") && !(s->body && strstr(s->body, "{page}"))) {
 		j->next = parse_next_page(res->body, res->len, res->url ? res->url : s->url);
 		if (!j->next)
 			j->active = 0;

@@ -33,7 +33,7 @@ def fixture(name):
 class Route:
     def __init__(self, body=b"", status=200, ctype="text/html", headers=None,
                  delay=0.0, etag=None, fail_times=0, fail_status=500, gzip=False,
-                 fail_headers=None):
+                 fail_headers=None, fn=None):
         self.body = body
         self.status = status
         self.ctype = ctype
@@ -44,6 +44,9 @@ class Route:
         self.fail_status = fail_status
         self.gzip = gzip                # compress when the client accepts it
         self.fail_headers = fail_headers or {}
+        # fn(method, headers, body) -> (status, content type, headers, body): a page
+        # that answers each request on its own terms
+        self.fn = fn
 
 
 class Server:
@@ -53,6 +56,7 @@ class Server:
         self.routes = {}
         self.hits = {}
         self.requests = []
+        self.bodies = []            # (method, path, request body)
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
@@ -74,8 +78,15 @@ class Server:
                     with outer.lock:
                         outer.in_flight -= 1
 
+            def do_POST(self):
+                self.do_GET()
+
             def serve(self):
                 path = self.path
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                with outer.lock:
+                    outer.bodies.append((self.command, path, body))
                 with outer.lock:
                     outer.hits[path] = outer.hits.get(path, 0) + 1
                     outer.requests.append((path, dict(self.headers)))
@@ -85,6 +96,9 @@ class Server:
                         r.fail_times -= 1
                 if r is None:
                     return self.reply(404, b"not found", "text/plain", {})
+                if r.fn:
+                    status, ctype, headers, payload = r.fn(self.command, self.headers, body)
+                    return self.reply(status, payload, ctype, headers)
                 if r.delay:
                     time.sleep(r.delay)
                 if failing:
