@@ -743,6 +743,9 @@ handler(void *user, const char *section, const char *key, const char *value)
 			if (parse_interval(value, &s->interval) < 0)
 				set_err(c, "interval must look like 90s, 15m, 6h or 1d, not '%s'%s",
 				        value, NULL);
+		} else if (!strcmp(key, "insecure")) {
+			if (parse_bool(value, &s->insecure) < 0)
+				set_err(c, "insecure must be yes or no, not '%s'%s", value, NULL);
 		} else if (!strcmp(key, "enabled")) {
 			if (parse_bool(value, &s->enabled) < 0)
 				set_err(c, "enabled must be yes or no, not '%s'%s", value, NULL);

@@ -23,6 +23,7 @@ struct source {
 	int nheaders;
 	int pages;              /* pages to read, 1 by default */
 	char *user_agent;       /* NULL: the global one */
+	int insecure;           /* TLS not verified: off by default, warned about */
 	int rule_line[4];       /* lines of items, title, link, date */
 	char *encoding;         /* NULL: detect */
 	char **include;         /* NULL: the global list */

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1205,6 +1206,10 @@ main(int argc, char **argv)
 	char err[600];
 	int c, rv;
 
+	/* a file size limit (ulimit -f) or a full disk makes writes fail with
+	 * an error the store reports, instead of killing the run mid-write */
+	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt_long(argc, argv, "+c:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgopt = optarg; break;

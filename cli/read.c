@@ -215,7 +215,11 @@ read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
 			rq->headers = s->headers;
 			rq->user_agent = s->user_agent;
 			rq->encoding = s->encoding;
+			rq->insecure = s->insecure;
 			if (j->pages == 0) {
+				if (s->insecure)
+					msg_error("%s: warning: TLS certificates are not verified "
+					          "(insecure = yes)", s->id);
 				rq->etag = j->etag;
 				rq->last_modified = j->last_modified;
 			}

@@ -166,6 +166,10 @@ start(CURLM *multi, struct xfer *x, const struct fetch_options *opt)
 		/* a header given for the body's type wins over libcurl's default */
 		curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
 	}
+	if (rq->insecure) {
+		curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 	if (opt->cookies) {
 		curl_easy_setopt(x->h, CURLOPT_SHARE, opt->cookies->share);
 		curl_easy_setopt(x->h, CURLOPT_COOKIEFILE, "");

@@ -35,6 +35,7 @@ struct fetch_request {
 	const char *body;           /* POST body, or NULL */
 	char *const *headers;       /* extra "Name: value" lines, NULL-terminated, or NULL */
 	const char *user_agent;     /* NULL: the options' */
+	int insecure;               /* 1: TLS certificates not verified (the caller warns) */
 };
 
 struct fetch_result {

@@ -707,7 +707,9 @@ store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
 		goto done;
 	ok = 1;
 done:
-	if (finish(s, ok, err, errlen) == 0 && fn)
+	/* a COMMIT that fails (disk full) is a failure like any other */
+	ok = finish(s, ok, err, errlen) == 0;
+	if (ok && fn)
 		for (size_t i = 0; i < ev.n; i++)
 			fn(&ev.v[i], payload);
 out:
@@ -981,7 +983,8 @@ store_detail_save(struct store *s, int64_t run_id, const struct store_detail *d,
 	}
 	ok = 1;
 done:
-	if (finish(s, ok, err, errlen) == 0 && fn)
+	ok = finish(s, ok, err, errlen) == 0;
+	if (ok && fn)
 		for (size_t i = 0; i < ev.n; i++)
 			fn(&ev.v[i], payload);
 	for (size_t i = 0; i < ev.n; i++) {

@@ -7,6 +7,7 @@ import http.server
 import os
 import shutil
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,7 @@ def fixture(name):
 class Route:
     def __init__(self, body=b"", status=200, ctype="text/html", headers=None,
                  delay=0.0, etag=None, fail_times=0, fail_status=500, gzip=False,
-                 fail_headers=None, fn=None):
+                 fail_headers=None, fn=None, raw=None):
         self.body = body
         self.status = status
         self.ctype = ctype
@@ -47,12 +48,15 @@ class Route:
         # fn(method, headers, body) -> (status, content type, headers, body): a page
         # that answers each request on its own terms
         self.fn = fn
+        # raw(handler): writes to the socket itself (faults below HTTP)
+        self.raw = raw
 
 
 class Server:
     """Serves self.routes[path]; counts requests and remembers their headers."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
+        """tls: (certfile, keyfile) to serve HTTPS."""
         self.routes = {}
         self.hits = {}
         self.requests = []
@@ -96,6 +100,9 @@ class Server:
                         r.fail_times -= 1
                 if r is None:
                     return self.reply(404, b"not found", "text/plain", {})
+                if r.raw:
+                    self.close_connection = True
+                    return r.raw(self)
                 if r.fn:
                     status, ctype, headers, payload = r.fn(self.command, self.headers, body)
                     return self.reply(status, payload, ctype, headers)
@@ -131,12 +138,19 @@ class Server:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.httpd.handle_error = lambda request, address: None    # faults are on purpose
+        self.scheme = "http"
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+        return "%s://127.0.0.1:%d%s" % (self.scheme, self.port, path)
 
     def close(self):
         self.httpd.shutdown()
@@ -181,11 +195,12 @@ class Workspace:
         with open(self.config, "w", encoding="utf-8") as f:
             f.write(text)
 
-    def run(self, *args, timeout=60):
+    def run(self, *args, timeout=60, preexec_fn=None):
         env = dict(os.environ)
         env.pop("NOTICEWATCH_CONFIG", None)
         p = subprocess.run(command("-c", self.config, *args), cwd=self.dir,
-                           capture_output=True, timeout=timeout, env=env)
+                           capture_output=True, timeout=timeout, env=env,
+                           preexec_fn=preexec_fn)
         return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
 
     def query(self, sql, *params):
