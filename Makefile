@@ -25,6 +25,8 @@ LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c 
            notify/notify.c cli/config.c cli/msg.c cli/history.c cli/read.c cli/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
 UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
+FUZZ_TARGETS := extract date decode config data
+REPLAY  := $(patsubst %,tests/fuzz/replay_%,$(FUZZ_TARGETS))
 
 all: noticewatch
 
@@ -42,6 +44,11 @@ cli/catalog.o: cli/catalog.S sources/provinces.ini .flags
 
 tests/unit/%: tests/unit/%.c tests/unit/t.h libnoticewatch.a .flags
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< libnoticewatch.a $(LDLIBS)
+
+# Each fuzz target's corpus replayed as an ordinary test (gcc, no fuzzer).
+tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c libnoticewatch.a .flags
+	$(CC) $(CFLAGS) $(LDFLAGS) -DCORPUS='"tests/fuzz/corpus/$*"' -o $@ $< tests/fuzz/replay.c \
+	  libnoticewatch.a $(LDLIBS)
 
 # Installs missing Debian packages when root with apt-get, else names them.
 deps:
@@ -65,17 +72,45 @@ run: build-deps
 	./noticewatch run
 
 check: test-deps
-	@$(MAKE) --no-print-directory noticewatch $(UNIT)
-	@sh tests/run.sh $(UNIT)
+	@$(MAKE) --no-print-directory noticewatch $(UNIT) $(REPLAY)
+	@sh tests/run.sh $(UNIT) $(REPLAY)
+
+# libFuzzer (clang) on the extractors, the date parser, the decoder, the
+# config reader and the data formats, FUZZ_SECONDS each.  New inputs stay
+# in tests/fuzz/build; a crash lands in tests/fuzz/corpus/TARGET/ and is
+# replayed by make check from then on.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := tests/fuzz/build
+FUZZ_CFLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+              -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+fuzz: build-deps
+	@$(MAKE) --no-print-directory deps DEBS="clang libclang-rt-14-dev"
+	@rm -rf $(FUZZ_DIR) && mkdir -p $(FUZZ_DIR)
+	@for f in $(filter %.c,$(LIB_SRC)); do \
+	  clang $(FUZZ_CFLAGS) -c $$f -o $(FUZZ_DIR)/$$(echo $$f | tr / _).o || exit 1; done
+	@clang -c cli/catalog.S -o $(FUZZ_DIR)/catalog.o
+	@for t in $(FUZZ_TARGETS); do \
+	  clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $(FUZZ_DIR)/fuzz_$$t tests/fuzz/fuzz_$$t.c \
+	    $(FUZZ_DIR)/*.o $(LDLIBS) || exit 1; \
+	  mkdir -p $(FUZZ_DIR)/corpus_$$t; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS)s"; \
+	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=4096 -artifact_prefix=tests/fuzz/corpus/$$t/crash- -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus_$$t tests/fuzz/corpus/$$t 2>&1 | \
+	    grep -E "stat::number_of_executed_units|ERROR|Done|crash-" || true; \
+	  ls tests/fuzz/corpus/$$t | grep -q '^crash-' && { echo "fuzz_$$t: crash found"; exit 1; }; \
+	done; echo "fuzz: no crash"
 
 # The unit tests and the integration tests under valgrind.
 valgrind: test-deps
 	@$(MAKE) --no-print-directory deps DEBS=valgrind
-	@$(MAKE) --no-print-directory noticewatch $(UNIT)
+	@$(MAKE) --no-print-directory noticewatch $(UNIT) $(REPLAY)
 	@NOTICEWATCH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" \
-	  sh tests/run.sh $(foreach t,$(UNIT),$(t))
+	  sh tests/run.sh $(UNIT) $(REPLAY)
 
 clean:
-	rm -f noticewatch libnoticewatch.a */*.o $(UNIT) .flags
+	rm -f noticewatch libnoticewatch.a */*.o $(UNIT) $(REPLAY) .flags
+	rm -rf $(FUZZ_DIR)
 
-.PHONY: all deps build-deps test-deps run check valgrind clean
+.PHONY: all deps build-deps test-deps run check valgrind fuzz clean

@@ -1,0 +1,49 @@
+/* Replays a fuzz target's corpus (seeds and every crash found, kept as
+ * regression inputs) as an ordinary test: built with the normal compiler,
+ * run by make check. */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+main(void)
+{
+	DIR *d = opendir(CORPUS);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d) {
+		printf("FAIL replay %s: cannot open\n", CORPUS);
+		return 1;
+	}
+	while ((e = readdir(d))) {
+		char path[1024];
+		FILE *f;
+		long len;
+		uint8_t *buf;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", CORPUS, e->d_name);
+		f = fopen(path, "rb");
+		if (!f)
+			continue;
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		buf = malloc((size_t)len + 1);
+		if (buf && fread(buf, 1, (size_t)len, f) == (size_t)len) {
+			LLVMFuzzerTestOneInput(buf, (size_t)len);
+			n++;
+		}
+		free(buf);
+		fclose(f);
+	}
+	closedir(d);
+	printf("PASS replay %s (%d inputs)\n", CORPUS, n);
+	return 0;
+}
