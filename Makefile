@@ -18,7 +18,7 @@ $(shell printf '%s\n' '$(FLAGS)' | cmp -s - .flags || printf '%s\n' '$(FLAGS)' >
 
 # Debian packages the build and the tests need (README explains each).
 BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev libgit2-dev
-TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git ca-certificates
+TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates
 
 LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
            notify/email.c notify/webhook.c notify/history.c \
