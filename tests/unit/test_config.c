@@ -129,6 +129,13 @@ errors_name_file_and_line(void)
 	CHECK_STR(load_error("[sauce a]\nurl = http://x/\n"), "main.ini:1: unknown section [sauce a]");
 	CHECK_STR(load_error("[source a]\nurl = http://x/\nencoding = klingon\n"),
 	          "main.ini:3: unknown encoding 'klingon'");
+	/* ids name files in the history: nothing that can leave it */
+	CHECK(strstr(load_error("[source ../../etc]\nurl = http://x/\n"), "bad source id") != NULL);
+	CHECK(strstr(load_error("[source /abs]\nurl = http://x/\n"), "bad source id") != NULL);
+	CHECK(strstr(load_error("[source \xef\xbd\x81]\nurl = http://x/\n"), "bad source id") != NULL);
+	CHECK(strstr(load_error("[source a.b]\nurl = http://x/\n"), "bad source id") != NULL);
+	CHECK(strstr(load_error("[webhook ../w]\nurl = http://x/\nformat = json\n"),
+	             "bad webhook name") != NULL);
 	CHECK_STR(load_error("[noticewatch]\nconcurrency = 0\n"),
 	          "main.ini:2: concurrency must be 1..256, not '0'");
 }
