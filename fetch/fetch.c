@@ -376,6 +376,8 @@ fetch_run(const struct fetch_request *reqs, size_t n,
 			}
 			running++;
 		}
+		int finished = 0;
+
 		curl_multi_perform(multi, &still);
 		while ((m = curl_multi_info_read(multi, &msgs))) {
 			struct xfer *x;
@@ -383,6 +385,7 @@ fetch_run(const struct fetch_request *reqs, size_t n,
 
 			if (m->msg != CURLMSG_DONE)
 				continue;
+			finished = 1;
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			memset(&res, 0, sizeof(res));
 			wait = evaluate(x, m->data.result, opt, &res);
@@ -404,6 +407,8 @@ fetch_run(const struct fetch_request *reqs, size_t n,
 		}
 		if (ndone >= n)
 			break;
+		if (finished)
+			continue;       /* slots are free: start the next transfers now */
 		timeout = 1000;
 		if (next >= 0) {
 			long long d = next - now_ms();
