@@ -11,9 +11,18 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#define STMT_CACHE 96     /* distinct SQL texts in this file, with room */
+
 struct store {
 	sqlite3 *db;
 	char path[4096];
+	/* prepared statements, kept for the store's life: the SQL texts are
+	 * literals, so their addresses name them */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+	int ncache;
 	char *const *channels;  /* outbox channels, NULL-terminated; not owned */
 	int broken_after;       /* failed checks in a row that raise 'broken' */
 };
@@ -171,6 +180,8 @@ store_close(struct store *s)
 {
 	if (!s)
 		return;
+	for (int i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].st);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -210,15 +221,40 @@ store_unlock(int fd)
 
 /* Prepares sql and binds the arguments described by types: 't' text
  * (NULL binds NULL), 'i' int64, 'n' int.  */
+/* Done with a statement from prep: reset, kept for the next use. */
+static void
+release(sqlite3_stmt *st)
+{
+	if (st)
+		sqlite3_reset(st);
+}
+
 static sqlite3_stmt *
 prep(struct store *s, const char *sql, const char *types, ...)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	va_list ap;
 	int i = 1;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;
+	for (int k = 0; k < s->ncache; k++) {
+		if (s->cache[k].sql == sql) {
+			st = s->cache[k].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			break;
+		}
+	}
+	if (!st) {
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+			return NULL;
+		if (s->ncache == STMT_CACHE) {     /* more texts than this file has */
+			sqlite3_finalize(st);
+			return NULL;
+		}
+		s->cache[s->ncache].sql = sql;
+		s->cache[s->ncache].st = st;
+		s->ncache++;
+	}
 	va_start(ap, types);
 	for (const char *t = types; *t; t++, i++) {
 		if (*t == 't') {
@@ -246,7 +282,7 @@ run(struct store *s, char *err, size_t errlen, const char *what, sqlite3_stmt *s
 	if (!st)
 		return fail(s->db, err, errlen, what);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	release(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return fail(s->db, err, errlen, what);
 	return 0;
@@ -287,7 +323,7 @@ store_source_state(struct store *s, const char *id, struct store_source_state *o
 		out->failures = sqlite3_column_int(st, 4);
 		out->notices = sqlite3_column_int64(st, 5);
 	}
-	sqlite3_finalize(st);
+	release(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(s->db, err, errlen, "cannot read source state");
 	return 0;
@@ -417,7 +453,7 @@ store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
 			failures = sqlite3_column_int(st, 0);
 			broken = sqlite3_column_int(st, 1);
 		}
-		sqlite3_finalize(st);
+		release(st);
 		if (!ok)
 			fail(s->db, err, errlen, "cannot read source state");
 	}
@@ -442,7 +478,7 @@ mark_ok(struct store *s, int64_t run_id, const struct store_fetch *f, int change
 	sqlite3_stmt *st = prep(s, "SELECT broken FROM sources WHERE id = ?", "t", f->source_id);
 	int broken = st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
 
-	sqlite3_finalize(st);
+	release(st);
 	if (broken &&
 	    (run(s, err, errlen, "cannot store source state",
 	         prep(s, "UPDATE sources SET broken = 0 WHERE id = ?", "t", f->source_id)) < 0 ||
@@ -564,7 +600,7 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
 		return fail(s->db, err, errlen, "cannot read notices");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
+		release(st);
 		if (run(s, err, errlen, "cannot store notice",
 		        prep(s, "INSERT INTO notices(source_id, link, title, date, relevant,"
 		                " first_seen, last_seen, pos, seen_run)"
@@ -577,7 +613,7 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
 		                 err, errlen);
 	}
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		release(st);
 		return fail(s->db, err, errlen, "cannot read notices");
 	}
 	{
@@ -589,7 +625,7 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
 		int changed = title && date &&
 		              (strcmp(title, it->title) != 0 || strcmp(date, it->date) != 0);
 
-		sqlite3_finalize(st);
+		release(st);
 		if (run(s, err, errlen, "cannot store notice",
 		        prep(s, "UPDATE notices SET title = ?, date = ?, relevant = ?, last_seen = ?,"
 		                " removed_at = NULL, gone = NULL, pos = ?, seen_run = ? WHERE id = ?",
@@ -632,11 +668,11 @@ retire_missing(struct store *s, int64_t run_id, const struct store_fetch *f,
 	st = prep(s, "SELECT count(*) FROM notices WHERE source_id = ? AND removed_at IS NULL"
 	             " AND seen_run != ?", "ti", f->source_id, run_id);
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		release(st);
 		return fail(s->db, err, errlen, "cannot read notices");
 	}
 	missing = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	release(st);
 	if (missing == 0)
 		return 0;
 
@@ -664,7 +700,7 @@ retire_missing(struct store *s, int64_t run_id, const struct store_fetch *f,
 		                       sqlite3_column_int(st, 4), err, errlen) < 0)
 			break;
 	}
-	sqlite3_finalize(st);
+	release(st);
 	if (rc != SQLITE_DONE) {
 		if (!*err)
 			fail(s->db, err, errlen, "cannot read notices");
@@ -744,7 +780,7 @@ store_sources(struct store *s, store_source_fn fn, void *payload, char *err,
 		};
 		fn(&r, payload);
 	}
-	sqlite3_finalize(st);
+	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list sources");
 }
 
@@ -776,7 +812,7 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 		};
 		fn(&r, payload);
 	}
-	sqlite3_finalize(st);
+	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list notices");
 }
 
@@ -803,7 +839,7 @@ store_events(struct store *s, const char *source, store_event_fn fn, void *paylo
 		};
 		fn(&e, payload);
 	}
-	sqlite3_finalize(st);
+	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list events");
 }
 
@@ -838,7 +874,7 @@ outbox_rows(struct store *s, sqlite3_stmt *st, store_outbox_fn fn, void *payload
 		};
 		fn(&r, payload);
 	}
-	sqlite3_finalize(st);
+	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot read the outbox");
 }
 
@@ -900,11 +936,11 @@ store_outbox_waiting(struct store *s, const char *channel, int64_t *count, char 
 	                           " AND delivered_at IS NULL AND dead_at IS NULL", "t", channel);
 
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		release(st);
 		return fail(s->db, err, errlen, "cannot read the outbox");
 	}
 	*count = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	release(st);
 	return 0;
 }
 
@@ -932,7 +968,7 @@ store_details_due(struct store *s, int64_t first_seen_since, store_detail_fn fn,
 		};
 		fn(&r, payload);
 	}
-	sqlite3_finalize(st);
+	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot read detail pages");
 }
 
@@ -961,7 +997,7 @@ store_detail_save(struct store *s, int64_t run_id, const struct store_detail *d,
 		st = prep(s, "SELECT source_id, title, date, link, relevant FROM notices WHERE id = ?",
 		          "i", d->notice_id);
 		if (!st || sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_finalize(st);
+			release(st);
 			fail(s->db, err, errlen, "cannot read notice");
 			goto done;
 		}
@@ -969,11 +1005,11 @@ store_detail_save(struct store *s, int64_t run_id, const struct store_detail *d,
 		if (add_event(s, &ev, run_id, d->notice_id, &f, "changed", col_text(st, 1),
 		              col_text(st, 1), col_text(st, 2), col_text(st, 2), col_text(st, 3),
 		              sqlite3_column_int(st, 4), err, errlen) < 0) {
-			sqlite3_finalize(st);
+			release(st);
 			goto done;
 		}
 		ev.v[ev.n - 1].source_id = strdup(f.source_id);
-		sqlite3_finalize(st);
+		release(st);
 		if (!ev.v[ev.n - 1].source_id ||
 		    run(s, err, errlen, "cannot store event",
 		        prep(s, "UPDATE events SET diff = ? WHERE id = ?", "ti", d->diff,
@@ -1011,7 +1047,7 @@ store_detail_get(struct store *s, int64_t notice_id, char **text, char **attachm
 		*text = col_dup(st, 0);
 		*attachments = col_dup(st, 1);
 	}
-	sqlite3_finalize(st);
+	release(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
 	                                             : fail(s->db, err, errlen, "cannot read detail page");
 }
@@ -1039,7 +1075,7 @@ store_meta_get(struct store *s, const char *key, char **value, char *err, size_t
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*value = col_dup(st, 0);
-	sqlite3_finalize(st);
+	release(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot read meta");
 }
 
@@ -1074,7 +1110,7 @@ store_events_after(struct store *s, int64_t after_id, store_event_fn fn, void *p
 		};
 		fn(&e, payload);
 	}
-	sqlite3_finalize(st);
+	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list events");
 }
 
@@ -1098,6 +1134,6 @@ store_details(struct store *s, store_detail_text_fn fn, void *payload, char *err
 		};
 		fn(&r, payload);
 	}
-	sqlite3_finalize(st);
+	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot read detail pages");
 }
