@@ -109,8 +109,15 @@ valgrind: test-deps
 	@NOTICEWATCH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" \
 	  sh tests/run.sh $(UNIT) $(REPLAY)
 
+# Benchmark: noticewatch vs curl --parallel and urlwatch over N pages (default 1000).
+N ?= 1000
+bench: build-deps
+	@$(MAKE) --no-print-directory deps DEBS="nginx-light urlwatch curl python3"
+	@$(MAKE) --no-print-directory noticewatch
+	@/usr/bin/python3 bench/run.py $(N)
+
 clean:
 	rm -f noticewatch libnoticewatch.a */*.o $(UNIT) $(REPLAY) .flags
 	rm -rf $(FUZZ_DIR)
 
-.PHONY: all deps build-deps test-deps run check valgrind fuzz clean
+.PHONY: all deps build-deps test-deps run check valgrind fuzz bench clean

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-ROOT = '/work/main'
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 N = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("N", "1000"))
 WORDS = ["二级建造师", "证书", "领取", "通知", "公告", "考试", "资格", "审核", "合格人员", "名单",
          "电子证书", "发放", "关于", "年度", "执业", "报名", "考务", "安排", "公示", "补充"]

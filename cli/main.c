@@ -124,6 +124,8 @@ struct job {
 
 struct run_ctx {
 	struct config *cfg;
+	struct job *jobs;
+	struct read_job *reads;
 	struct store *store;
 	int64_t run_id;
 	int failed;
@@ -221,6 +223,14 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		     r->list.n, r->pages, r->pages == 1 ? "" : "s", r->charset, rc->events - before);
 	}
 	free(items);
+}
+
+static void
+on_read(struct read_job *r, void *payload)
+{
+	struct run_ctx *rc = payload;
+
+	record(rc, &rc->jobs[r - rc->reads], r);
 }
 
 /* ---- delivery ---- */
@@ -550,12 +560,13 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		n++;
 	}
 	info("checking %zu of %zu sources", n, cfg->nsources);
-	if (read_sources(cfg, reads, n, cookies, err, sizeof(err)) < 0) {
+	rc.jobs = jobs;
+	rc.reads = reads;
+	/* each source is stored as soon as it is read, while others transfer */
+	if (read_sources(cfg, reads, n, cookies, on_read, &rc, err, sizeof(err)) < 0) {
 		error("%s", err);
 		rc.fatal = 1;
 	}
-	for (size_t i = 0; i < n && !rc.fatal; i++)
-		record(&rc, &jobs[i], &reads[i]);
 	/* detail pages of relevant notices: their text, and its changes */
 	if (cfg->git.present && !rc.fatal &&
 	    history_details(cfg, rc.store, rc.run_id, print_event, &rc) < 0)
@@ -615,7 +626,7 @@ cmd_check(struct config *cfg, int argc, char **argv)
 	}
 	r.src = s;
 	cookies = fetch_cookies_new();
-	if (!cookies || read_sources(cfg, &r, 1, cookies, err, sizeof(err)) < 0) {
+	if (!cookies || read_sources(cfg, &r, 1, cookies, NULL, NULL, err, sizeof(err)) < 0) {
 		error("%s", cookies ? err : "out of memory");
 		status = EXIT_SOME_FAILED;
 	} else if (r.state != READ_OK) {

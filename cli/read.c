@@ -102,10 +102,47 @@ merge(struct parse_list *into, struct parse_list *page)
 	return (int)added;
 }
 
+struct round {
+	struct read_job **map;
+	read_done_fn done;
+	void *payload;
+};
+
+/* A source read to its end: its hash, then the caller's turn, then its
+ * notices freed, so memory follows the sources in flight, not all. */
+static void
+complete(struct round *r, struct read_job *j)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dl = 0;
+	size_t k;
+
+	EVP_DigestFinal_ex(j->md, d, &dl);
+	k = (size_t)snprintf(j->hash, sizeof(j->hash), "%s:", j->rules ? j->rules : "");
+	for (unsigned int b = 0; b < dl && k + 2 < sizeof(j->hash); b++, k += 2)
+		sprintf(j->hash + k, "%02x", d[b]);
+	if (r->done) {
+		r->done(j, r->payload);
+		parse_list_free(&j->list);
+	}
+}
+
+static void step(struct read_job *j, const struct fetch_result *res);
+
 static void
 on_page(size_t i, const struct fetch_result *res, void *payload)
 {
-	struct read_job *j = ((struct read_job **)payload)[i];
+	struct round *r = payload;
+	struct read_job *j = r->map[i];
+
+	step(j, res);
+	if (!j->active)
+		complete(r, j);
+}
+
+static void
+step(struct read_job *j, const struct fetch_result *res)
+{
 	const struct source *s = j->src;
 	struct parse_rules rules = read_rules(s);
 	struct parse_list page = {0};
@@ -167,10 +204,12 @@ on_page(size_t i, const struct fetch_result *res, void *payload)
 
 int
 read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
-             struct fetch_cookies *cookies, char *err, size_t errlen)
+             struct fetch_cookies *cookies, read_done_fn done, void *payload, char *err,
+             size_t errlen)
 {
 	struct fetch_request *reqs = calloc(n ? n : 1, sizeof(*reqs));
 	struct read_job **map = calloc(n ? n : 1, sizeof(*map));
+	struct round round = {map, done, payload};
 	char **owned = calloc(2 * (n ? n : 1), sizeof(*owned));
 	struct fetch_options opt;
 	int rv = -1;
@@ -206,7 +245,9 @@ read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
 			if (!owned[2 * m] || (s->body && !owned[2 * m + 1])) {
 				free(owned[2 * m]);
 				free(owned[2 * m + 1]);
+				owned[2 * m] = owned[2 * m + 1] = NULL;
 				fail(j, "%s", "out of memory");
+				complete(&round, j);
 				continue;
 			}
 			rq->url = owned[2 * m];
@@ -227,22 +268,12 @@ read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
 		}
 		if (m == 0)
 			break;
-		if (fetch_run(reqs, m, &opt, on_page, map, err, errlen) < 0)
+		if (fetch_run(reqs, m, &opt, on_page, &round, err, errlen) < 0)
 			goto out;
 		for (size_t k = 0; k < 2 * m; k++) {
 			free(owned[k]);
 			owned[k] = NULL;
 		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char d[EVP_MAX_MD_SIZE];
-		unsigned int dl = 0;
-		size_t k;
-		EVP_DigestFinal_ex(jobs[i].md, d, &dl);
-		k = (size_t)snprintf(jobs[i].hash, sizeof(jobs[i].hash), "%s:",
-		                     jobs[i].rules ? jobs[i].rules : "");
-		for (unsigned int b = 0; b < dl && k + 2 < sizeof(jobs[i].hash); b++, k += 2)
-			sprintf(jobs[i].hash + k, "%02x", d[b]);
 	}
 	rv = 0;
 out:

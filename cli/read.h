@@ -38,11 +38,17 @@ void read_options(const struct config *cfg, struct fetch_options *opt);
 /* The parse rules of a source. */
 struct parse_rules read_rules(const struct source *s);
 
+/* Called when a source has been read to its end (or failed); with a done
+ * function, the job's list is freed after it returns. */
+typedef void (*read_done_fn)(struct read_job *j, void *payload);
+
 /* Reads jobs[0..n): page 1 of each, then further pages (the page's 'next'
  * link for HTML, {page} in url or body otherwise) up to the source's
- * pages.  Returns 0, or -1 with err set when the transfers could not run. */
+ * pages, calling done as each source completes (NULL: keep every list).
+ * Returns 0, or -1 with err set when the transfers could not run. */
 int read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
-                 struct fetch_cookies *cookies, char *err, size_t errlen);
+                 struct fetch_cookies *cookies, read_done_fn done, void *payload,
+                 char *err, size_t errlen);
 
 void read_job_clear(struct read_job *j);
 
