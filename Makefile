@@ -47,7 +47,8 @@ tests/unit/%: tests/unit/%.c tests/unit/t.h libnoticewatch.a .flags
 
 # Each fuzz target's corpus replayed as an ordinary test (gcc, no fuzzer).
 tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c libnoticewatch.a .flags
-	$(CC) $(CFLAGS) $(LDFLAGS) -DCORPUS='"tests/fuzz/corpus/$*"' -o $@ $< tests/fuzz/replay.c \
+	$(CC) $(CFLAGS) $(LDFLAGS) -DCORPUS='"tests/fuzz/corpus/$*"' \
+	  -DSEEDS='"$(if $(filter extract decode,$*),tests/fixtures)"' -o $@ $< tests/fuzz/replay.c \
 	  libnoticewatch.a $(LDLIBS)
 
 # Installs missing Debian packages when root with apt-get, else names them.
@@ -97,7 +98,8 @@ fuzz: build-deps
 	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=4096 -artifact_prefix=tests/fuzz/corpus/$$t/crash- -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus_$$t tests/fuzz/corpus/$$t 2>&1 | \
+	    $(FUZZ_DIR)/corpus_$$t tests/fuzz/corpus/$$t \
+	    $$(case $$t in extract|decode) echo tests/fixtures;; esac) 2>&1 | \
 	    grep -E "stat::number_of_executed_units|ERROR|Done|crash-" || true; \
 	  ls tests/fuzz/corpus/$$t | grep -q '^crash-' && { echo "fuzz_$$t: crash found"; exit 1; }; \
 	done; echo "fuzz: no crash"

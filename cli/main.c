@@ -1141,7 +1141,7 @@ static int
 cmd_init(int argc, char **argv)
 {
 	const char *dir = argc > 0 ? argv[0] : ".";
-	char cfgpath[4096], catpath[4096], dbpath[4096], err[512], text[2048];
+	char cfgpath[4096], catpath[4096], dbpath[4096], err[512], text[4096];
 	size_t catlen;
 	const char *cat = config_builtin_catalog(&catlen);
 	struct config cfg;
@@ -1172,7 +1172,18 @@ cmd_init(int argc, char **argv)
 	         "; [source my-city]\n"
 	         "; name = 深圳\n"
 	         "; url = http://hrss.sz.gov.cn/szksy/zwgk/zsff/index.html\n"
-	         "; interval = 6h\n");
+	         "; interval = 6h\n"
+	         "\n"
+	         "; Alerts and the policy history (see README.md):\n"
+	         "; [email]\n"
+	         "; url = smtp://mail.example.org:25\n"
+	         "; from = 考试通知 <watch@example.org>\n"
+	         "; to = you@example.org\n"
+	         "; [webhook team]\n"
+	         "; url = https://oapi.dingtalk.com/robot/send?access_token=...\n"
+	         "; format = dingtalk\n"
+	         "; [git]\n"
+	         "; path = history\n");
 	if (write_new(cfgpath, text, strlen(text)) < 0) {
 		int e = errno;
 		error("cannot create '%s': %s", cfgpath, e == EEXIST ? "it already exists"

@@ -816,14 +816,15 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list notices");
 }
 
-int
-store_events(struct store *s, const char *source, store_event_fn fn, void *payload,
-             char *err, size_t errlen)
+/* Events of one source (or all) with an id above after, oldest first. */
+static int
+list_events(struct store *s, const char *source, int64_t after, store_event_fn fn,
+            void *payload, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = prep(s,
 	    "SELECT id, run_id, at, kind, source_id, title, old_title, date, old_date, link,"
-	    " relevant FROM events WHERE (?1 IS NULL OR source_id = ?1) ORDER BY id",
-	    "t", source);
+	    " relevant, diff FROM events WHERE (?1 IS NULL OR source_id = ?1) AND id > ?2"
+	    " ORDER BY id", "ti", source, after);
 	int rc;
 
 	if (!st)
@@ -835,12 +836,19 @@ store_events(struct store *s, const char *source, store_event_fn fn, void *paylo
 			.source_id = col_text(st, 4), .title = col_text(st, 5),
 			.old_title = col_text(st, 6), .date = col_text(st, 7),
 			.old_date = col_text(st, 8), .link = col_text(st, 9),
-			.relevant = sqlite3_column_int(st, 10),
+			.relevant = sqlite3_column_int(st, 10), .diff = col_text(st, 11),
 		};
 		fn(&e, payload);
 	}
 	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list events");
+}
+
+int
+store_events(struct store *s, const char *source, store_event_fn fn, void *payload,
+             char *err, size_t errlen)
+{
+	return list_events(s, source, 0, fn, payload, err, errlen);
 }
 
 /* ---- outbox ---- */
@@ -1091,27 +1099,7 @@ int
 store_events_after(struct store *s, int64_t after_id, store_event_fn fn, void *payload,
                    char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prep(s,
-	    "SELECT e.id, e.run_id, e.at, e.kind, e.source_id, e.title, e.old_title, e.date,"
-	    " e.old_date, e.link, e.relevant, e.diff FROM events e WHERE e.id > ? ORDER BY e.id",
-	    "i", after_id);
-	int rc;
-
-	if (!st)
-		return fail(s->db, err, errlen, "cannot list events");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_event e = {
-			.id = sqlite3_column_int64(st, 0), .run_id = sqlite3_column_int64(st, 1),
-			.at = sqlite3_column_int64(st, 2), .kind = col_text(st, 3),
-			.source_id = col_text(st, 4), .title = col_text(st, 5),
-			.old_title = col_text(st, 6), .date = col_text(st, 7),
-			.old_date = col_text(st, 8), .link = col_text(st, 9),
-			.relevant = sqlite3_column_int(st, 10), .diff = col_text(st, 11),
-		};
-		fn(&e, payload);
-	}
-	release(st);
-	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list events");
+	return list_events(s, NULL, after_id, fn, payload, err, errlen);
 }
 
 int

@@ -9,17 +9,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int
-main(void)
+/* Replays every file of dir; returns how many, or -1. */
+static int
+replay(const char *dir)
 {
-	DIR *d = opendir(CORPUS);
+	DIR *d = opendir(dir);
 	struct dirent *e;
 	int n = 0;
 
-	if (!d) {
-		printf("FAIL replay %s: cannot open\n", CORPUS);
-		return 1;
-	}
+	if (!d)
+		return -1;
 	while ((e = readdir(d))) {
 		char path[1024];
 		FILE *f;
@@ -28,7 +27,7 @@ main(void)
 
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", CORPUS, e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		f = fopen(path, "rb");
 		if (!f)
 			continue;
@@ -44,6 +43,18 @@ main(void)
 		fclose(f);
 	}
 	closedir(d);
-	printf("PASS replay %s (%d inputs)\n", CORPUS, n);
+	return n;
+}
+
+int
+main(void)
+{
+	int n = replay(CORPUS), seeds = SEEDS[0] ? replay(SEEDS) : 0;
+
+	if (n < 0 || seeds < 0) {
+		printf("FAIL replay %s: cannot read the corpus\n", CORPUS);
+		return 1;
+	}
+	printf("PASS replay %s (%d inputs)\n", CORPUS, n + seeds);
 	return 0;
 }
