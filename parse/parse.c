@@ -763,6 +763,32 @@ base_of(xmlDoc *doc, const char *page_url)
 	return base ? base : strdup(page_url);
 }
 
+/* Parses buf as an HTML page and finds its base URL.  Returns 0, or -1
+ * with err set; the caller frees *doc and *base either way. */
+static int
+read_html(const char *buf, size_t len, const char *page_url, xmlDoc **doc, char **base,
+          char *err, size_t errlen)
+{
+	*doc = NULL;
+	*base = NULL;
+	silence_libxml();
+	if (len > (size_t)0x7fffffff) {
+		snprintf(err, errlen, "page too large to parse");
+		return -1;
+	}
+	*doc = htmlReadMemory(buf, (int)len, page_url, "UTF-8", HTML_OPTS);
+	if (!*doc || !xmlDocGetRootElement(*doc)) {
+		snprintf(err, errlen, "page is not HTML");
+		return -1;
+	}
+	*base = base_of(*doc, page_url);
+	if (!*base) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int
 parse_html_page(const char *buf, size_t len, const char *page_url,
                 const struct parse_rules *rules, struct parse_list *out,
@@ -773,21 +799,8 @@ parse_html_page(const char *buf, size_t len, const char *page_url,
 	char *base = NULL, *rec = NULL;
 	int rv = -1;
 
-	silence_libxml();
-	if (len > (size_t)0x7fffffff) {
-		snprintf(err, errlen, "page too large to parse");
-		return -1;
-	}
-	doc = htmlReadMemory(buf, (int)len, page_url, "UTF-8", HTML_OPTS);
-	if (!doc || !xmlDocGetRootElement(doc)) {
-		snprintf(err, errlen, "page is not HTML");
+	if (read_html(buf, len, page_url, &doc, &base, err, errlen) < 0)
 		goto done;
-	}
-	base = base_of(doc, page_url);
-	if (!base) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
 	if (rules && rules->items) {
 		if (by_rules(doc, base, rules, &l, 0, err, errlen) < 0)
 			goto done;
@@ -1078,17 +1091,8 @@ parse_article(const char *buf, size_t len, const char *page_url, const char *con
 	int rv = -1;
 
 	*text = *attachments = NULL;
-	silence_libxml();
-	if (len > (size_t)0x7fffffff) {
-		snprintf(err, errlen, "page too large to parse");
-		return -1;
-	}
-	doc = htmlReadMemory(buf, (int)len, page_url, "UTF-8", HTML_OPTS);
-	if (!doc || !xmlDocGetRootElement(doc)) {
-		snprintf(err, errlen, "page is not HTML");
+	if (read_html(buf, len, page_url, &doc, &base, err, errlen) < 0)
 		goto done;
-	}
-	base = base_of(doc, page_url);
 	if (content) {
 		ctx = xmlXPathNewContext(doc);
 		r = ctx ? xmlXPathEvalExpression((const xmlChar *)content, ctx) : NULL;
@@ -1186,15 +1190,10 @@ parse_next_page(const char *buf, size_t len, const char *page_url)
 	xmlDoc *doc;
 	xmlXPathContext *ctx = NULL;
 	xmlXPathObject *r = NULL;
-	char *base = NULL, *next = NULL;
+	char *base = NULL, *next = NULL, err[128];
 
-	silence_libxml();
-	if (len > (size_t)0x7fffffff)
-		return NULL;
-	doc = htmlReadMemory(buf, (int)len, page_url, "UTF-8", HTML_OPTS);
-	if (!doc || !xmlDocGetRootElement(doc))
+	if (read_html(buf, len, page_url, &doc, &base, err, sizeof(err)) < 0)
 		goto done;
-	base = base_of(doc, page_url);
 	ctx = xmlXPathNewContext(doc);
 	r = ctx ? xmlXPathEvalExpression((const xmlChar *)"//a[@href]", ctx) : NULL;
 	for (int i = 0; base && r && r->nodesetval && i < r->nodesetval->nodeNr && !next; i++) {
