@@ -82,6 +82,9 @@ static const char *const migrations[] = {
 	"  error TEXT);"
 	"ALTER TABLE events ADD COLUMN diff TEXT;"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/* 4: an unchanged page no longer rewrites each notice's last_seen: the
+	 * source's last good check stands for its present notices */
+	"ALTER TABLE sources ADD COLUMN last_ok INTEGER NOT NULL DEFAULT 0;",
 };
 
 static int
@@ -485,7 +488,7 @@ mark_ok(struct store *s, int64_t run_id, const struct store_fetch *f, int change
 	     raise_alert(s, run_id, f, "recovered", NULL, err, errlen) < 0))
 		return -1;
 	return run(s, err, errlen, "cannot store source state",
-	           prep(s, "UPDATE sources SET last_check = ?1, last_status = ?2,"
+	           prep(s, "UPDATE sources SET last_check = ?1, last_ok = ?1, last_status = ?2,"
 	                   " last_error = NULL, failures = 0,"
 	                   " etag = coalesce(?3, etag), last_modified = coalesce(?4, last_modified),"
 	                   " body_hash = coalesce(?5, body_hash),"
@@ -506,10 +509,6 @@ store_record_unchanged(struct store *s, int64_t run_id, const struct store_fetch
 	ok = upsert_source(s, f, err, errlen) == 0 &&
 	     insert_fetch(s, run_id, f, f->status == 304 ? "not-modified" : "unchanged", -1,
 	                  err, errlen) == 0 &&
-	     run(s, err, errlen, "cannot store notices",
-	         prep(s, "UPDATE notices SET last_seen = ?, seen_run = ?"
-	                 " WHERE source_id = ? AND removed_at IS NULL",
-	              "iit", f->at, run_id, f->source_id)) == 0 &&
 	     mark_ok(s, run_id, f, 0, err, errlen) == 0;
 	return finish(s, ok, err, errlen);
 }
@@ -789,13 +788,15 @@ store_notices(struct store *s, const char *source, const char *since, int all,
               store_notice_fn fn, void *payload, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = prep(s,
-	    "SELECT source_id, title, link, date, relevant, first_seen, last_seen,"
-	    " coalesce(removed_at, 0) FROM notices"
-	    " WHERE (?1 IS NULL OR source_id = ?1) AND (?2 IS NULL OR date >= ?2"
-	    "   OR (date = '' AND date(first_seen, 'unixepoch') >= ?2))"
-	    " AND (?3 OR relevant)"
-	    " ORDER BY CASE WHEN date = '' THEN date(first_seen, 'unixepoch') ELSE date END DESC,"
-	    " first_seen DESC, id DESC",
+	    "SELECT n.source_id, n.title, n.link, n.date, n.relevant, n.first_seen,"
+	    " CASE WHEN n.removed_at IS NULL THEN max(n.last_seen, coalesce(s.last_ok, 0))"
+	    "   ELSE n.last_seen END,"
+	    " coalesce(n.removed_at, 0) FROM notices n LEFT JOIN sources s ON s.id = n.source_id"
+	    " WHERE (?1 IS NULL OR n.source_id = ?1) AND (?2 IS NULL OR n.date >= ?2"
+	    "   OR (n.date = '' AND date(n.first_seen, 'unixepoch') >= ?2))"
+	    " AND (?3 OR n.relevant)"
+	    " ORDER BY CASE WHEN n.date = '' THEN date(n.first_seen, 'unixepoch') ELSE n.date END"
+	    " DESC, n.first_seen DESC, n.id DESC",
 	    "ttn", source, since && *since ? since : NULL, all);
 	int rc;
 

@@ -92,7 +92,9 @@ int store_record_error(struct store *s, int64_t run_id, const struct store_fetch
                        int sudden, char *err, size_t errlen);
 
 /* A check whose page is unchanged (304, or the same body): the present
- * notices were seen again. */
+ * notices were seen again.  Their last_seen is not rewritten one by one:
+ * the source's last good check stands for them (store_notices reports the
+ * later of the two). */
 int store_record_unchanged(struct store *s, int64_t run_id,
                            const struct store_fetch *f, char *err, size_t errlen);
 
