@@ -33,12 +33,6 @@ struct details {
 	void *payload;
 };
 
-static char *
-dup0(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static void
 collect_job(const struct store_detail_row *r, void *payload)
 {
@@ -61,13 +55,13 @@ collect_job(const struct store_detail_row *r, void *payload)
 	j = &d->v[d->n++];
 	j->notice_id = r->notice_id;
 	j->src = src;
-	j->source_id = dup0(r->source_id);
-	j->link = dup0(r->link);
-	j->title = dup0(r->title);
-	j->date = dup0(r->date);
-	j->etag = dup0(r->etag);
-	j->last_modified = dup0(r->last_modified);
-	j->hash = dup0(r->hash);
+	j->source_id = msg_strdup(r->source_id);
+	j->link = msg_strdup(r->link);
+	j->title = msg_strdup(r->title);
+	j->date = msg_strdup(r->date);
+	j->etag = msg_strdup(r->etag);
+	j->last_modified = msg_strdup(r->last_modified);
+	j->hash = msg_strdup(r->hash);
 	if (!j->source_id || !j->link || !j->title || !j->date)
 		d->oom = 1;
 }

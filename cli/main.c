@@ -299,12 +299,6 @@ struct due {
 	int oom;
 };
 
-static char *
-dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static void
 collect_due(const struct store_outbox_row *r, void *payload)
 {
@@ -329,14 +323,14 @@ collect_due(const struct store_outbox_row *r, void *payload)
 	}
 	e = &d->ev[d->n];
 	memset(e, 0, sizeof(*e));
-	e->kind = dup_or_null(r->kind);
-	e->source_id = dup_or_null(r->source_id);
-	e->source_name = dup_or_null(r->source_name);
-	e->title = dup_or_null(r->title);
-	e->old_title = dup_or_null(r->old_title);
-	e->date = dup_or_null(r->date);
-	e->link = dup_or_null(r->link);
-	e->detail = dup_or_null(r->detail);
+	e->kind = msg_strdup(r->kind);
+	e->source_id = msg_strdup(r->source_id);
+	e->source_name = msg_strdup(r->source_name);
+	e->title = msg_strdup(r->title);
+	e->old_title = msg_strdup(r->old_title);
+	e->date = msg_strdup(r->date);
+	e->link = msg_strdup(r->link);
+	e->detail = msg_strdup(r->detail);
 	if (!e->kind || !e->source_id) {
 		d->oom = 1;
 		return;
@@ -669,12 +663,6 @@ struct rows {
 	size_t n;
 };
 
-static char *
-dup0(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static void
 collect_source(const struct store_source_row *r, void *payload)
 {
@@ -685,9 +673,9 @@ collect_source(const struct store_source_row *r, void *payload)
 		return;
 	rows->v = v;
 	v[rows->n] = *r;
-	v[rows->n].id = dup0(r->id);
-	v[rows->n].name = dup0(r->name);
-	v[rows->n].last_error = dup0(r->last_error);
+	v[rows->n].id = msg_strdup(r->id);
+	v[rows->n].name = msg_strdup(r->name);
+	v[rows->n].last_error = msg_strdup(r->last_error);
 	rows->n++;
 }
 

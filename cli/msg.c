@@ -3,6 +3,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 int msg_verbose;
 
@@ -29,4 +31,10 @@ msg_info(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+char *
+msg_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
 }

@@ -10,4 +10,8 @@ void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* progress on stderr, with -v only */
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* strdup that passes NULL through (a NULL from strdup itself is out of
+ * memory only when s was not NULL). */
+char *msg_strdup(const char *s);
+
 #endif
