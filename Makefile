@@ -2,9 +2,9 @@
 CC      ?= cc
 PKGS    := libcurl libxml-2.0 sqlite3 inih jansson libcrypto libgit2
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -I.
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -Wno-format-truncation -I.
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -lsqlite3 -linih -ljansson -lcrypto -lgit2)
+LDLIBS  += -pthread $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -lsqlite3 -linih -ljansson -lcrypto -lgit2)
 
 ifdef SANITIZE
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

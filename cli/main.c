@@ -130,8 +130,29 @@ struct run_ctx {
 	int64_t run_id;
 	int failed;
 	int fatal;
-	int events;
+	int batched;        /* checks stored since the batch's last commit */
 };
+
+/* Checks stored per commit: one commit per page cost more than the rest of
+ * storing it; a crash loses at most these (fetched again next run). */
+#define RUN_BATCH 64
+
+/* Commits the checks stored so far; their events are printed now. */
+static void
+commit_batch(struct run_ctx *rc)
+{
+	char err[512];
+
+	if (rc->batched == 0)
+		return;
+	if (store_batch_commit(rc->store, err, sizeof(err)) < 0) {
+		error("%s (the last %d checks are lost; they are read again next run)", err,
+		      rc->batched);
+		rc->failed += rc->batched;
+		rc->fatal = 1;
+	}
+	rc->batched = 0;
+}
 
 static void
 print_event(const struct store_event *ev, void *payload)
@@ -140,7 +161,6 @@ print_event(const struct store_event *ev, void *payload)
 	struct notify_event ne = {.kind = ev->kind, .source_id = ev->source_id,
 	                          .date = ev->date, .title = ev->title, .link = ev->link};
 
-	rc->events++;
 	if (!ev->relevant || verbose < 0)
 		return;
 	if (notify_print(stdout, &ne) < 0)
@@ -155,6 +175,7 @@ fail_source(struct run_ctx *rc, struct store_fetch *f, const char *msg, int sudd
 	f->error = msg;
 	error("%s: %s", f->source_id, msg);
 	rc->failed++;
+	rc->batched++;
 	if (store_record_error(rc->store, rc->run_id, f, sudden, err, sizeof(err)) < 0) {
 		error("%s: %s", f->source_id, err);
 		rc->fatal = 1;
@@ -175,7 +196,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 	};
 	struct store_item *items;
 	char err[512];
-	int before = rc->events;
+	int nev;
 
 	if (rc->fatal)
 		return;
@@ -195,12 +216,14 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		                                                   : "body unchanged");
 		if (r->state == READ_NOT_MODIFIED)
 			f.body_hash = j->st.body_hash;
+		rc->batched++;
 		if (store_record_unchanged(rc->store, rc->run_id, &f, err, sizeof(err)) < 0) {
 			error("%s: %s", s->id, err);
 			rc->fatal = 1;
 		}
 		return;
 	}
+	rc->batched++;
 	items = calloc(r->list.n ? r->list.n : 1, sizeof(*items));
 	if (!items) {
 		fail_source(rc, &f, "out of memory", 0);
@@ -213,14 +236,15 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		items[k].relevant = parse_relevant(r->list.items[k].title, src_include(rc->cfg, s),
 		                                   src_exclude(rc->cfg, s));
 	}
-	if (store_apply(rc->store, rc->run_id, &f, items, r->list.n, print_event, rc, err,
-	                sizeof(err)) < 0) {
+	nev = store_apply(rc->store, rc->run_id, &f, items, r->list.n, print_event, rc, err,
+	                  sizeof(err));
+	if (nev < 0) {
 		error("%s: %s", s->id, err);
 		rc->failed++;
 		rc->fatal = 1;
 	} else {
 		info("%s: %ld, %zu notices on %d page%s (%s), %d events", s->id, r->status,
-		     r->list.n, r->pages, r->pages == 1 ? "" : "s", r->charset, rc->events - before);
+		     r->list.n, r->pages, r->pages == 1 ? "" : "s", r->charset, nev);
 	}
 	free(items);
 }
@@ -231,6 +255,8 @@ on_read(struct read_job *r, void *payload)
 	struct run_ctx *rc = payload;
 
 	record(rc, &rc->jobs[r - rc->reads], r);
+	if (rc->batched >= RUN_BATCH)
+		commit_batch(rc);
 }
 
 /* ---- delivery ---- */
@@ -510,6 +536,7 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	store_configure(rc.store, cfg->channels, cfg->broken_after);
+	store_batch_begin(rc.store);
 	jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*jobs));
 	reads = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*reads));
 	cookies = fetch_cookies_new();
@@ -551,6 +578,7 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		reads[n].rules = j->rules;
 		reads[n].etag = conditional ? j->st.etag : NULL;
 		reads[n].last_modified = conditional ? j->st.last_modified : NULL;
+		reads[n].prev_hash = j->st.notices > 0 ? j->st.body_hash : NULL;
 		n++;
 	}
 	info("checking %zu of %zu sources", n, cfg->nsources);
@@ -558,6 +586,11 @@ cmd_run(struct config *cfg, int argc, char **argv)
 	rc.reads = reads;
 	/* each source is stored as soon as it is read, while others transfer */
 	if (read_sources(cfg, reads, n, cookies, on_read, &rc, err, sizeof(err)) < 0) {
+		error("%s", err);
+		rc.fatal = 1;
+	}
+	commit_batch(&rc);
+	if (store_batch_end(rc.store, err, sizeof(err)) < 0) {
 		error("%s", err);
 		rc.fatal = 1;
 	}

@@ -2,10 +2,13 @@
 #include "cli/read.h"
 #include "cli/msg.h"
 
+#include <libxml/parser.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 read_options(const struct config *cfg, struct fetch_options *opt)
@@ -102,25 +105,59 @@ merge(struct parse_list *into, struct parse_list *page)
 	return (int)added;
 }
 
+/* Pages are parsed beside the transfers: on_page hands each to a worker
+ * thread and goes back to fetching, and each source is completed (stored,
+ * by the caller's done) on the main thread as its page comes back.  At most
+ * QUEUE_MAX pages wait, so memory follows the transfers, not the sources. */
+#define QUEUE_MAX 16
+
+struct work {
+	struct read_job *j;
+	struct fetch_result res;    /* a copy the worker owns */
+	struct work *next;
+};
+
 struct round {
 	struct read_job **map;
 	read_done_fn done;
 	void *payload;
+	/* the worker; none when it could not start or one core is all */
+	pthread_t thread;
+	int threaded;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;        /* to the worker: work, or stop */
+	pthread_cond_t back;        /* to the main thread: a page is parsed */
+	struct work *todo, **todo_end, *parsed, **parsed_end;   /* FIFO */
+	size_t waiting;             /* handed over and not yet taken back */
+	int stop;
 };
+
+/* Finishes md into "<rules>:<hex digest>"; 0 when it could not. */
+static int
+hash_text(EVP_MD_CTX *md, const char *rules, char *out, size_t outlen)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dl = 0;
+	size_t k;
+
+	if (!EVP_DigestFinal_ex(md, d, &dl))
+		return 0;
+	k = (size_t)snprintf(out, outlen, "%s:", rules ? rules : "");
+	for (unsigned int b = 0; b < dl && k + 2 < outlen; b++, k += 2) {
+		out[k] = "0123456789abcdef"[d[b] >> 4];
+		out[k + 1] = "0123456789abcdef"[d[b] & 15];
+	}
+	if (k < outlen)
+		out[k] = '\0';
+	return 1;
+}
 
 /* A source read to its end: its hash, then the caller's turn, then its
  * notices freed, so memory follows the sources in flight, not all. */
 static void
 complete(struct round *r, struct read_job *j)
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dl = 0;
-	size_t k;
-
-	EVP_DigestFinal_ex(j->md, d, &dl);
-	k = (size_t)snprintf(j->hash, sizeof(j->hash), "%s:", j->rules ? j->rules : "");
-	for (unsigned int b = 0; b < dl && k + 2 < sizeof(j->hash); b++, k += 2)
-		sprintf(j->hash + k, "%02x", d[b]);
+	hash_text(j->md, j->rules, j->hash, sizeof(j->hash));
 	if (r->done) {
 		r->done(j, r->payload);
 		parse_list_free(&j->list);
@@ -130,14 +167,182 @@ complete(struct round *r, struct read_job *j)
 static void step(struct read_job *j, const struct fetch_result *res);
 
 static void
+work_free(struct work *w)
+{
+	free(w->res.body);
+	free(w->res.etag);
+	free(w->res.last_modified);
+	free(w->res.url);
+	free(w);
+}
+
+static void *
+worker(void *arg)
+{
+	struct round *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		struct work *w = r->todo;
+		if (!w) {
+			if (r->stop)
+				break;
+			pthread_cond_wait(&r->wake, &r->mu);
+			continue;
+		}
+		r->todo = w->next;
+		if (!r->todo)
+			r->todo_end = &r->todo;
+		pthread_mutex_unlock(&r->mu);
+		step(w->j, &w->res);
+		pthread_mutex_lock(&r->mu);
+		w->next = NULL;
+		*r->parsed_end = w;
+		r->parsed_end = &w->next;
+		pthread_cond_signal(&r->back);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Completes the sources whose pages came back; waits until no more than
+ * max pages are out. */
+static void
+take_back(struct round *r, size_t max)
+{
+	struct work *w;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->waiting > max && !r->parsed)
+		pthread_cond_wait(&r->back, &r->mu);
+	w = r->parsed;
+	r->parsed = NULL;
+	r->parsed_end = &r->parsed;
+	pthread_mutex_unlock(&r->mu);
+	/* waiting is the main thread's alone */
+	while (w) {
+		struct work *next = w->next;
+		if (!w->j->active)
+			complete(r, w->j);
+		work_free(w);
+		w = next;
+		r->waiting--;
+	}
+}
+
+static void
+drain(struct round *r)
+{
+	while (r->waiting > 0)
+		take_back(r, 0);
+}
+
+static void
+round_start(struct round *r)
+{
+	r->todo = r->parsed = NULL;
+	r->todo_end = &r->todo;
+	r->parsed_end = &r->parsed;
+	r->waiting = 0;
+	r->stop = 0;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	xmlInitParser();        /* libxml2's globals, before a second thread */
+	if (pthread_mutex_init(&r->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&r->wake, NULL) != 0) {
+		pthread_mutex_destroy(&r->mu);
+		return;
+	}
+	if (pthread_cond_init(&r->back, NULL) != 0) {
+		pthread_cond_destroy(&r->wake);
+		pthread_mutex_destroy(&r->mu);
+		return;
+	}
+	if (pthread_create(&r->thread, NULL, worker, r) != 0) {
+		pthread_cond_destroy(&r->back);
+		pthread_cond_destroy(&r->wake);
+		pthread_mutex_destroy(&r->mu);
+		return;
+	}
+	r->threaded = 1;
+}
+
+static void
+round_end(struct round *r)
+{
+	if (!r->threaded)
+		return;
+	drain(r);
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->back);
+	pthread_cond_destroy(&r->wake);
+	pthread_mutex_destroy(&r->mu);
+	r->threaded = 0;
+}
+
+/* A copy of res for the worker (fetch_run frees res when on_page returns). */
+static struct work *
+work_new(struct read_job *j, const struct fetch_result *res)
+{
+	struct work *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->j = j;
+	w->res = *res;
+	w->res.body = w->res.etag = w->res.last_modified = w->res.url = NULL;
+	if ((res->body && !(w->res.body = malloc(res->len + 1))) ||
+	    (res->etag && !(w->res.etag = strdup(res->etag))) ||
+	    (res->last_modified && !(w->res.last_modified = strdup(res->last_modified))) ||
+	    (res->url && !(w->res.url = strdup(res->url)))) {
+		work_free(w);
+		return NULL;
+	}
+	if (res->body) {
+		memcpy(w->res.body, res->body, res->len);
+		w->res.body[res->len] = '\0';
+	}
+	return w;
+}
+
+static void
 on_page(size_t i, const struct fetch_result *res, void *payload)
 {
 	struct round *r = payload;
 	struct read_job *j = r->map[i];
+	/* only a body is worth a thread's hand-over; a 304 or error is not */
+	struct work *w = r->threaded && res->body ? work_new(j, res) : NULL;
 
-	step(j, res);
-	if (!j->active)
-		complete(r, j);
+	if (!w) {               /* or no memory for a copy: here */
+		step(j, res);
+		if (!j->active)
+			complete(r, j);
+		return;
+	}
+	pthread_mutex_lock(&r->mu);
+	*r->todo_end = w;
+	r->todo_end = &w->next;
+	r->waiting++;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->mu);
+	take_back(r, QUEUE_MAX);
+}
+
+/* The page hashes as the snapshot did (j->md is left as it is). */
+static int
+same_hash(const struct read_job *j)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	char text[sizeof(j->hash)];
+	int ok = c && EVP_MD_CTX_copy_ex(c, j->md) && hash_text(c, j->rules, text, sizeof(text));
+
+	EVP_MD_CTX_free(c);
+	return ok && !strcmp(text, j->prev_hash);
 }
 
 static void
@@ -166,6 +371,10 @@ step(struct read_job *j, const struct fetch_result *res)
 		snprintf(j->charset, sizeof(j->charset), "%s", res->charset);
 	}
 	EVP_DigestUpdate(j->md, res->body, res->len);
+	if (j->pages == 0 && s->pages <= 1 && j->prev_hash && same_hash(j)) {
+		j->active = 0;      /* the caller sees the hash unchanged */
+		return;
+	}
 	if (rules.format == PARSE_AUTO)
 		rules.format = parse_format_of(res->content_type);
 	if (parse_page(res->body, res->len, res->url ? res->url : s->url, &rules, &page, err,
@@ -209,10 +418,10 @@ read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
 {
 	struct fetch_request *reqs = calloc(n ? n : 1, sizeof(*reqs));
 	struct read_job **map = calloc(n ? n : 1, sizeof(*map));
-	struct round round = {map, done, payload};
+	struct round round = {.map = map, .done = done, .payload = payload};
 	char **owned = calloc(2 * (n ? n : 1), sizeof(*owned));
 	struct fetch_options opt;
-	int rv = -1;
+	int rv = -1, rc;
 
 	if (!reqs || !map || !owned) {
 		snprintf(err, errlen, "out of memory");
@@ -268,7 +477,10 @@ read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
 		}
 		if (m == 0)
 			break;
-		if (fetch_run(reqs, m, &opt, on_page, &round, err, errlen) < 0)
+		round_start(&round);
+		rc = fetch_run(reqs, m, &opt, on_page, &round, err, errlen);
+		round_end(&round);     /* every page of this round parsed and taken back */
+		if (rc < 0)
 			goto out;
 		for (size_t k = 0; k < 2 * m; k++) {
 			free(owned[k]);

@@ -15,6 +15,9 @@ struct read_job {
 	const char *etag;           /* validators for a conditional first page, or NULL */
 	const char *last_modified;
 	const char *rules;          /* digest of the rules, prefixed to the hash */
+	const char *prev_hash;      /* the snapshot's hash, when it has notices: a
+	                             * one-page source whose body hashes the same
+	                             * is not parsed again */
 	/* out */
 	int state;                  /* READ_OK, READ_NOT_MODIFIED, READ_FAILED */
 	long status;                /* of the first page */

@@ -13,6 +13,19 @@
 
 #define STMT_CACHE 96     /* distinct SQL texts in this file, with room */
 
+/* Events are kept in memory until the transaction commits. */
+struct evlist {
+	struct store_event *v;
+	size_t n, cap;
+};
+
+/* A batched write's events and where they go once the batch commits. */
+struct pending {
+	struct evlist ev;
+	store_event_fn fn;
+	void *payload;
+};
+
 struct store {
 	sqlite3 *db;
 	char path[4096];
@@ -25,7 +38,26 @@ struct store {
 	int ncache;
 	char *const *channels;  /* outbox channels, NULL-terminated; not owned */
 	int broken_after;       /* failed checks in a row that raise 'broken' */
+	/* store_batch_begin: writes share one transaction, each in a savepoint,
+	 * and their events wait for its commit */
+	int batch;
+	int in_txn;
+	struct pending *pending;
+	size_t npending, cappending;
 };
+
+static void
+evlist_free(struct evlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free((char *)l->v[i].title);
+		free((char *)l->v[i].old_title);
+		free((char *)l->v[i].date);
+		free((char *)l->v[i].old_date);
+		free((char *)l->v[i].link);
+	}
+	free(l->v);
+}
 
 /* Each entry moves the schema one version up; never edit a released one. */
 static const char *const migrations[] = {
@@ -185,7 +217,10 @@ store_close(struct store *s)
 		return;
 	for (int i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].st);
-	sqlite3_close(s->db);
+	sqlite3_close(s->db);   /* an uncommitted batch rolls back */
+	for (size_t i = 0; i < s->npending; i++)
+		evlist_free(&s->pending[i].ev);
+	free(s->pending);
 	free(s);
 }
 
@@ -387,16 +422,102 @@ insert_fetch(struct store *s, int64_t run_id, const struct store_fetch *f,
 static int
 begin(struct store *s, char *err, size_t errlen)
 {
-	return exec(s, "BEGIN IMMEDIATE", err, errlen);
+	if (!s->batch)
+		return run(s, err, errlen, "cannot begin", prep(s, "BEGIN IMMEDIATE", ""));
+	if (!s->in_txn) {
+		if (run(s, err, errlen, "cannot begin", prep(s, "BEGIN IMMEDIATE", "")) < 0)
+			return -1;
+		s->in_txn = 1;
+	}
+	return run(s, err, errlen, "cannot begin", prep(s, "SAVEPOINT one", ""));
 }
 
+/* Ends what begin started: commits it, or in a batch keeps it for the
+ * batch's commit; on failure undoes it (in a batch, only it). */
 static int
 finish(struct store *s, int ok, char *err, size_t errlen)
 {
-	if (ok && exec(s, "COMMIT", err, errlen) == 0)
+	if (!s->batch) {
+		if (ok && run(s, err, errlen, "cannot commit", prep(s, "COMMIT", "")) == 0)
+			return 0;
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (ok && run(s, err, errlen, "cannot commit", prep(s, "RELEASE one", "")) == 0)
 		return 0;
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	/* an I/O error may have rolled back the whole transaction already */
+	if (!sqlite3_get_autocommit(s->db)) {
+		sqlite3_exec(s->db, "ROLLBACK TO one", NULL, NULL, NULL);
+		sqlite3_exec(s->db, "RELEASE one", NULL, NULL, NULL);
+	}
 	return -1;
+}
+
+/* Hands a committed write's events to fn, or in a batch keeps them for its
+ * commit; takes the list either way. */
+static int
+deliver(struct store *s, struct evlist *ev, store_event_fn fn, void *payload)
+{
+	if (s->batch && ev->n > 0 && fn) {
+		if (s->npending == s->cappending) {
+			size_t cap = s->cappending ? s->cappending * 2 : 64;
+			struct pending *v = realloc(s->pending, cap * sizeof(*v));
+			if (!v)
+				return -1;
+			s->pending = v;
+			s->cappending = cap;
+		}
+		s->pending[s->npending++] = (struct pending){*ev, fn, payload};
+		*ev = (struct evlist){0};
+		return 0;
+	}
+	if (fn)
+		for (size_t i = 0; i < ev->n; i++)
+			fn(&ev->v[i], payload);
+	evlist_free(ev);
+	*ev = (struct evlist){0};
+	return 0;
+}
+
+void
+store_batch_begin(struct store *s)
+{
+	s->batch = 1;
+}
+
+int
+store_batch_commit(struct store *s, char *err, size_t errlen)
+{
+	int ok = 1;
+
+	if (s->in_txn) {
+		s->in_txn = 0;
+		if (sqlite3_get_autocommit(s->db)) {
+			snprintf(err, errlen, "cannot commit: the transaction was rolled back: %s",
+			         sqlite3_errmsg(s->db));
+			ok = 0;
+		} else if (run(s, err, errlen, "cannot commit", prep(s, "COMMIT", "")) < 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			ok = 0;
+		}
+	}
+	for (size_t i = 0; i < s->npending; i++) {
+		struct pending *p = &s->pending[i];
+		for (size_t k = 0; ok && k < p->ev.n; k++)
+			p->fn(&p->ev.v[k], p->payload);
+		evlist_free(&p->ev);
+	}
+	s->npending = 0;
+	return ok ? 0 : -1;
+}
+
+int
+store_batch_end(struct store *s, char *err, size_t errlen)
+{
+	int rc = store_batch_commit(s, err, errlen);
+
+	s->batch = 0;
+	return rc;
 }
 
 /* Queues an event or an alert for every channel, in the caller's
@@ -513,11 +634,6 @@ store_record_unchanged(struct store *s, int64_t run_id, const struct store_fetch
 	return finish(s, ok, err, errlen);
 }
 
-/* Events are kept in memory until the transaction commits. */
-struct evlist {
-	struct store_event *v;
-	size_t n, cap;
-};
 
 static char *
 dup_or_null(const char *s)
@@ -568,19 +684,6 @@ add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
 	e->link = dup_or_null(link);
 	e->relevant = relevant;
 	return 0;
-}
-
-static void
-evlist_free(struct evlist *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free((char *)l->v[i].title);
-		free((char *)l->v[i].old_title);
-		free((char *)l->v[i].date);
-		free((char *)l->v[i].old_date);
-		free((char *)l->v[i].link);
-	}
-	free(l->v);
 }
 
 /* Stores one item of the page; adds an event when it is new, back, or its
@@ -716,7 +819,7 @@ store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
 	struct evlist ev = {0};
 	struct store_source_state prev;
 	size_t news = 0;
-	int ok = 0;
+	int ok = 0, nev = 0;
 
 	*err = '\0';
 	if (n == 0) {
@@ -744,13 +847,15 @@ store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
 done:
 	/* a COMMIT that fails (disk full) is a failure like any other */
 	ok = finish(s, ok, err, errlen) == 0;
-	if (ok && fn)
-		for (size_t i = 0; i < ev.n; i++)
-			fn(&ev.v[i], payload);
+	nev = (int)ev.n;
+	if (ok && deliver(s, &ev, fn, payload) < 0) {
+		snprintf(err, errlen, "out of memory");
+		ok = 0;
+	}
 out:
 	store_source_state_clear(&prev);
 	evlist_free(&ev);
-	return ok ? 0 : -1;
+	return ok ? nev : -1;
 }
 
 int

@@ -100,12 +100,24 @@ int store_record_unchanged(struct store *s, int64_t run_id,
 
 /* A fetched and extracted page: diffs items (n > 0, page order) against the
  * source's last snapshot and stores notices, events and the fetch in one
- * transaction.  After it commits, fn is called for each event.  A notice
+ * transaction.  After it commits, fn is called for each event; returns
+ * how many there were.  A notice
  * that left the end of a dated list because newer ones pushed it off is
  * retired silently; one gone from within the list is 'removed'. */
 int store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
                 const struct store_item *items, size_t n,
                 store_event_fn fn, void *payload, char *err, size_t errlen);
+
+/* Batching: after store_batch_begin, store_record_error,
+ * store_record_unchanged and store_apply share one transaction, each in
+ * its own savepoint (a failed one undoes only itself), and their events
+ * are handed over when store_batch_commit commits them all; writing one
+ * page's notices costs a fraction of a commit.  A failed commit loses
+ * the batch (every write since the last commit) and returns -1.
+ * store_batch_end commits and leaves batching. */
+void store_batch_begin(struct store *s);
+int store_batch_commit(struct store *s, char *err, size_t errlen);
+int store_batch_end(struct store *s, char *err, size_t errlen);
 
 struct store_source_row {
 	const char *id;

@@ -2,6 +2,7 @@
 #include "store/store.h"
 #include "tests/unit/t.h"
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 static char dbpath[64];
@@ -49,7 +50,7 @@ apply(int64_t at, const char *const *lines, size_t n)
 	}
 	log_[0] = '\0';
 	CHECK(store_run_begin(st, at, &run, err, sizeof(err)) == 0);
-	return store_apply(st, run, &f, items, n, record, NULL, err, sizeof(err));
+	return store_apply(st, run, &f, items, n, record, NULL, err, sizeof(err)) < 0 ? -1 : 0;
 }
 
 static void
@@ -148,6 +149,65 @@ errors_touch_nothing(void)
 	store_source_state_clear(&s);
 }
 
+static int64_t
+committed_notices(void)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int64_t n = -1;
+
+	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "SELECT count(*) FROM notices", -1, &q, NULL) == SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+/* In a batch, writes are seen by others and their events handed over only
+ * at the commit; a failed write undoes itself and nothing else. */
+static void
+batch_commits_together(void)
+{
+	const char *p1[] = {"证书A|2021-10-09|/a", "证书B|2021-10-08|/b"};
+	struct store_fetch bad = {.source_id = NULL, .url = "http://x/", .at = 200,
+	                          .status = 500, .error = "HTTP 500"};
+	char err[256];
+	int64_t run;
+
+	open_fresh();
+	store_batch_begin(st);
+	CHECK(apply(100, p1, 2) == 0);
+	CHECK_STR(log_, "");
+	CHECK(committed_notices() == 0);
+	CHECK(store_run_begin(st, 200, &run, err, sizeof(err)) == 0);
+	CHECK(store_record_error(st, run, &bad, 0, err, sizeof(err)) < 0);
+	CHECK(store_batch_commit(st, err, sizeof(err)) == 0);
+	CHECK_STR(log_, "new 证书A 2021-10-09|new 证书B 2021-10-08|");
+	CHECK(committed_notices() == 2);
+	log_[0] = '\0';
+	CHECK(apply(300, p1 + 1, 1) == 0);      /* A removed, in the next batch */
+	CHECK_STR(log_, "");
+	CHECK(store_batch_end(st, err, sizeof(err)) == 0);
+	CHECK_STR(log_, "removed 证书A 2021-10-09|");
+	log_[0] = '\0';
+	CHECK(apply(400, p1, 2) == 0);          /* out of the batch: at once */
+	CHECK_STR(log_, "new 证书A 2021-10-09|");
+	{
+		sqlite3 *db;
+		sqlite3_stmt *q;
+		CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
+		CHECK(sqlite3_prepare_v2(db, "SELECT count(*) FROM sources WHERE id IS NULL"
+		                             " UNION ALL SELECT count(*) FROM fetches", -1, &q,
+		                         NULL) == SQLITE_OK);
+		CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0);
+		CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 3);
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+	}
+}
+
 static void
 lock_is_exclusive(void)
 {
@@ -171,6 +231,7 @@ main(void)
 	RUN(undated_tail);
 	RUN(removed_then_back);
 	RUN(errors_touch_nothing);
+	RUN(batch_commits_together);
 	RUN(lock_is_exclusive);
 	store_close(st);
 	for (const char *sfx = "\0-wal\0-shm\0.lock\0"; ; sfx += strlen(sfx) + 1) {
