@@ -351,7 +351,8 @@ step(struct read_job *j, const struct fetch_result *res)
 	const struct source *s = j->src;
 	struct parse_rules rules = read_rules(s);
 	struct parse_list page = {0};
-	char err[512];
+	char err[512], used[32], *body = NULL;
+	size_t len = 0;
 	int added;
 
 	if (res->code == FETCH_ERROR) {
@@ -368,47 +369,56 @@ step(struct read_job *j, const struct fetch_result *res)
 		j->status = res->status;
 		j->new_etag = res->etag ? strdup(res->etag) : NULL;
 		j->new_last_modified = res->last_modified ? strdup(res->last_modified) : NULL;
-		snprintf(j->charset, sizeof(j->charset), "%s", res->charset);
 	}
+	/* the bytes as sent are hashed: the same page hashes the same whatever
+	 * its decoding */
 	EVP_DigestUpdate(j->md, res->body, res->len);
 	if (j->pages == 0 && s->pages <= 1 && j->prev_hash && same_hash(j)) {
 		j->active = 0;      /* the caller sees the hash unchanged */
 		return;
 	}
+	if (fetch_decode(res->body, res->len, res->charset[0] ? res->charset : NULL, s->encoding,
+	                 &body, &len, used, sizeof(used), err, sizeof(err)) < 0) {
+		fail(j, "%s", err);
+		return;
+	}
+	if (j->pages == 0)
+		snprintf(j->charset, sizeof(j->charset), "%s", used);
 	if (rules.format == PARSE_AUTO)
 		rules.format = parse_format_of(res->content_type);
-	if (parse_page(res->body, res->len, res->url ? res->url : s->url, &rules, &page, err,
+	if (parse_page(body, len, res->url ? res->url : s->url, &rules, &page, err,
 	               sizeof(err)) < 0) {
 		if (j->pages == 0) {
 			fail(j, "%s", err);
 			j->extract_failed = 1;
-			return;
+		} else {
+			/* past the last page: what came before stands */
+			msg_info("%s: page %d: %s; stopping there", s->id, j->pages + 1, err);
+			j->active = 0;
 		}
-		/* past the last page: what came before stands */
-		msg_info("%s: page %d: %s; stopping there", s->id, j->pages + 1, err);
-		j->active = 0;
+		free(body);
 		return;
 	}
 	added = merge(&j->list, &page);
 	parse_list_free(&page);
 	if (added < 0) {
 		fail(j, "%s", "out of memory");
+		free(body);
 		return;
 	}
 	j->pages++;
 	free(j->next);
 	j->next = NULL;
-	if (j->pages >= s->pages || added == 0) {
-		j->active = 0;
-		return;
-	}
 	/* numbered pages when url or body says where the number goes; else
 	 * the page's own 'next' link */
-	if (!strstr(s->url, "{page}") && !(s->body && strstr(s->body, "{page}"))) {
-		j->next = parse_next_page(res->body, res->len, res->url ? res->url : s->url);
+	if (j->pages >= s->pages || added == 0) {
+		j->active = 0;
+	} else if (!strstr(s->url, "{page}") && !(s->body && strstr(s->body, "{page}"))) {
+		j->next = parse_next_page(body, len, res->url ? res->url : s->url);
 		if (!j->next)
 			j->active = 0;
 	}
+	free(body);
 }
 
 int
@@ -429,6 +439,7 @@ read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
 	}
 	read_options(cfg, &opt);
 	opt.cookies = cookies;
+	opt.raw = 1;            /* decoded with the parse, beside the transfers */
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].md = EVP_MD_CTX_new();
 		if (!jobs[i].md || !EVP_DigestInit_ex(jobs[i].md, EVP_sha256(), NULL)) {

@@ -270,10 +270,19 @@ evaluate(struct xfer *x, CURLcode rc, const struct fetch_options *opt,
 		if (p)
 			charset = p + 8;
 	}
-	if (fetch_decode(x->buf, x->len, charset, x->req->encoding, &res->body, &res->len,
-	                 res->charset, sizeof(res->charset), res->error,
-	                 sizeof(res->error)) < 0)
+	if (opt->raw) {
+		if (!fetch_charset_canon(charset, res->charset, sizeof(res->charset)))
+			res->charset[0] = '\0';
+		x->buf[x->len] = '\0';         /* put() keeps room for it */
+		res->body = x->buf;
+		res->len = x->len;
+		x->buf = NULL;
+		x->len = x->cap = 0;
+	} else if (fetch_decode(x->buf, x->len, charset, x->req->encoding, &res->body,
+	                        &res->len, res->charset, sizeof(res->charset), res->error,
+	                        sizeof(res->error)) < 0) {
 		return -1;
+	}
 	res->etag = header_value(x->h, "ETag");
 	res->last_modified = header_value(x->h, "Last-Modified");
 	res->code = FETCH_OK;

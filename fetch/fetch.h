@@ -19,6 +19,8 @@ struct fetch_options {
 	long retry_wait_ms;     /* first backoff before the one retry */
 	long max_retry_after;   /* seconds: a longer Retry-After is not waited for */
 	struct fetch_cookies *cookies;  /* NULL: none kept; else shared by all transfers */
+	int raw;                /* bodies left as they came, for the caller to
+	                         * fetch_decode (in another thread, say) */
 };
 
 /* A cookie jar shared by the transfers of one run (libcurl's cookie
@@ -41,12 +43,14 @@ struct fetch_request {
 struct fetch_result {
 	int code;               /* FETCH_OK, FETCH_NOT_MODIFIED or FETCH_ERROR */
 	long status;            /* HTTP status, 0 when none came */
-	char *body;             /* UTF-8, NUL-terminated; NULL unless FETCH_OK */
+	char *body;             /* UTF-8 (raw: as sent), NUL-terminated; NULL
+	                         * unless FETCH_OK */
 	size_t len;
 	char *etag;             /* validators the server sent, or NULL */
 	char *last_modified;
 	char *url;              /* effective URL after redirects */
-	char charset[32];       /* what the body was decoded from */
+	char charset[32];       /* what the body was decoded from (raw: the
+	                         * HTTP charset label, or "") */
 	char content_type[128]; /* as the server sent it, or "" */
 	char error[256];        /* one line, set when code is FETCH_ERROR */
 	int attempts;
