@@ -184,7 +184,12 @@ store_open(struct store **out, const char *path, char *err, size_t errlen)
 	}
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->broken_after = 3;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	/* one thread uses a store: no memory statistics (a mutex per malloc)
+	 * and no mutex per call; fails harmlessly once SQLite is initialised */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	if (sqlite3_open_v2(path, &s->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "cannot open database '%s': %s", path,
 		         s->db ? sqlite3_errmsg(s->db) : "out of memory");
