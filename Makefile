@@ -22,7 +22,7 @@ TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates
 
 LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
            notify/email.c notify/webhook.c notify/history.c \
-           notify/notify.c cli/config.c cli/msg.c cli/history.c cli/read.c cli/catalog.S
+           notify/notify.c cli/config.c cli/msg.c cli/history.c cli/read.c cli/report.c cli/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
 UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := extract date decode config data
@@ -36,7 +36,7 @@ noticewatch: cli/main.o libnoticewatch.a
 libnoticewatch.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-cli/catalog.o: cli/catalog.S sources/provinces.ini .flags
+cli/catalog.o: cli/catalog.S sources/provinces.ini doc/noticewatch.ini.example .flags
 	$(CC) -c -o $@ cli/catalog.S
 
 %.o: %.c $(wildcard */*.h) .flags

@@ -26,12 +26,20 @@ const char *const config_default_include[] = {
 const char *const config_default_exclude[] = {"招聘", "录用", "錄用", "公务员", "公務員", NULL};
 
 extern const char nw_catalog_start[], nw_catalog_end[];
+extern const char nw_example_start[], nw_example_end[];
 
 const char *
 config_builtin_catalog(size_t *len)
 {
 	*len = (size_t)(nw_catalog_end - nw_catalog_start);
 	return nw_catalog_start;
+}
+
+const char *
+config_builtin_example(size_t *len)
+{
+	*len = (size_t)(nw_example_end - nw_example_start);
+	return nw_example_start;
 }
 
 struct ctx {

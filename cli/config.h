@@ -109,5 +109,7 @@ extern const char *const config_default_exclude[];
 
 /* The catalog built into the binary (sources/provinces.ini). */
 const char *config_builtin_catalog(size_t *len);
+/* The starter config (doc/noticewatch.ini.example). */
+const char *config_builtin_example(size_t *len);
 
 #endif

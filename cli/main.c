@@ -4,6 +4,7 @@
 #include "cli/history.h"
 #include "cli/msg.h"
 #include "cli/read.h"
+#include "cli/report.h"
 #include "fetch/fetch.h"
 #include "notify/notify.h"
 #include "parse/parse.h"
@@ -46,6 +47,8 @@ usage(FILE *out)
 	      "  history --rebuild  write the git history afresh from the database\n"
 	      "  notify-test [CHANNEL]  send a test message to each channel (or one)\n"
 	      "  outbox [--all]   alerts queued, failing and dead (--all: delivered too)\n"
+	      "  report [--format text|md|html] [-o FILE]  the status board, a row per source\n"
+	      "  feed [--source ID] [--limit N] [-o FILE]  Atom feed of the relevant notices\n"
 	      "\n"
 	      "  -c FILE          config (default: $NOTICEWATCH_CONFIG, then ./noticewatch.ini)\n"
 	      "  -q               print no events, only errors\n"
@@ -131,6 +134,7 @@ struct run_ctx {
 	int failed;
 	int fatal;
 	int batched;        /* checks stored since the batch's last commit */
+	size_t done, total; /* sources read, of all to read */
 };
 
 /* Checks stored per commit: one commit per page cost more than the rest of
@@ -257,6 +261,7 @@ on_read(struct read_job *r, void *payload)
 	record(rc, &rc->jobs[r - rc->reads], r);
 	if (rc->batched >= RUN_BATCH)
 		commit_batch(rc);
+	msg_progress("%zu/%zu sources done (%s)", ++rc->done, rc->total, r->src->id);
 }
 
 /* ---- delivery ---- */
@@ -584,11 +589,13 @@ cmd_run(struct config *cfg, int argc, char **argv)
 	info("checking %zu of %zu sources", n, cfg->nsources);
 	rc.jobs = jobs;
 	rc.reads = reads;
+	rc.total = n;
 	/* each source is stored as soon as it is read, while others transfer */
 	if (read_sources(cfg, reads, n, cookies, on_read, &rc, err, sizeof(err)) < 0) {
 		error("%s", err);
 		rc.fatal = 1;
 	}
+	msg_progress_end();
 	commit_batch(&rc);
 	if (store_batch_end(rc.store, err, sizeof(err)) < 0) {
 		error("%s", err);
@@ -725,25 +732,11 @@ open_store(struct config *cfg)
 	return st;
 }
 
-/* Display width: CJK and other wide characters take two columns. */
-static int
-width(const char *s)
-{
-	int w = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p & 0xc0) == 0x80)
-			continue;
-		w += *p >= 0xe1 ? 2 : 1;  /* U+1000 and up: CJK, fullwidth, ... */
-	}
-	return w;
-}
-
 static void
 print_padded(const char *s, int cols)
 {
 	fputs(s, stdout);
-	for (int w = width(s); w < cols; w++)
+	for (int w = msg_width(s); w < cols; w++)
 		putchar(' ');
 }
 
@@ -764,10 +757,10 @@ cmd_sources(struct config *cfg)
 	{
 		int idw = 2, namew = 4;
 		for (size_t i = 0; i < cfg->nsources; i++) {
-			int w = width(cfg->sources[i].id) + (cfg->sources[i].enabled ? 0 : 6);
+			int w = msg_width(cfg->sources[i].id) + (cfg->sources[i].enabled ? 0 : 6);
 			idw = w > idw ? w : idw;
-			if (cfg->sources[i].name && width(cfg->sources[i].name) > namew)
-				namew = width(cfg->sources[i].name);
+			if (cfg->sources[i].name && msg_width(cfg->sources[i].name) > namew)
+				namew = msg_width(cfg->sources[i].name);
 		}
 		print_padded("ID", idw + 2);
 		print_padded("NAME", namew + 2);
@@ -1158,13 +1151,167 @@ write_new(const char *path, const char *data, size_t len)
 	return 0;
 }
 
+/* ---- report, feed ---- */
+
+/* Where a command's output goes: stdout, or FILE written whole and then
+ * renamed into place, so a reader (a web server) never sees half of it. */
+struct output {
+	FILE *f;
+	const char *path;
+	char tmp[4200];
+};
+
+static int
+output_open(struct output *o, const char *path)
+{
+	int fd;
+
+	o->path = path;
+	if (!path) {
+		o->f = stdout;
+		return 0;
+	}
+	snprintf(o->tmp, sizeof(o->tmp), "%s.tmp-XXXXXX", path);
+	fd = mkstemp(o->tmp);
+	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+		error("cannot write '%s': %s", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(o->tmp);
+		}
+		return -1;
+	}
+	fchmod(fd, 0644);
+	return 0;
+}
+
+/* Finishes the output; ok: the command succeeded, so keep it. */
+static int
+output_close(struct output *o, int ok)
+{
+	const char *name = o->path ? o->path : "standard output";
+	int bad = ferror(o->f);
+
+	if (!o->path) {
+		if (fflush(stdout) != 0 || bad) {
+			error("cannot write %s: %s", name, strerror(errno));
+			return -1;
+		}
+		return ok ? 0 : -1;
+	}
+	if (fclose(o->f) != 0 || bad) {
+		error("cannot write '%s': %s", name, strerror(errno));
+		ok = 0;
+	} else if (ok && rename(o->tmp, o->path) < 0) {
+		error("cannot write '%s': %s", name, strerror(errno));
+		ok = 0;
+	}
+	if (!ok)
+		unlink(o->tmp);
+	return ok ? 0 : -1;
+}
+
+static int
+cmd_report(struct config *cfg, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0}};
+	enum report_format fmt = REPORT_TEXT;
+	const char *path = NULL;
+	struct output o;
+	struct store *st;
+	int c, ok;
+
+	optind = 0;
+	while ((c = getopt_long(argc + 1, argv - 1, "o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "text"))
+				fmt = REPORT_TEXT;
+			else if (!strcmp(optarg, "md"))
+				fmt = REPORT_MD;
+			else if (!strcmp(optarg, "html"))
+				fmt = REPORT_HTML;
+			else {
+				error("unknown format '%s': use text, md or html", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o': path = optarg; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind <= argc) {
+		error("report takes no arguments, got '%s'", argv[optind - 1]);
+		return EXIT_USAGE;
+	}
+	if (!(st = open_store(cfg)))
+		return EXIT_SOME_FAILED;
+	if (output_open(&o, path) < 0) {
+		store_close(st);
+		return EXIT_SOME_FAILED;
+	}
+	ok = report_write(o.f, fmt, cfg, st, (int64_t)time(NULL)) == 0;
+	store_close(st);
+	return output_close(&o, ok) == 0 ? EXIT_OKAY : EXIT_SOME_FAILED;
+}
+
+static int
+cmd_feed(struct config *cfg, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"source", required_argument, NULL, 's'}, {"limit", required_argument, NULL, 'l'},
+		{"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+	const char *path = NULL, *source = NULL;
+	struct output o;
+	struct store *st;
+	int c, ok, limit = 50;
+	char *end;
+
+	optind = 0;
+	while ((c = getopt_long(argc + 1, argv - 1, "o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': source = optarg; break;
+		case 'l':
+			limit = (int)strtol(optarg, &end, 10);
+			if (*end || end == optarg || limit < 1 || limit > 10000) {
+				error("--limit wants a number from 1 to 10000, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o': path = optarg; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind <= argc) {
+		error("feed takes no arguments, got '%s'", argv[optind - 1]);
+		return EXIT_USAGE;
+	}
+	if (source && !config_source(cfg, source)) {
+		error("unknown source '%s'", source);
+		return EXIT_USAGE;
+	}
+	if (!(st = open_store(cfg)))
+		return EXIT_SOME_FAILED;
+	if (output_open(&o, path) < 0) {
+		store_close(st);
+		return EXIT_SOME_FAILED;
+	}
+	ok = report_feed(o.f, cfg, st, source, limit, (int64_t)time(NULL)) == 0;
+	store_close(st);
+	return output_close(&o, ok) == 0 ? EXIT_OKAY : EXIT_SOME_FAILED;
+}
+
 static int
 cmd_init(int argc, char **argv)
 {
 	const char *dir = argc > 0 ? argv[0] : ".";
-	char cfgpath[4096], catpath[4096], dbpath[4096], err[512], text[4096];
+	char cfgpath[4096], catpath[4096], dbpath[4096], err[512];
 	size_t catlen;
 	const char *cat = config_builtin_catalog(&catlen);
+	size_t examplelen;
+	const char *example = config_builtin_example(&examplelen);
 	struct config cfg;
 	struct store *st;
 
@@ -1178,34 +1325,7 @@ cmd_init(int argc, char **argv)
 	}
 	snprintf(cfgpath, sizeof(cfgpath), "%s/noticewatch.ini", dir);
 	snprintf(catpath, sizeof(catpath), "%s/provinces.ini", dir);
-	snprintf(text, sizeof(text),
-	         "; noticewatch configuration (see README.md)\n"
-	         "[noticewatch]\n"
-	         "database = noticewatch.db        ; relative to this file\n"
-	         "catalog = provinces.ini          ; the 31 provincial exam authorities\n"
-	         "concurrency = 16\n"
-	         "per_host = 2\n"
-	         "timeout = 30\n"
-	         "; include = 证书, 證書, ...        ; keywords of relevant notices (default: certificates)\n"
-	         "; exclude = 招聘, ...\n"
-	         "\n"
-	         "; Add your own pages:\n"
-	         "; [source my-city]\n"
-	         "; name = 深圳\n"
-	         "; url = http://hrss.sz.gov.cn/szksy/zwgk/zsff/index.html\n"
-	         "; interval = 6h\n"
-	         "\n"
-	         "; Alerts and the policy history (see README.md):\n"
-	         "; [email]\n"
-	         "; url = smtp://mail.example.org:25\n"
-	         "; from = 考试通知 <watch@example.org>\n"
-	         "; to = you@example.org\n"
-	         "; [webhook team]\n"
-	         "; url = https://oapi.dingtalk.com/robot/send?access_token=...\n"
-	         "; format = dingtalk\n"
-	         "; [git]\n"
-	         "; path = history\n");
-	if (write_new(cfgpath, text, strlen(text)) < 0) {
+	if (write_new(cfgpath, example, examplelen) < 0) {
 		int e = errno;
 		error("cannot create '%s': %s", cfgpath, e == EEXIST ? "it already exists"
 		                                                     : strerror(e));
@@ -1274,7 +1394,7 @@ main(int argc, char **argv)
 		return cmd_init(argc, argv);
 	if (strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "sources") &&
 	    strcmp(cmd, "notices") && strcmp(cmd, "history") && strcmp(cmd, "notify-test") &&
-	    strcmp(cmd, "outbox")) {
+	    strcmp(cmd, "outbox") && strcmp(cmd, "report") && strcmp(cmd, "feed")) {
 		error("unknown command '%s' (see noticewatch --help)", cmd);
 		return EXIT_USAGE;
 	}
@@ -1295,6 +1415,10 @@ main(int argc, char **argv)
 		rv = cmd_notify_test(&cfg, argc, argv);
 	else if (!strcmp(cmd, "outbox"))
 		rv = cmd_outbox(&cfg, argc, argv);
+	else if (!strcmp(cmd, "report"))
+		rv = cmd_report(&cfg, argc, argv);
+	else if (!strcmp(cmd, "feed"))
+		rv = cmd_feed(&cfg, argc, argv);
 	else
 		rv = cmd_history(&cfg, argc, argv);
 	config_free(&cfg);

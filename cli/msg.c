@@ -5,14 +5,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int msg_verbose;
+static int progress_shown;  /* a progress line is on the terminal */
+
+static void
+clear_progress(void)
+{
+	if (progress_shown) {
+		fputs("\r\033[K", stderr);
+		progress_shown = 0;
+	}
+}
 
 void
 msg_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	clear_progress();
 	fputs("noticewatch: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -27,6 +39,7 @@ msg_info(const char *fmt, ...)
 
 	if (msg_verbose < 1)
 		return;
+	clear_progress();
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -37,4 +50,85 @@ char *
 msg_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+void
+msg_progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg_verbose < 1 || !isatty(STDERR_FILENO))
+		return;
+	fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	progress_shown = 1;
+}
+
+void
+msg_progress_end(void)
+{
+	clear_progress();
+}
+
+/* One UTF-8 character at s: its code point, and its length in *len. */
+static unsigned
+next_char(const unsigned char *s, size_t *len)
+{
+	unsigned c = s[0], n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+
+	c = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+	for (unsigned i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*len = i;
+			return 0xfffd;
+		}
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	*len = n;
+	return c;
+}
+
+/* East Asian Wide and Fullwidth (Unicode's EastAsianWidth W and F), by
+ * block. */
+static int
+char_width(unsigned c)
+{
+	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0x303e) ||
+	       (c >= 0x3041 && c <= 0x33ff) || (c >= 0x3400 && c <= 0x4dbf) ||
+	       (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xa000 && c <= 0xa4cf) ||
+	       (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	       (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	       (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
+	       (c >= 0x20000 && c <= 0x3fffd) ? 2 : 1;
+}
+
+int
+msg_width(const char *s)
+{
+	int w = 0;
+	size_t len;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p += len)
+		w += char_width(next_char(p, &len));
+	return w;
+}
+
+size_t
+msg_fit(const char *s, int cols)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len;
+	int w = 0;
+
+	while (*p) {
+		int cw = char_width(next_char(p, &len));
+		if (w + cw > cols)
+			break;
+		w += cw;
+		p += len;
+	}
+	return (size_t)(p - (const unsigned char *)s);
 }

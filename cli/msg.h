@@ -3,12 +3,27 @@
 #ifndef NW_CLI_MSG_H
 #define NW_CLI_MSG_H
 
+#include <stddef.h>
+
 extern int msg_verbose;     /* -1 quiet, 0 normal, 1 verbose */
 
 /* "noticewatch: ..." on stderr */
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* progress on stderr, with -v only */
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* With -v on a terminal: one line of progress on stderr, rewritten in
+ * place (messages clear it first); nothing otherwise.  msg_progress_end
+ * clears it. */
+void msg_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_progress_end(void);
+
+/* Display width of UTF-8 text: East Asian wide characters take two
+ * columns. */
+int msg_width(const char *s);
+/* The longest prefix of s (whole characters) within cols columns; its
+ * length in bytes. */
+size_t msg_fit(const char *s, int cols);
 
 /* strdup that passes NULL through (a NULL from strdup itself is out of
  * memory only when s was not NULL). */

@@ -901,7 +901,8 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 	    "SELECT n.source_id, n.title, n.link, n.date, n.relevant, n.first_seen,"
 	    " CASE WHEN n.removed_at IS NULL THEN max(n.last_seen, coalesce(s.last_ok, 0))"
 	    "   ELSE n.last_seen END,"
-	    " coalesce(n.removed_at, 0) FROM notices n LEFT JOIN sources s ON s.id = n.source_id"
+	    " coalesce(n.removed_at, 0), n.gone"
+	    " FROM notices n LEFT JOIN sources s ON s.id = n.source_id"
 	    " WHERE (?1 IS NULL OR n.source_id = ?1) AND (?2 IS NULL OR n.date >= ?2"
 	    "   OR (n.date = '' AND date(n.first_seen, 'unixepoch') >= ?2))"
 	    " AND (?3 OR n.relevant)"
@@ -920,6 +921,7 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 			.first_seen = sqlite3_column_int64(st, 5),
 			.last_seen = sqlite3_column_int64(st, 6),
 			.removed_at = sqlite3_column_int64(st, 7),
+			.gone = col_text(st, 8),
 		};
 		fn(&r, payload);
 	}

@@ -143,6 +143,7 @@ struct store_notice_row {
 	int64_t first_seen;
 	int64_t last_seen;
 	int64_t removed_at;         /* 0 while present */
+	const char *gone;           /* NULL while present; "removed" or "aged" */
 };
 typedef void (*store_notice_fn)(const struct store_notice_row *row, void *payload);
 

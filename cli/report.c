@@ -1,0 +1,631 @@
+/* The status board (text, Markdown, HTML) and Atom feeds. */
+#include "cli/report.h"
+#include "cli/msg.h"
+
+#include <libxml/xmlwriter.h>
+#include <libxml/entities.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TEXT_COLS 80
+
+/* One row of the board. */
+struct row {
+	const struct source *src;
+	/* the last check (from the store) */
+	int checked;
+	int64_t last_check;
+	long last_status;
+	char *last_error;
+	int failures;
+	/* the latest relevant notice, or none */
+	char *title, *link, *date;
+	int64_t first_seen;
+};
+
+struct board {
+	struct row *rows;
+	size_t n;
+	const struct config *cfg;
+	int oom;
+};
+
+static struct row *
+row_of(struct board *b, const char *id)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (!strcmp(b->rows[i].src->id, id))
+			return &b->rows[i];
+	return NULL;
+}
+
+static void
+take_source(const struct store_source_row *r, void *payload)
+{
+	struct board *b = payload;
+	struct row *w = row_of(b, r->id);
+
+	if (!w || r->last_check <= 0)
+		return;
+	w->checked = 1;
+	w->last_check = r->last_check;
+	w->last_status = r->last_status;
+	w->failures = r->failures;
+	if (r->last_error && !(w->last_error = strdup(r->last_error)))
+		b->oom = 1;
+}
+
+/* Rows come newest first: the first one of a source that was not removed
+ * is its latest. */
+static void
+take_notice(const struct store_notice_row *r, void *payload)
+{
+	struct board *b = payload;
+	struct row *w = row_of(b, r->source_id);
+
+	if (!w || w->title || (r->gone && !strcmp(r->gone, "removed")))
+		return;
+	w->title = strdup(r->title);
+	w->link = strdup(r->link);
+	w->date = strdup(r->date);
+	w->first_seen = r->first_seen;
+	if (!w->title || !w->link || !w->date)
+		b->oom = 1;
+}
+
+static void
+board_free(struct board *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->rows[i].last_error);
+		free(b->rows[i].title);
+		free(b->rows[i].link);
+		free(b->rows[i].date);
+	}
+	free(b->rows);
+}
+
+static int
+board_load(struct board *b, const struct config *cfg, struct store *st)
+{
+	char err[512];
+
+	memset(b, 0, sizeof(*b));
+	b->cfg = cfg;
+	b->rows = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*b->rows));
+	if (!b->rows) {
+		msg_error("out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->nsources; i++)
+		b->rows[b->n++].src = &cfg->sources[i];
+	if (store_sources(st, take_source, b, err, sizeof(err)) < 0 ||
+	    store_notices(st, NULL, NULL, 0, take_notice, b, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		board_free(b);
+		return -1;
+	}
+	if (b->oom) {
+		msg_error("out of memory");
+		board_free(b);
+		return -1;
+	}
+	return 0;
+}
+
+/* Days from the notice's date (or, undated, the day it was first seen) to
+ * now, in local days; -1 without a notice. */
+static long
+days_since(const struct row *r, int64_t now)
+{
+	struct tm a = {0}, b;
+	time_t t = (time_t)now;
+
+	if (!r->title)
+		return -1;
+	if (r->date[0] && sscanf(r->date, "%d-%d-%d", &a.tm_year, &a.tm_mon, &a.tm_mday) == 3) {
+		a.tm_year -= 1900;
+		a.tm_mon -= 1;
+	} else {
+		time_t f = (time_t)r->first_seen;
+		localtime_r(&f, &a);
+		a.tm_hour = a.tm_min = a.tm_sec = 0;
+	}
+	localtime_r(&t, &b);
+	b.tm_hour = b.tm_min = b.tm_sec = 0;
+	/* both as UTC midnights: whole days, whatever the zone's offsets */
+	return (long)((timegm(&b) - timegm(&a)) / 86400);
+}
+
+static void
+local_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+/* The notice's date, or the day it was first seen. */
+static void
+notice_day(const struct row *r, char *buf, size_t len)
+{
+	time_t f = (time_t)r->first_seen;
+	struct tm tm;
+
+	if (r->date[0]) {
+		snprintf(buf, len, "%s", r->date);
+		return;
+	}
+	localtime_r(&f, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
+enum { ST_OFF, ST_UNCHECKED, ST_FAILING, ST_OK };
+
+static int
+status_of(const struct row *r)
+{
+	if (!r->src->enabled)
+		return ST_OFF;
+	if (!r->checked)
+		return ST_UNCHECKED;
+	return r->failures > 0 || r->last_error ? ST_FAILING : ST_OK;
+}
+
+static const char *const status_words[] = {"off", "unchecked", "FAILING", "ok"};
+
+/* Links only to the web: a page's javascript: or data: link is not one. */
+static int
+web_link(const char *link)
+{
+	return link && (!strncmp(link, "http://", 7) || !strncmp(link, "https://", 8));
+}
+
+/* ---- text ---- */
+
+/* prefix + s, wrapped at TEXT_COLS columns (at a space where there is one
+ * in the second half of the line; CJK text breaks anywhere), continuation
+ * lines indented under s. */
+static void
+text_line(FILE *out, const char *prefix, const char *s)
+{
+	int indent = msg_width(prefix), room = TEXT_COLS - indent;
+
+	fputs(prefix, out);
+	do {
+		size_t fit = msg_fit(s, room);
+		if (fit == 0 && *s)
+			fit = 1;        /* a character wider than the room: print it */
+		if (s[fit]) {
+			for (size_t k = fit; k > fit / 2; k--) {
+				if (s[k] == ' ') {
+					fit = k;
+					break;
+				}
+			}
+		}
+		fprintf(out, "%.*s\n", (int)fit, s);
+		s += fit;
+		while (*s == ' ')
+			s++;
+		if (*s)
+			fprintf(out, "%*s", indent, "");
+	} while (*s);
+}
+
+static void
+write_text(FILE *out, const struct board *b, int64_t now, int failing)
+{
+	char when[32], line[1024];
+
+	local_time(now, when, sizeof(when));
+	fprintf(out, "noticewatch status board, %s: %zu sources, %d failing\n\n", when, b->n,
+	        failing);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct row *r = &b->rows[i];
+		const char *name = r->src->name ? r->src->name : r->src->id;
+		int st = status_of(r), pad = 12 - msg_width(name);
+		char check[32] = "never";
+
+		if (r->checked)
+			local_time(r->last_check, check, sizeof(check));
+		snprintf(line, sizeof(line), "%s%*s%-10s %s", name, pad > 1 ? pad : 1, "",
+		         status_words[st], st == ST_OFF ? "not watched" : check);
+		if (st == ST_FAILING)
+			snprintf(line + strlen(line), sizeof(line) - strlen(line), ", %d failed check%s",
+			         r->failures, r->failures == 1 ? "" : "s");
+		text_line(out, "", line);
+		if (r->title) {
+			char day[16];
+			notice_day(r, day, sizeof(day));
+			snprintf(line, sizeof(line), "%s (%ld days) %s", day, days_since(r, now),
+			         r->title);
+			text_line(out, "  latest: ", line);
+		} else {
+			text_line(out, "  latest: ", "no relevant notice seen");
+		}
+		if (r->src->certificate)
+			text_line(out, "  certificates: ", r->src->certificate);
+		if (st == ST_FAILING && r->last_error)
+			text_line(out, "  ! ", r->last_error);
+		if (i + 1 < b->n)
+			fputc('\n', out);
+	}
+}
+
+/* ---- Markdown ---- */
+
+/* Table-cell text: pipes and Markdown's marks escaped, lines joined. */
+static void
+md_cell(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n' || *s == '\r')
+			fputc(' ', out);
+		else if (strchr("|\\`*_[]<>#", *s))
+			fprintf(out, "\\%c", *s);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void
+write_md(FILE *out, const struct board *b, int64_t now, int failing)
+{
+	char when[32];
+
+	local_time(now, when, sizeof(when));
+	fprintf(out, "# noticewatch status board\n\n%s: %zu sources, %d failing\n\n", when, b->n,
+	        failing);
+	fputs("| Source | Latest relevant notice | Days | Certificates | Last check | Status |\n"
+	      "|---|---|---:|---|---|---|\n", out);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct row *r = &b->rows[i];
+		int st = status_of(r);
+		char check[32] = "never", day[16];
+
+		fputs("| ", out);
+		md_cell(out, r->src->name ? r->src->name : r->src->id);
+		fputs(" | ", out);
+		if (r->title) {
+			notice_day(r, day, sizeof(day));
+			fprintf(out, "%s ", day);
+			if (web_link(r->link) && !strpbrk(r->link, "<> ")) {
+				fputc('[', out);
+				md_cell(out, r->title);
+				fprintf(out, "](<%s>)", r->link);
+			} else {
+				md_cell(out, r->title);
+			}
+			fprintf(out, " | %ld | ", days_since(r, now));
+		} else {
+			fputs("none seen | | ", out);
+		}
+		md_cell(out, r->src->certificate ? r->src->certificate : "");
+		if (r->checked)
+			local_time(r->last_check, check, sizeof(check));
+		fprintf(out, " | %s | ", st == ST_OFF ? "not watched" : check);
+		if (st == ST_FAILING) {
+			fprintf(out, "**FAILING** (%d) ", r->failures);
+			md_cell(out, r->last_error ? r->last_error : "");
+		} else {
+			fputs(status_words[st], out);
+		}
+		fputs(" |\n", out);
+	}
+}
+
+/* ---- HTML ---- */
+
+static void
+html_text(FILE *out, const char *s)
+{
+	xmlChar *e = xmlEncodeSpecialChars(NULL, (const xmlChar *)s);
+
+	fputs(e ? (const char *)e : "", out);
+	xmlFree(e);
+}
+
+static const char css[] =
+	"body{margin:0;padding:1rem;font:15px/1.5 system-ui,-apple-system,\"Noto Sans CJK SC\","
+	"\"WenQuanYi Micro Hei\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;color:#1d2327;"
+	"background:#f6f7f7}"
+	"h1{font-size:1.35rem;margin:0 0 .25rem}"
+	".meta{color:#50575e;margin:0 0 1rem}"
+	"table{border-collapse:collapse;width:100%;background:#fff}"
+	"th,td{text-align:left;vertical-align:top;padding:.5rem .6rem;border-bottom:1px solid "
+	"#dcdcde}"
+	"th{background:#eef0f1;font-weight:600;white-space:nowrap}"
+	"td.days{text-align:right;white-space:nowrap}"
+	"a{color:#0a4b78;word-break:break-all}"
+	"small{display:block;color:#646970}"
+	".badge{display:inline-block;padding:0 .45rem;border-radius:.25rem;font-weight:600;"
+	"white-space:nowrap}"
+	".ok{background:#d7f0dd;color:#0a5c1d}"
+	".off,.unchecked{background:#e5e5e5;color:#50575e}"
+	".failing{background:#b32d2e;color:#fff}"
+	"tr.failing td{background:#fcf0f1}"
+	"tr.failing td:first-child{border-left:4px solid #b32d2e}"
+	"@media (max-width:700px){thead{display:none}"
+	"table,tbody,tr,td{display:block;width:auto}"
+	"tr{margin:0 0 .75rem;border:1px solid #dcdcde;border-radius:.4rem;overflow:hidden}"
+	"td{border:0;padding:.3rem .7rem}"
+	"td::before{content:attr(data-label);display:block;font-size:.75rem;color:#646970}"
+	"td.days{text-align:left}}";
+
+static void
+write_html(FILE *out, const struct board *b, int64_t now, int failing)
+{
+	char when[32];
+	static const char *const classes[] = {"off", "unchecked", "failing", "ok"};
+	static const char *const labels[] = {"not watched", "not checked yet", "failing", "ok"};
+
+	local_time(now, when, sizeof(when));
+	fprintf(out, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+	             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	             "<title>noticewatch status board</title>\n<style>%s</style>\n</head>\n<body>\n"
+	             "<h1>noticewatch status board</h1>\n"
+	             "<p class=\"meta\">%s · %zu sources · %d failing</p>\n"
+	             "<table>\n<thead><tr><th>Source</th><th>Latest relevant notice</th>"
+	             "<th>Days</th><th>Certificates</th><th>Last check</th><th>Status</th>"
+	             "</tr></thead>\n<tbody>\n",
+	        css, when, b->n, failing);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct row *r = &b->rows[i];
+		int st = status_of(r);
+		char check[32] = "never", day[16];
+
+		fprintf(out, "<tr class=\"%s\" id=\"", classes[st]);
+		html_text(out, r->src->id);
+		fputs("\"><td data-label=\"Source\">", out);
+		html_text(out, r->src->name ? r->src->name : r->src->id);
+		if (r->src->authority) {
+			fputs("<small>", out);
+			html_text(out, r->src->authority);
+			fputs("</small>", out);
+		}
+		fputs("</td><td data-label=\"Latest relevant notice\">", out);
+		if (r->title) {
+			notice_day(r, day, sizeof(day));
+			fprintf(out, "<small>%s</small>", day);
+			if (web_link(r->link)) {
+				fputs("<a href=\"", out);
+				html_text(out, r->link);
+				fputs("\">", out);
+				html_text(out, r->title);
+				fputs("</a>", out);
+			} else {
+				html_text(out, r->title);
+			}
+			fprintf(out, "</td><td class=\"days\" data-label=\"Days since\">%ld",
+			        days_since(r, now));
+		} else {
+			fputs("none seen</td><td class=\"days\" data-label=\"Days since\">", out);
+		}
+		fputs("</td><td data-label=\"Certificates\">", out);
+		html_text(out, r->src->certificate ? r->src->certificate : "");
+		if (r->checked)
+			local_time(r->last_check, check, sizeof(check));
+		fprintf(out, "</td><td data-label=\"Last check\">%s</td><td data-label=\"Status\">"
+		             "<span class=\"badge %s\">%s%s</span>",
+		        st == ST_OFF ? "-" : check, classes[st], st == ST_FAILING ? "✖ " : "",
+		        labels[st]);
+		if (st == ST_FAILING) {
+			fprintf(out, "<small>%d failed check%s", r->failures,
+			        r->failures == 1 ? "" : "s");
+			if (r->last_error) {
+				fputs(": ", out);
+				html_text(out, r->last_error);
+			}
+			fputs("</small>", out);
+		}
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</tbody>\n</table>\n</body>\n</html>\n", out);
+}
+
+int
+report_write(FILE *out, enum report_format fmt, const struct config *cfg, struct store *st,
+             int64_t now)
+{
+	struct board b;
+	int failing = 0;
+
+	if (board_load(&b, cfg, st) < 0)
+		return -1;
+	for (size_t i = 0; i < b.n; i++)
+		failing += status_of(&b.rows[i]) == ST_FAILING;
+	if (fmt == REPORT_HTML)
+		write_html(out, &b, now, failing);
+	else if (fmt == REPORT_MD)
+		write_md(out, &b, now, failing);
+	else
+		write_text(out, &b, now, failing);
+	board_free(&b);
+	return 0;
+}
+
+/* ---- Atom ---- */
+
+/* A name-based UUID (RFC 4122 version 5: SHA-1) of name, as an Atom id
+ * that stays the same for the same notice. */
+static void
+urn_uuid(const char *name, char *buf, size_t len)
+{
+	/* a namespace of our own: the UUID of the URL namespace's name "noticewatch" */
+	static const unsigned char ns[16] = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
+	                                     0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dl = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	memset(d, 0, sizeof(d));
+	if (c && EVP_DigestInit_ex(c, EVP_sha1(), NULL)) {
+		EVP_DigestUpdate(c, ns, sizeof(ns));
+		EVP_DigestUpdate(c, name, strlen(name));
+		EVP_DigestFinal_ex(c, d, &dl);
+	}
+	EVP_MD_CTX_free(c);
+	d[6] = (unsigned char)((d[6] & 0x0f) | 0x50);
+	d[8] = (unsigned char)((d[8] & 0x3f) | 0x80);
+	snprintf(buf, len,
+	         "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12],
+	         d[13], d[14], d[15]);
+}
+
+static void
+rfc3339(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+struct entries {
+	struct store_notice_row *v;
+	size_t n, max;
+	int oom;
+};
+
+static void
+take_entry(const struct store_notice_row *r, void *payload)
+{
+	struct entries *e = payload;
+	struct store_notice_row *w;
+
+	if (e->n >= e->max || (r->gone && !strcmp(r->gone, "removed")))
+		return;
+	w = &e->v[e->n];
+	*w = *r;
+	w->source_id = strdup(r->source_id);
+	w->title = strdup(r->title);
+	w->link = strdup(r->link);
+	w->date = strdup(r->date);
+	w->gone = NULL;
+	e->n++;
+	if (!w->source_id || !w->title || !w->link || !w->date)
+		e->oom = 1;
+}
+
+static void
+entries_free(struct entries *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		free((char *)e->v[i].source_id);
+		free((char *)e->v[i].title);
+		free((char *)e->v[i].link);
+		free((char *)e->v[i].date);
+	}
+	free(e->v);
+}
+
+#define W(call) (ok = ok && (call) >= 0)
+
+static int
+write_entry(xmlTextWriterPtr w, const struct config *cfg, const struct store_notice_row *r)
+{
+	const struct source *s = config_source(cfg, r->source_id);
+	const char *name = s && s->name ? s->name : r->source_id;
+	char id[64], updated[32], key[8192], summary[512];
+	int ok = 1;
+
+	snprintf(key, sizeof(key), "%s\n%s", r->source_id, r->link);
+	urn_uuid(key, id, sizeof(id));
+	rfc3339(r->first_seen, updated, sizeof(updated));
+	snprintf(summary, sizeof(summary), "%s · %s", name, r->date[0] ? r->date : "undated");
+	W(xmlTextWriterStartElement(w, BAD_CAST "entry"));
+	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST id));
+	W(xmlTextWriterWriteElement(w, BAD_CAST "title", BAD_CAST r->title));
+	W(xmlTextWriterWriteElement(w, BAD_CAST "updated", BAD_CAST updated));
+	W(xmlTextWriterStartElement(w, BAD_CAST "author"));
+	W(xmlTextWriterWriteElement(w, BAD_CAST "name", BAD_CAST name));
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterStartElement(w, BAD_CAST "category"));
+	W(xmlTextWriterWriteAttribute(w, BAD_CAST "term", BAD_CAST r->source_id));
+	W(xmlTextWriterWriteAttribute(w, BAD_CAST "label", BAD_CAST name));
+	W(xmlTextWriterEndElement(w));
+	if (web_link(r->link)) {
+		W(xmlTextWriterStartElement(w, BAD_CAST "link"));
+		W(xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "alternate"));
+		W(xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST r->link));
+		W(xmlTextWriterEndElement(w));
+		W(xmlTextWriterWriteElement(w, BAD_CAST "summary", BAD_CAST summary));
+	} else {
+		/* without a web link, the entry carries its content (RFC 4287 4.1.2) */
+		W(xmlTextWriterStartElement(w, BAD_CAST "content"));
+		W(xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "text"));
+		W(xmlTextWriterWriteString(w, BAD_CAST summary));
+		W(xmlTextWriterEndElement(w));
+	}
+	W(xmlTextWriterEndElement(w));
+	return ok ? 0 : -1;
+}
+
+int
+report_feed(FILE *out, const struct config *cfg, struct store *st, const char *source,
+            int limit, int64_t now)
+{
+	struct entries e = {.max = limit > 0 ? (size_t)limit : 1};
+	const struct source *s = source ? config_source(cfg, source) : NULL;
+	xmlBufferPtr buf = NULL;
+	xmlTextWriterPtr w = NULL;
+	char err[512], id[64], updated[32], title[512];
+	int64_t newest = 0;
+	int ok = 1;
+
+	if (!(e.v = calloc(e.max, sizeof(*e.v)))) {
+		msg_error("out of memory");
+		return -1;
+	}
+	if (store_notices(st, source, NULL, 0, take_entry, &e, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		entries_free(&e);
+		return -1;
+	}
+	for (size_t i = 0; i < e.n; i++)
+		newest = e.v[i].first_seen > newest ? e.v[i].first_seen : newest;
+	rfc3339(newest ? newest : now, updated, sizeof(updated));
+	urn_uuid(source ? source : "*", id, sizeof(id));
+	if (s)
+		snprintf(title, sizeof(title), "noticewatch: %s (%s)", s->name ? s->name : s->id,
+		         s->id);
+	else
+		snprintf(title, sizeof(title), "noticewatch: certificate notices");
+	ok = !e.oom && (buf = xmlBufferCreate()) && (w = xmlNewTextWriterMemory(buf, 0));
+	W(xmlTextWriterSetIndent(w, 1));
+	W(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
+	W(xmlTextWriterStartElementNS(w, NULL, BAD_CAST "feed",
+	                              BAD_CAST "http://www.w3.org/2005/Atom"));
+	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST id));
+	W(xmlTextWriterWriteElement(w, BAD_CAST "title", BAD_CAST title));
+	W(xmlTextWriterWriteElement(w, BAD_CAST "updated", BAD_CAST updated));
+	W(xmlTextWriterStartElement(w, BAD_CAST "author"));
+	W(xmlTextWriterWriteElement(w, BAD_CAST "name", BAD_CAST "noticewatch"));
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterWriteElement(w, BAD_CAST "generator", BAD_CAST "noticewatch"));
+	if (s && web_link(s->url)) {
+		W(xmlTextWriterStartElement(w, BAD_CAST "link"));
+		W(xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "alternate"));
+		W(xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST s->url));
+		W(xmlTextWriterEndElement(w));
+	}
+	for (size_t i = 0; ok && i < e.n; i++)
+		ok = write_entry(w, cfg, &e.v[i]) == 0;
+	W(xmlTextWriterEndDocument(w));
+	if (w)
+		xmlFreeTextWriter(w);   /* flushes into buf */
+	if (ok)
+		fprintf(out, "%s\n", (const char *)xmlBufferContent(buf));
+	else
+		msg_error("cannot write the feed: out of memory");
+	xmlBufferFree(buf);
+	entries_free(&e);
+	return ok ? 0 : -1;
+}
