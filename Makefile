@@ -18,7 +18,8 @@ $(shell printf '%s\n' '$(FLAGS)' | cmp -s - .flags || printf '%s\n' '$(FLAGS)' >
 
 # Debian packages the build and the tests need (README explains each).
 BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev libgit2-dev
-TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates
+TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates \
+              python3-feedparser python3-pil chromium fonts-wqy-microhei
 
 LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
            notify/email.c notify/webhook.c notify/history.c \
@@ -29,6 +30,31 @@ FUZZ_TARGETS := extract date decode config data
 REPLAY  := $(patsubst %,tests/fuzz/replay_%,$(FUZZ_TARGETS))
 
 all: noticewatch
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/noticewatch
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALLED := $(BINDIR)/noticewatch $(MANDIR)/man1/noticewatch.1 $(DATADIR)/provinces.ini \
+             $(DATADIR)/noticewatch.ini.example $(UNITDIR)/noticewatch.service \
+             $(UNITDIR)/noticewatch.timer
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the man page, the
+# catalog, an example config and the systemd units (with this BINDIR).
+install: noticewatch
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR) \
+	  $(DESTDIR)$(UNITDIR)
+	install -m 755 noticewatch $(DESTDIR)$(BINDIR)/noticewatch
+	install -m 644 doc/noticewatch.1 $(DESTDIR)$(MANDIR)/man1/noticewatch.1
+	install -m 644 sources/provinces.ini $(DESTDIR)$(DATADIR)/provinces.ini
+	install -m 644 doc/noticewatch.ini.example $(DESTDIR)$(DATADIR)/noticewatch.ini.example
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/noticewatch.service > $(DESTDIR)$(UNITDIR)/noticewatch.service
+	install -m 644 dist/noticewatch.timer $(DESTDIR)$(UNITDIR)/noticewatch.timer
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 
 noticewatch: cli/main.o libnoticewatch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -122,4 +148,4 @@ clean:
 	rm -f noticewatch libnoticewatch.a */*.o $(UNIT) $(REPLAY) .flags
 	rm -rf $(FUZZ_DIR)
 
-.PHONY: all deps build-deps test-deps run check valgrind fuzz bench clean
+.PHONY: all deps build-deps test-deps run check valgrind fuzz bench clean install uninstall

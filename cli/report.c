@@ -345,11 +345,11 @@ static const char css[] =
 	"small{display:block;color:#646970}"
 	".badge{display:inline-block;padding:0 .45rem;border-radius:.25rem;font-weight:600;"
 	"white-space:nowrap}"
-	".ok{background:#d7f0dd;color:#0a5c1d}"
-	".off,.unchecked{background:#e5e5e5;color:#50575e}"
-	".failing{background:#b32d2e;color:#fff}"
-	"tr.failing td{background:#fcf0f1}"
-	"tr.failing td:first-child{border-left:4px solid #b32d2e}"
+	".b-ok{background:#d7f0dd;color:#0a5c1d}"
+	".b-off,.b-unchecked{background:#e5e5e5;color:#50575e}"
+	".b-failing{background:#b32d2e;color:#fff}"
+	"tr.row-failing td{background:#fcf0f1}"
+	"tr.row-failing td:first-child{border-left:4px solid #b32d2e}"
 	"@media (max-width:700px){thead{display:none}"
 	"table,tbody,tr,td{display:block;width:auto}"
 	"tr{margin:0 0 .75rem;border:1px solid #dcdcde;border-radius:.4rem;overflow:hidden}"
@@ -379,7 +379,7 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 		int st = status_of(r);
 		char check[32] = "never", day[16];
 
-		fprintf(out, "<tr class=\"%s\" id=\"", classes[st]);
+		fprintf(out, "<tr class=\"row-%s\" id=\"", classes[st]);
 		html_text(out, r->src->id);
 		fputs("\"><td data-label=\"Source\">", out);
 		html_text(out, r->src->name ? r->src->name : r->src->id);
@@ -411,7 +411,7 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 		if (r->checked)
 			local_time(r->last_check, check, sizeof(check));
 		fprintf(out, "</td><td data-label=\"Last check\">%s</td><td data-label=\"Status\">"
-		             "<span class=\"badge %s\">%s%s</span>",
+		             "<span class=\"badge b-%s\">%s%s</span>",
 		        st == ST_OFF ? "-" : check, classes[st], st == ST_FAILING ? "✖ " : "",
 		        labels[st]);
 		if (st == ST_FAILING) {
