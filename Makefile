@@ -14,7 +14,18 @@ endif
 
 # Objects are rebuilt when the flags change (SANITIZE=1 and back).
 FLAGS := $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+# install and uninstall alone leave the stamp as it is: they install what
+# was built, with whatever flags it was built with.
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out install uninstall,$(MAKECMDGOALS)),)
+KEEP_FLAGS := 1
+endif
+endif
+ifndef KEEP_FLAGS
 $(shell printf '%s\n' '$(FLAGS)' | cmp -s - .flags || printf '%s\n' '$(FLAGS)' > .flags)
+endif
+.flags:
+	@printf '%s\n' '$(FLAGS)' > $@
 
 # Debian packages the build and the tests need (README explains each).
 BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev libgit2-dev
