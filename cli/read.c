@@ -351,7 +351,7 @@ step(struct read_job *j, const struct fetch_result *res)
 	const struct source *s = j->src;
 	struct parse_rules rules = read_rules(s);
 	struct parse_list page = {0};
-	char err[512], used[32], *body = NULL;
+	char err[512], used[64], *body = NULL;
 	size_t len = 0;
 	int added;
 

@@ -23,7 +23,7 @@ struct read_job {
 	long status;                /* of the first page */
 	char *new_etag;             /* validators of the first page */
 	char *new_last_modified;
-	char charset[32];
+	char charset[64];           /* what the body was decoded from, and what it cost */
 	char hash[90];              /* "<rules>:<sha-256 of every page's body>" */
 	struct parse_list list;     /* the notices of all pages, first seen first */
 	char error[600];

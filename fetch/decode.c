@@ -9,47 +9,68 @@
 #include <string.h>
 #include <strings.h>
 
-static int
-utf8_valid(const unsigned char *s, size_t len, int *nonascii)
+/* Reads s as UTF-8 the way the WHATWG decoder (and so every browser) does:
+ * each maximal subpart of an ill-formed sequence (a lead byte and the
+ * continuation bytes that can follow it) is one error.  Counts the valid
+ * non-ASCII characters and the errors; with out (room for len * 3 bytes),
+ * writes the text with each error replaced by U+FFFD. */
+static void
+utf8_scan(const unsigned char *s, size_t len, char *out, size_t *outlen,
+          size_t *valid, size_t *bad)
 {
-	size_t i = 0;
+	size_t i = 0, n = 0;
 
-	*nonascii = 0;
+	*valid = *bad = 0;
 	while (i < len) {
 		unsigned char c = s[i];
-		size_t n;
-		unsigned long cp;
+		unsigned char lo = 0x80, hi = 0xbf;
+		size_t need, k;
 
 		if (c < 0x80) {
+			if (out)
+				out[n++] = (char)c;
 			i++;
 			continue;
 		}
-		*nonascii = 1;
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			need = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			need = 3;
+		else
+			need = 0;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		else if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+		for (k = 1; need && k <= need && i + k < len; k++) {
+			if (s[i + k] < lo || s[i + k] > hi)
+				break;
+			lo = 0x80;
+			hi = 0xbf;
+		}
+		if (need && k == need + 1) {
+			if (out)
+				memcpy(out + n, s + i, k);
+			n += out ? k : 0;
+			(*valid)++;
+			i += k;
 		} else {
-			return 0;
+			if (out) {
+				memcpy(out + n, "\xef\xbf\xbd", 3);
+				n += 3;
+			}
+			(*bad)++;
+			i += need ? k : 1;
 		}
-		if (i + n >= len)
-			return 0;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n + 1;
 	}
-	return 1;
+	if (outlen)
+		*outlen = n;
 }
 
 const char *
@@ -216,6 +237,29 @@ drop_nuls(char *s, size_t *len)
 	*len = n;
 }
 
+/* buf as UTF-8, each ill-formed sequence replaced by U+FFFD (bad of them,
+ * as utf8_scan counted). */
+static int
+utf8_out(const char *buf, size_t len, size_t bad, char **out, size_t *outlen,
+         char *used, size_t usedlen, char *err, size_t errlen)
+{
+	size_t valid;
+
+	if (len > ((size_t)-1 - 1) / 3 || !(*out = malloc(bad ? len * 3 + 1 : len + 1))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	utf8_scan((const unsigned char *)buf, len, *out, outlen, &valid, &bad);
+	(*out)[*outlen] = '\0';
+	if (bad)
+		snprintf(used, usedlen, "UTF-8 (%zu invalid sequence%s replaced)", bad,
+		         bad == 1 ? "" : "s");
+	else
+		snprintf(used, usedlen, "UTF-8");
+	drop_nuls(*out, outlen);
+	return 0;
+}
+
 int
 fetch_decode(const char *buf, size_t len, const char *http_charset,
              const char *forced, char **out, size_t *outlen,
@@ -223,8 +267,8 @@ fetch_decode(const char *buf, size_t len, const char *http_charset,
 {
 	char a[40], b[40], f[40];
 	const char *cands[4];
-	size_t nc = 0, skipped;
-	int nonascii, r;
+	size_t nc = 0, skipped, valid, bad;
+	int r, utf8_label = 0;
 	const char *label;
 
 	*out = NULL;
@@ -244,6 +288,10 @@ fetch_decode(const char *buf, size_t len, const char *http_charset,
 			snprintf(err, errlen, "empty encoding name");
 			return -1;
 		}
+		if (strcmp(label, "UTF-8") == 0) {
+			utf8_scan((const unsigned char *)buf, len, NULL, NULL, &valid, &bad);
+			return utf8_out(buf, len, bad, out, outlen, used, usedlen, err, errlen);
+		}
 		r = convert(label, buf, len, 0, out, outlen, &skipped);
 		if (r == -2) {
 			snprintf(err, errlen, "unknown encoding '%s'", forced);
@@ -262,23 +310,23 @@ fetch_decode(const char *buf, size_t len, const char *http_charset,
 	 * labels say: GBK text is practically never valid UTF-8, while pages
 	 * that are UTF-8 under a stale gb2312 label are common, and decoding
 	 * them as GBK is exactly the mojibake we must never store. */
-	if (utf8_valid((const unsigned char *)buf, len, &nonascii)) {
-		*out = malloc(len + 1);
-		if (!*out) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		memcpy(*out, buf, len);
-		(*out)[len] = '\0';
-		*outlen = len;
-		snprintf(used, usedlen, "UTF-8");
-		drop_nuls(*out, outlen);
-		return 0;
+	utf8_scan((const unsigned char *)buf, len, NULL, NULL, &valid, &bad);
+	if (bad == 0)
+		return utf8_out(buf, len, 0, out, outlen, used, usedlen, err, errlen);
+	if ((label = fetch_charset_canon(http_charset, a, sizeof(a)))) {
+		cands[nc++] = label;
+		utf8_label |= strcmp(label, "UTF-8") == 0;
 	}
-	if ((label = fetch_charset_canon(http_charset, a, sizeof(a))))
+	if ((label = declared_charset(buf, len, b, sizeof(b)))) {
 		cands[nc++] = label;
-	if ((label = declared_charset(buf, len, b, sizeof(b))))
-		cands[nc++] = label;
+		utf8_label |= strcmp(label, "UTF-8") == 0;
+	}
+	/* Labelled UTF-8 and mostly UTF-8 (at least four valid characters to
+	 * each bad sequence; GBK text read as UTF-8 is mostly bad): UTF-8 with
+	 * U+FFFD for each bad sequence, as browsers do.  A stray byte then
+	 * touches only the title it sits in, where U+FFFD is dropped. */
+	if (utf8_label && valid >= 4 * bad)
+		return utf8_out(buf, len, bad, out, outlen, used, usedlen, err, errlen);
 	cands[nc++] = "GB18030";
 	for (size_t i = 0; i < nc; i++) {
 		if (strcmp(cands[i], "UTF-8") == 0)

@@ -49,7 +49,7 @@ struct fetch_result {
 	char *etag;             /* validators the server sent, or NULL */
 	char *last_modified;
 	char *url;              /* effective URL after redirects */
-	char charset[32];       /* what the body was decoded from (raw: the
+	char charset[64];       /* what the body was decoded from (raw: the
 	                         * HTTP charset label, or "") */
 	char content_type[128]; /* as the server sent it, or "" */
 	char error[256];        /* one line, set when code is FETCH_ERROR */
@@ -70,8 +70,11 @@ int fetch_run(const struct fetch_request *reqs, size_t n,
               void *payload, char *err, size_t errlen);
 
 /* Decodes buf to UTF-8: forced encoding if given, else a body that is valid
- * UTF-8, else the HTTP charset, the meta/XML charset, then GB18030.  gb2312
- * and gbk labels decode as GB18030.  *out is malloc'd and NUL-terminated.
+ * UTF-8, else, when the HTTP or meta charset says UTF-8 and the body is
+ * mostly UTF-8, UTF-8 with each bad sequence replaced by U+FFFD (as
+ * browsers do), else the HTTP charset, the meta/XML charset, then GB18030.
+ * gb2312 and gbk labels decode as GB18030.  used says which, and what was
+ * replaced or dropped (64 bytes hold it).  *out is malloc'd and NUL-terminated.
  * Returns 0, or -1 with err set (nothing in *out). */
 int fetch_decode(const char *buf, size_t len, const char *http_charset,
                  const char *forced, char **out, size_t *outlen,

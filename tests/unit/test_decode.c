@@ -135,6 +135,8 @@ labels(void)
 	CHECK(fetch_charset_canon("", b, sizeof(b)) == NULL);
 }
 
+static int main_item3(void);
+
 int
 main(void)
 {
@@ -147,5 +149,89 @@ main(void)
 	RUN(forced_encoding_and_bom);
 	RUN(nul_bytes_dropped);
 	RUN(labels);
+	main_item3();
 	T_DONE();
+}
+
+/* ---- issue 12, item 3: a stray byte in a page labelled UTF-8 ---- */
+
+#define LIT(s) (s), sizeof(s) - 1
+
+/* Decodes with main's tests' helper, and compares the diagnostic too. */
+static void
+check_decode(const char *body, size_t len, const char *http, const char *want,
+             const char *want_used)
+{
+	char used[64] = "", *s = decode(body, len, http, NULL, used);
+
+	CHECK_STR(s, want);
+	CHECK_STR(used, want_used);
+	free(s);
+}
+
+/* One invalid byte in a page whose meta (or HTTP) label says UTF-8: the
+ * page stays UTF-8, the byte becomes U+FFFD, as browsers do. */
+static void
+utf8_label_with_a_stray_byte(void)
+{
+	const char page[] = "<meta charset=\"utf-8\"><li>关于二级建造师证书领取的通知</li>"
+	                    "<li>2021年度考试\xff安排</li><li>合格人员名单公示</li>";
+	const char want[] = "<meta charset=\"utf-8\"><li>关于二级建造师证书领取的通知</li>"
+	                    "<li>2021年度考试\xef\xbf\xbd安排</li><li>合格人员名单公示</li>";
+
+	check_decode(page, sizeof(page) - 1, NULL, want, "UTF-8 (1 invalid sequence replaced)");
+	/* the HTTP label alone says so as well */
+	check_decode(page + 22, sizeof(page) - 23, "utf-8", want + 22,
+	             "UTF-8 (1 invalid sequence replaced)");
+	/* a character cut short is one replacement (its maximal subpart), and
+	 * the next character stands */
+	check_decode(LIT("<meta charset=utf-8>证书\xe8\xaf领取通知"), NULL,
+	             "<meta charset=utf-8>证书\xef\xbf\xbd领取通知",
+	             "UTF-8 (1 invalid sequence replaced)");
+	/* a lone continuation byte, a byte never valid, an overlong form, a
+	 * surrogate and a truncated end: one replacement each */
+	check_decode(LIT("证书领取通知公告名单考试证书领取通知公告名单考试证书领取通知公告名单考试"
+	                 "\x80\xc0\xaf\xed\xa0\x80\xe4\xb8"), "UTF-8",
+	             "证书领取通知公告名单考试证书领取通知公告名单考试证书领取通知公告名单考试\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+	             "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+	             "UTF-8 (7 invalid sequences replaced)");
+}
+
+/* A GBK body under a UTF-8 label is not 'mostly UTF-8': still GB18030,
+ * and no label saying UTF-8 means no replacement at all. */
+static void
+utf8_label_on_gbk_is_not_utf8(void)
+{
+	char page[256], used[64], *s;
+
+	snprintf(page, sizeof(page), "<meta charset=\"utf-8\"><p>%s</p><p>%s</p>", gbk, gbk);
+	s = decode(page, strlen(page), "utf-8", NULL, used);
+	CHECK(s && strstr(s, "二级建造师证书"));
+	CHECK_STR(used, "GB18030");
+	free(s);
+	s = decode(LIT("证书领取通知公告\xff"), NULL, NULL, used);
+	CHECK(s && !strstr(s, "\xef\xbf\xbd"));
+	free(s);
+}
+
+/* The diagnostic names the charset and what was dropped in full. */
+static void
+diagnostic_not_cut(void)
+{
+	char body[64], used[64], *s;
+
+	snprintf(body, sizeof(body), "%s\xff\xff\xff", gbk);
+	s = decode(body, strlen(body), NULL, NULL, used);
+	CHECK_STR(s, "二级建造师证书");
+	CHECK_STR(used, "GB18030 (3 invalid bytes dropped)");
+	free(s);
+}
+
+static int
+main_item3(void)
+{
+	RUN(utf8_label_with_a_stray_byte);
+	RUN(utf8_label_on_gbk_is_not_utf8);
+	RUN(diagnostic_not_cut);
+	return 0;
 }
