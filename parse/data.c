@@ -96,14 +96,24 @@ path_get(json_t *v, const char *path)
 	return v;
 }
 
-/* A scalar as text; NULL for null, objects and arrays. */
+/* A scalar as text; NULL for null, objects and arrays.  A NUL in a string
+ * (\u0000) is dropped, as every C0 control is from a field. */
 static char *
 scalar(json_t *v)
 {
 	char buf[64];
 
-	if (json_is_string(v))
-		return strdup(json_string_value(v));
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		size_t n = json_string_length(v), k = 0;
+		char *out = malloc(n + 1);
+		for (size_t i = 0; out && i < n; i++)
+			if (s[i])
+				out[k++] = s[i];
+		if (out)
+			out[k] = '\0';
+		return out;
+	}
 	if (json_is_integer(v))
 		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
 	else if (json_is_real(v))
@@ -212,21 +222,10 @@ from_json(json_t *root, const char *page_url, const struct parse_rules *r,
 		return -1;
 	}
 	json_array_foreach(items, i, it) {
-		char *title = scalar(path_get(it, r->title)), *link, date[11] = "";
-		if (title) {
-			char *t = title;
-			while (isspace((unsigned char)*t))
-				t++;
-			memmove(title, t, strlen(t) + 1);
-			for (size_t k = strlen(title); k > 0 && isspace((unsigned char)title[k - 1]); k--)
-				title[k - 1] = '\0';
-			if (strlen(title) > PARSE_TITLE_MAX) {
-				size_t k = PARSE_TITLE_MAX;
-				while (k > 0 && ((unsigned char)title[k] & 0xc0) == 0x80)
-					k--;
-				title[k] = '\0';
-			}
-		}
+		char *raw = scalar(path_get(it, r->title)), *title, *link, date[11] = "";
+		/* cleaned as an HTML title is */
+		title = parse_clean(raw, PARSE_TITLE_MAX);
+		free(raw);
 		link = json_link(it, r->link, page_url);
 		if (!title || !*title || !link) {
 			free(title);
@@ -467,7 +466,7 @@ json_page(const char *text, size_t len, const char *page_url, const struct parse
           struct parse_list *out, char *err, size_t errlen)
 {
 	json_error_t je;
-	json_t *root = json_loadb(text, len, 0, &je);
+	json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, &je);
 	int rv;
 
 	if (!root) {

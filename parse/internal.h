@@ -4,6 +4,10 @@
 
 #include "parse/parse.h"
 
+/* A field cleaned as every field is: whitespace collapsed and trimmed, C0
+ * and C1 controls, bidi overrides and U+FFFD removed, at most max bytes.
+ * malloc'd; NULL when s is NULL or out of memory. */
+char *parse_clean(const char *s, size_t max);
 /* Adds an item unless its link is already listed; takes title and link. */
 int parse_push(struct parse_list *l, char *title, char *link, const char *date);
 /* Resolves href against base: a malloc'd absolute http(s) URL, or NULL. */

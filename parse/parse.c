@@ -65,45 +65,64 @@ ulen(const char *s)
 	return n;
 }
 
-/* Collapses whitespace (ASCII, NBSP U+00A0, ideographic space U+3000) to
- * single spaces, drops U+FFFD (a page's own replacement characters, or
- * &#65533;: never stored), trims, and caps the length at max bytes on a
- * character boundary.  Takes ownership of s (an xmlChar* or malloc'd
- * string). */
-static char *
-normalise(xmlChar *s, size_t max)
+/* Width of a whitespace character at p (ASCII, NBSP U+00A0,
+ * the line and paragraph separators U+2028/U+2029, ideographic space
+ * U+3000), or 0. */
+static size_t
+space_at(const unsigned char *p)
 {
-	const unsigned char *p = s;
+	if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+		return 1;
+	if (p[0] == 0xc2 && p[1] == 0xa0)
+		return 2;
+	if ((p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) ||
+	    (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80))
+		return 3;
+	return 0;
+}
+
+/* Width of a character at p that is never kept, or 0: C0 controls and
+ * DEL, C1 controls (U+0080-U+009F), the bidi embeddings and overrides
+ * U+202A-U+202E and isolates U+2066-U+2069 (they turn a line around on a
+ * terminal), and U+FFFD (a page's own replacement characters, &#65533;,
+ * or a bad byte of a page labelled UTF-8: never stored). */
+static size_t
+dropped_at(const unsigned char *p)
+{
+	if (*p < 0x20 || *p == 0x7f)
+		return 1;
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		return 2;
+	if ((p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+	    (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) ||
+	    (p[0] == 0xef && p[1] == 0xbf && p[2] == 0xbd))
+		return 3;
+	return 0;
+}
+
+/* Every field of every format is cleaned so: whitespace collapsed to
+ * single spaces and trimmed, the characters dropped_at names removed, the
+ * length capped at max bytes on a character boundary.  s is UTF-8; the
+ * result is malloc'd (NULL when s is, or out of memory). */
+char *
+parse_clean(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
 	char *out;
 	size_t n = 0;
 	int space = 0;
 
-	if (!s)
+	if (!s || !(out = malloc(strlen(s) + 1)))
 		return NULL;
-	out = malloc(strlen((char *)s) + 1);
-	if (!out) {
-		xmlFree(s);
-		return NULL;
-	}
 	while (*p) {
-		size_t w = 0;
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
-			w = 1;
-		else if (p[0] == 0xc2 && p[1] == 0xa0)
-			w = 2;
-		else if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
-			w = 3;
+		size_t w = space_at(p);
 		if (w) {
 			space = n > 0;
 			p += w;
 			continue;
 		}
-		if (p[0] == 0xef && p[1] == 0xbf && p[2] == 0xbd) {
-			p += 3;
-			continue;
-		}
-		if (*p < 0x20 || *p == 0x7f) {     /* other control characters */
-			p++;
+		if ((w = dropped_at(p))) {
+			p += w;
 			continue;
 		}
 		if (space)
@@ -112,13 +131,22 @@ normalise(xmlChar *s, size_t max)
 		out[n++] = (char)*p++;
 	}
 	out[n] = '\0';
-	xmlFree(s);
 	if (n > max) {
 		n = max;
 		while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
 			n--;
 		out[n] = '\0';
 	}
+	return out;
+}
+
+/* parse_clean on a string libxml2 allocated, which it frees. */
+static char *
+normalise(xmlChar *s, size_t max)
+{
+	char *out = parse_clean((const char *)s, max);
+
+	xmlFree(s);
 	return out;
 }
 
@@ -188,14 +216,21 @@ parse_resolve(const char *href, const char *base)
 	char *out = NULL, *h;
 	size_t n;
 
-	while (*href && isspace((unsigned char)*href))
+	/* as the URL standard reads one: C0 controls and spaces trimmed, tabs
+	 * and line breaks removed; any other control is percent-escaped below */
+	while (*href && (unsigned char)*href <= 0x20)
 		href++;
 	n = strlen(href);
-	while (n > 0 && isspace((unsigned char)href[n - 1]))
+	while (n > 0 && (unsigned char)href[n - 1] <= 0x20)
 		n--;
 	h = strndup(href, n);
 	if (!h)
 		return NULL;
+	n = 0;
+	for (size_t i = 0; h[i]; i++)
+		if (h[i] != '\t' && h[i] != '\n' && h[i] != '\r')
+			h[n++] = h[i];
+	h[n] = '\0';
 	href = h;
 	if (!*href || *href == '#' || strncasecmp(href, "javascript:", 11) == 0 ||
 	    strncasecmp(href, "mailto:", 7) == 0 || strncasecmp(href, "tel:", 4) == 0 ||
@@ -623,7 +658,8 @@ hanweb_records(xmlDoc *doc)
 	return buf;
 }
 
-/* String value of an XPath result; for a link, an element gives its href. */
+/* String value of an XPath result: an element gives its text, for every
+ * field, but for a link an element with an href (HTML's a) gives that. */
 static char *
 xpath_string(xmlXPathContext *ctx, xmlXPathCompExpr *comp, xmlNode *node, int want_link)
 {
@@ -637,7 +673,8 @@ xpath_string(xmlXPathContext *ctx, xmlXPathCompExpr *comp, xmlNode *node, int wa
 	if (r->type == XPATH_NODESET) {
 		if (r->nodesetval && r->nodesetval->nodeNr > 0) {
 			xmlNode *n = r->nodesetval->nodeTab[0];
-			if (want_link && n->type == XML_ELEMENT_NODE)
+			if (want_link && n->type == XML_ELEMENT_NODE &&
+			    xmlHasProp(n, (const xmlChar *)"href"))
 				s = xmlGetProp(n, (const xmlChar *)"href");
 			else if (!want_link && is_tag(n, "a")) {
 				xmlXPathFreeObject(r);
