@@ -40,6 +40,18 @@ def page(i, extra=0):
     return html.encode("gbk")
 
 
+BIG = 120000
+
+
+def big_page():
+    """One list of BIG notices (7.6 MB, under the 8 MB body cap): the
+    duplicate-link check must stay linear."""
+    items = "\n".join('<li><a href="/n/%d.html">公告第%d号</a> 2021-%02d-%02d</li>'
+                      % (n, n, n % 12 + 1, n % 28 + 1) for n in range(BIG, 0, -1))
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>通知公告</title></head>'
+            '<body><div class="list"><ul>%s</ul></div></body></html>' % items).encode()
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -108,6 +120,16 @@ http { access_log off; etag on; keepalive_requests 100000; keepalive_timeout 60;
             with open(os.path.join(www, "%d.html" % i), "wb") as f:
                 f.write(page(i, extra=1))
         rows.append(measure("noticewatch, 10% changed", nw, tmp))
+        with open(os.path.join(www, "big.html"), "wb") as f:
+            f.write(big_page())
+        big = "http://127.0.0.1:%d/p/big.html" % port
+        rows.append(measure("noticewatch check, %d-item page" % BIG,
+                            [os.path.join(ROOT, "noticewatch"), "-q", "-c", "nw.ini", "check",
+                             big], tmp))
+        if shutil.which("xmllint"):
+            rows.append(measure("xmllint --html --noout, same page",
+                                ["xmllint", "--html", "--noout", os.path.join(www, "big.html")],
+                                tmp))
         if shutil.which("urlwatch"):
             with open(os.path.join(tmp, "urls.yaml"), "w") as f:
                 f.write("\n---\n".join("url: %s\nfilter:\n  - xpath: '//div[@class=\"list\"]//li'"

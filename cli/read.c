@@ -77,34 +77,6 @@ fail(struct read_job *j, const char *fmt, const char *a)
 	j->active = 0;
 }
 
-/* Appends the items of a page not seen on an earlier one; takes them. */
-static int
-merge(struct parse_list *into, struct parse_list *page)
-{
-	size_t added = 0;
-
-	for (size_t i = 0; i < page->n; i++) {
-		struct parse_item *it = &page->items[i];
-		size_t k;
-		for (k = 0; k < into->n && strcmp(into->items[k].link, it->link); k++)
-			;
-		if (k < into->n)
-			continue;
-		if (into->n == into->cap) {
-			size_t cap = into->cap ? into->cap * 2 : 32;
-			struct parse_item *v = realloc(into->items, cap * sizeof(*v));
-			if (!v)
-				return -1;
-			into->items = v;
-			into->cap = cap;
-		}
-		into->items[into->n++] = *it;
-		it->title = it->link = NULL;
-		added++;
-	}
-	return (int)added;
-}
-
 /* Pages are parsed beside the transfers: on_page hands each to a worker
  * thread and goes back to fetching, and each source is completed (stored,
  * by the caller's done) on the main thread as its page comes back.  At most
@@ -399,7 +371,7 @@ step(struct read_job *j, const struct fetch_result *res)
 		free(body);
 		return;
 	}
-	added = merge(&j->list, &page);
+	added = parse_list_merge(&j->list, &page);   /* items not on an earlier page */
 	parse_list_free(&page);
 	if (added < 0) {
 		fail(j, "%s", "out of memory");

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include <libxml/HTMLparser.h>
+#include <libxml/hash.h>
 #include <libxml/uri.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
@@ -257,32 +258,52 @@ parse_resolve(const char *href, const char *base)
 	return out;
 }
 
+/* Duplicate links are found in a hash set (libxml2's), so a page of
+ * 120,000 items costs no more per item than a page of 40. */
 int
 parse_push(struct parse_list *l, char *title, char *link, const char *date)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		if (strcmp(l->items[i].link, link) == 0) {
-			free(title);
-			free(link);
-			return 0;
-		}
+	if (!l->seen && !(l->seen = xmlHashCreate(64)))
+		goto oom;
+	if (xmlHashLookup(l->seen, (const xmlChar *)link)) {
+		free(title);
+		free(link);
+		return 0;
 	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 32;
 		struct parse_item *v = realloc(l->items, cap * sizeof(*v));
-		if (!v) {
-			free(title);
-			free(link);
-			return -1;
-		}
+		if (!v)
+			goto oom;
 		l->items = v;
 		l->cap = cap;
 	}
+	if (xmlHashAddEntry(l->seen, (const xmlChar *)link, link) < 0)
+		goto oom;
 	l->items[l->n].title = title;
 	l->items[l->n].link = link;
 	snprintf(l->items[l->n].date, sizeof(l->items[l->n].date), "%s", date);
 	l->n++;
 	return 0;
+oom:
+	free(title);
+	free(link);
+	return -1;
+}
+
+int
+parse_list_merge(struct parse_list *into, struct parse_list *from)
+{
+	size_t before = into->n;
+
+	for (size_t i = 0; i < from->n; i++) {
+		struct parse_item *it = &from->items[i];
+		char *title = it->title, *link = it->link;
+		it->title = it->link = NULL;
+		if (parse_push(into, title, link, it->date) < 0)
+			return -1;
+	}
+	return (int)(into->n - before);
 }
 
 void
@@ -295,6 +316,7 @@ parse_list_free(struct parse_list *l)
 		free(l->items[i].link);
 	}
 	free(l->items);
+	xmlHashFree(l->seen, NULL);
 	memset(l, 0, sizeof(*l));
 }
 

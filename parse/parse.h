@@ -43,6 +43,7 @@ struct parse_item {
 struct parse_list {
 	struct parse_item *items;
 	size_t n, cap;
+	void *seen;     /* private: the links listed, a libxml2 hash table */
 };
 
 /* The page's own 'next page' link (下一页, next, ›), resolved; NULL when
@@ -59,6 +60,11 @@ int parse_page(const char *buf, size_t len, const char *page_url,
                char *err, size_t errlen);
 
 void parse_list_free(struct parse_list *list);
+
+/* Appends the items of from whose links into does not list yet, in order,
+ * taking them (from keeps the rest, to be freed).  Returns how many were
+ * added, or -1 when out of memory. */
+int parse_list_merge(struct parse_list *into, struct parse_list *from);
 
 /* Checks that expr compiles as XPath; -1 with err set otherwise. */
 int parse_xpath_check(const char *expr, char *err, size_t errlen);

@@ -327,9 +327,48 @@ links_never_carry_controls(void)
 	free(got);
 }
 
+/* Duplicate links: the first item stands, on a page and across pages, in
+ * a list as long as the largest pages (120,000 items, linear time). */
+static void
+duplicates_in_a_long_list(void)
+{
+	enum { N = 120000 };
+	size_t cap = (size_t)N * 2 * 80 + 64, n = 0;
+	char *page = malloc(cap), err[256];
+	struct parse_list l = {0}, more = {0};
+	struct parse_rules r = {"//li", NULL, NULL, NULL, PARSE_HTML, NULL, NULL};
+
+	n += (size_t)sprintf(page, "<ul>");
+	for (int i = 0; i < N; i++)
+		n += (size_t)sprintf(page + n, "<li><a href='/n/%d.html'>公告第%d号</a></li>", i, i);
+	for (int i = 0; i < N; i += 2)      /* again, under other titles */
+		n += (size_t)sprintf(page + n, "<li><a href='/n/%d.html'>重复第%d号</a></li>", i, i);
+	n += (size_t)sprintf(page + n, "</ul>");
+	CHECK(parse_page(page, n, "http://x.example/", &r, &l, err, sizeof(err)) == 0);
+	CHECK_INT(l.n, N);
+	if (l.n == N) {
+		CHECK_STR(l.items[0].title, "公告第0号");
+		CHECK_STR(l.items[N - 1].link, "http://x.example/n/119999.html");
+	}
+	/* a second page: what the first listed is dropped, the rest appended */
+	n = (size_t)sprintf(page, "<ul><li><a href='/n/5.html'>又一次</a></li>"
+	                          "<li><a href='/n/new.html'>新的通知</a></li></ul>");
+	CHECK(parse_page(page, n, "http://x.example/", &r, &more, err, sizeof(err)) == 0);
+	CHECK_INT(parse_list_merge(&l, &more), 1);
+	CHECK_INT(l.n, N + 1);
+	if (l.n == N + 1) {
+		CHECK_STR(l.items[5].title, "公告第5号");
+		CHECK_STR(l.items[N].title, "新的通知");
+	}
+	parse_list_free(&more);
+	parse_list_free(&l);
+	free(page);
+}
+
 static void
 main_trust_fields(void)
 {
+	RUN(duplicates_in_a_long_list);
 	RUN(json_and_script_fields_normalised);
 	RUN(xml_and_html_fields_normalised);
 	RUN(xml_link_element);
