@@ -253,3 +253,14 @@ def main():
             print("FAIL %s: %s" % (fn.__name__, traceback.format_exc()))
         sys.stdout.flush()
     sys.exit(1 if failed else 0)
+
+
+def source_workspace(srv, sources):
+    """A Workspace whose config lists sources {id: "key = value" lines},
+    with URL/ standing for the server's root."""
+    ws = Workspace()
+    text = "[noticewatch]\ntimeout = 5\n\n"
+    for sid, keys in sources.items():
+        text += "[source %s]\n%s\n\n" % (sid, keys.replace("URL/", srv.url("/")))
+    ws.write_config(text)
+    return ws

@@ -2,16 +2,10 @@
 literals, GBK XML records, POST paging, HTML paging, cookie redirects."""
 import json
 
-from harness import PAGE1, Route, Server, Workspace, eq, lines, main, ok, test, ul_page
+from harness import PAGE1, Route, Server, eq, lines, main, ok, source_workspace, test, ul_page
 
 
-def setup(srv, sources):
-    ws = Workspace()
-    text = "[noticewatch]\ntimeout = 5\n\n"
-    for sid, keys in sources.items():
-        text += "[source %s]\n%s\n\n" % (sid, keys.replace("URL/", srv.url("/")))
-    ws.write_config(text)
-    return ws
+setup = source_workspace
 
 
 def relevant(out, sid):

@@ -8,20 +8,14 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from harness import PAGE1, Route, Server, Workspace, eq, lines, main, ok, test, ul_page
+from harness import PAGE1, Route, Server, eq, lines, main, ok, source_workspace, test, ul_page
 
 # What must never reach a line of output: C0 controls but LF (the lines'
 # own ends), DEL, C1 controls, the bidi overrides and isolates.
 FORGERY = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def setup(srv, sources):
-    ws = Workspace()
-    text = "[noticewatch]\ntimeout = 5\n\n"
-    for sid, keys in sources.items():
-        text += "[source %s]\n%s\n\n" % (sid, keys.replace("URL/", srv.url("/")))
-    ws.write_config(text)
-    return ws
+setup = source_workspace
 
 
 def last_charset(ws, sid):
