@@ -58,7 +58,8 @@ def insecure_source_gets_its_detail_text():
         eq(len(requests_to(srv, "/n/")), 4, "the four relevant detail pages were requested")
         eq(ws.query("SELECT count(*) FROM details WHERE text LIKE '%同等效力%'")[0][0], 4,
            "the insecure source's detail texts are stored: " + err)
-        ok("certificate" not in err, "no certificate error: " + err)
+        eq(len([l for l in lines(err) if l.startswith("tls: detail page ")
+                and l.endswith(" stored")]), 4, "-v says each was stored: " + err)
     finally:
         srv.close()
         ws.close()
@@ -181,6 +182,38 @@ def a_redirect_to_another_host_does_not_carry_the_sources_headers():
         eq(header(moved[0][1], "X-Api-Key"), "s3cret", "a same-host redirect keeps the header")
     finally:
         srv.close()
+        ws.close()
+
+
+@test
+def a_redirect_to_another_port_does_not_carry_the_sources_headers():
+    srv, other = Server(), Server()
+    ws = Workspace()
+    srv.routes["/list.html"] = Route(b"", status=302,
+                                     headers={"Location": other.url("/moved.html")})
+    other.routes["/moved.html"] = Route(ul_page(PAGE1))
+    # a POST answered 303 is followed with a GET, without its body
+    srv.routes["/post.html"] = Route(b"", status=303, headers={"Location": "/posted.html"})
+    srv.routes["/posted.html"] = Route(ul_page(PAGE1))
+    ws.write_config(config([("port", srv.url("/list.html"), "header = X-Api-Key: s3cret\n"),
+                            ("post", srv.url("/post.html"),
+                             "method = POST\nbody = page=1\nheader = X-Api-Key: s3cret\n")]))
+    try:
+        rc, out, err = ws.run("check", "port")
+        eq(rc, 0, "check port: " + err)
+        eq(len(lines(out)), 5, "the list on the other port is read: " + out)
+        eq(header(other.requests[0][1], "X-Api-Key"), None,
+           "the same host on another port does not get the header")
+        rc, out, err = ws.run("check", "post")
+        eq(rc, 0, "check post: " + err)
+        eq([(m, p, b) for m, p, b in srv.bodies if p.startswith("/post")],
+           [("POST", "/post.html", b"page=1"), ("GET", "/posted.html", b"")],
+           "POST, then GET after the 303")
+        eq(header(requests_to(srv, "/posted.html")[0][1], "X-Api-Key"), "s3cret",
+           "the same origin keeps the header")
+    finally:
+        srv.close()
+        other.close()
         ws.close()
 
 
