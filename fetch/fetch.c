@@ -109,29 +109,7 @@ on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-static int
-host_of(const char *url, char *host, size_t hostlen)
-{
-	CURLU *u = curl_url();
-	char *h = NULL, *scheme = NULL;
-	int r = -1;
-
-	if (!u)
-		return -1;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
-		snprintf(host, hostlen, "%s", h);
-		r = 0;
-	}
-	curl_free(h);
-	curl_free(scheme);
-	curl_url_cleanup(u);
-	return r;
-}
-
-/* scheme, host and port of an http(s) URL (the port filled in) */
+/* scheme, host and port of a URL (the scheme's default port filled in) */
 struct origin {
 	char *scheme, *host, *port;
 };
@@ -160,6 +138,20 @@ origin_free(struct origin *o)
 	curl_free(o->port);
 }
 
+/* The host of an http(s) URL; -1 for any other. */
+static int
+host_of(const char *url, char *host, size_t hostlen)
+{
+	struct origin o;
+	int r = origin_of(url, &o) == 0 &&
+	        (!strcmp(o.scheme, "http") || !strcmp(o.scheme, "https")) ? 0 : -1;
+
+	if (r == 0)
+		snprintf(host, hostlen, "%s", o.host);
+	origin_free(&o);
+	return r;
+}
+
 /* Whether a redirect from 'from' to 'to' stays where the request's own
  * headers may go: the same scheme, host and port (what libcurl calls the
  * same host for credentials), or http upgraded to https on the same host
@@ -169,8 +161,8 @@ static int
 same_origin(const char *from, const char *to)
 {
 	struct origin a, b;
-	int same = origin_of(from, &a) == 0 && origin_of(to, &b) == 0 &&
-	           strcasecmp(a.host, b.host) == 0 &&
+	int ok = origin_of(from, &a) == 0;
+	int same = origin_of(to, &b) == 0 && ok && strcasecmp(a.host, b.host) == 0 &&
 	           ((strcmp(a.scheme, b.scheme) == 0 && strcmp(a.port, b.port) == 0) ||
 	            (!strcmp(a.scheme, "http") && !strcmp(a.port, "80") &&
 	             !strcmp(b.scheme, "https") && !strcmp(b.port, "443")));

@@ -2,11 +2,8 @@
 settings (TLS, user agent, headers, cookies), documents once, only for the
 sources a run names; a source's headers never follow a redirect to another
 host.  What the loopback server received is the evidence."""
-import os
-import subprocess
-import tempfile
-
-from harness import PAGE1, Route, Server, Workspace, eq, lines, main, ok, test, ul_page
+from harness import (PAGE1, Route, Server, Workspace, eq, lines, main, ok, self_signed_server,
+                     test, ul_page)
 
 
 def article(title):
@@ -41,12 +38,7 @@ def header(h, name):
 
 @test
 def insecure_source_gets_its_detail_text():
-    d = tempfile.mkdtemp()
-    cert, key = os.path.join(d, "c.pem"), os.path.join(d, "k.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
-                   check=True, capture_output=True)
-    srv = Server(tls=(cert, key))
+    srv = self_signed_server()
     ws = Workspace()
     srv.routes["/list.html"] = Route(ul_page(PAGE1))
     for title, date, link in PAGE1:
