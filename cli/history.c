@@ -29,9 +29,14 @@ struct details {
 	struct job *v;
 	size_t n, cap;
 	int oom, failed, fatal;
+	char **only;            /* the sources a run names; none: every enabled one */
+	int nonly;
 	store_event_fn fn;
 	void *payload;
 };
+
+/* A document (pdf, xls, zip...) is fetched once: its stored hash says so. */
+#define DOC_HASH "doc:"
 
 static void
 collect_job(const struct store_detail_row *r, void *payload)
@@ -39,9 +44,17 @@ collect_job(const struct store_detail_row *r, void *payload)
 	struct details *d = payload;
 	const struct source *src = config_source(d->cfg, r->source_id);
 	struct job *j;
+	int named = 0;
 
 	if (!src || d->oom)
 		return;         /* a source no longer configured */
+	for (int k = 0; k < d->nonly; k++)
+		named |= !strcmp(d->only[k], src->id);
+	if (d->nonly ? !named : !src->enabled)
+		return;         /* not one this run reads */
+	if (r->hash && (!strncmp(r->hash, DOC_HASH, strlen(DOC_HASH)) ||
+	                parse_is_document(r->link, NULL)))
+		return;         /* a document, fetched once */
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		struct job *v = realloc(d->v, cap * sizeof(*v));
@@ -122,6 +135,70 @@ render_detail(const struct config *cfg, const char *source_id, const char *title
 	return out;
 }
 
+/* A detail link that answers with a file, not a page: by its name (either
+ * link) or its Content-Type, unless the body is markup whatever its label. */
+static int
+is_document(const struct job *j, const struct fetch_result *res)
+{
+	size_t k = 0;
+
+	if (parse_is_document(j->link, NULL) || (res->url && parse_is_document(res->url, NULL)))
+		return 1;
+	if (!parse_is_document(NULL, res->content_type))
+		return 0;
+	if (res->len >= 3 && !memcmp(res->body, "\xef\xbb\xbf", 3))
+		k = 3;
+	while (k < res->len && strchr(" \t\r\n", res->body[k]))
+		k++;
+	return k >= res->len || res->body[k] != '<';
+}
+
+/* Stores a document as its type, size and hash (never fetched again). */
+static int
+save_document(struct details *d, const struct job *j, const struct fetch_result *res,
+              int64_t now, char *err, size_t errlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char hash[sizeof(DOC_HASH) + 64], text[512];
+	size_t k;
+	struct store_detail sd = {
+		.notice_id = j->notice_id, .at = now, .text = text, .attachments = "",
+		.hash = hash, .etag = res->etag, .last_modified = res->last_modified,
+	};
+
+	if (!EVP_Digest(res->body, res->len, md, &n, EVP_sha256(), NULL)) {
+		snprintf(err, errlen, "cannot hash %s", j->link);
+		return -1;
+	}
+	k = (size_t)snprintf(hash, sizeof(hash), "%s", DOC_HASH);
+	for (unsigned int b = 0; b < n && b < 32; b++, k += 2)
+		snprintf(hash + k, sizeof(hash) - k, "%02x", md[b]);
+	snprintf(text, sizeof(text), "文件: %s\n类型: %s\n大小: %zu 字节\nSHA-256: %s\n",
+	         res->url ? res->url : j->link, res->content_type[0] ? res->content_type : "-",
+	         res->len, hash + strlen(DOC_HASH));
+	msg_info("%s: detail page %s is a document: stored its hash", j->source_id, j->link);
+	return store_detail_save(d->st, d->run_id, &sd, d->fn, d->payload, err, errlen);
+}
+
+/* The article of a detail page, decoded as its source says. */
+static int
+article(const struct job *j, const struct fetch_result *res, char **text, char **att,
+        char *err, size_t errlen)
+{
+	char used[32], *body = NULL;
+	size_t len = 0;
+	int r;
+
+	if (fetch_decode(res->body, res->len, res->charset[0] ? res->charset : NULL,
+	                 j->src->encoding, &body, &len, used, sizeof(used), err, errlen) < 0)
+		return -1;
+	r = parse_article(body, len, res->url ? res->url : j->link, j->src->content, text, att,
+	                  err, errlen);
+	free(body);
+	return r;
+}
+
 static void
 on_detail(size_t i, const struct fetch_result *res, void *payload)
 {
@@ -137,9 +214,13 @@ on_detail(size_t i, const struct fetch_result *res, void *payload)
 			goto store_failed;
 		return;
 	}
+	if (res->code == FETCH_OK && is_document(j, res)) {
+		if (save_document(d, j, res, now, err, sizeof(err)) < 0)
+			goto store_failed;
+		return;
+	}
 	if (res->code == FETCH_OK &&
-	    parse_article(res->body, res->len, res->url ? res->url : j->link, j->src->content,
-	                  &text, &att, err, sizeof(err)) == 0) {
+	    article(j, res, &text, &att, err, sizeof(err)) == 0) {
 		struct store_detail sd = {
 			.notice_id = j->notice_id, .at = now, .text = text, .attachments = att,
 			.hash = hash, .etag = res->etag, .last_modified = res->last_modified,
@@ -205,10 +286,11 @@ store_failed:
 
 int
 history_details(const struct config *cfg, struct store *st, int64_t run_id,
-                store_event_fn fn, void *payload)
+                struct fetch_cookies *cookies, char **only, int nonly, store_event_fn fn,
+                void *payload)
 {
-	struct details d = {.cfg = cfg, .st = st, .run_id = run_id, .fn = fn,
-	                    .payload = payload};
+	struct details d = {.cfg = cfg, .st = st, .run_id = run_id, .only = only,
+	                    .nonly = nonly, .fn = fn, .payload = payload};
 	struct fetch_request *reqs = NULL;
 	struct fetch_options opt;
 	char err[512];
@@ -231,12 +313,14 @@ history_details(const struct config *cfg, struct store *st, int64_t run_id,
 		goto out;
 	}
 	for (size_t i = 0; i < d.n; i++) {
+		read_request(d.v[i].src, &reqs[i]);   /* as the source's list is fetched */
 		reqs[i].url = d.v[i].link;
-		reqs[i].encoding = d.v[i].src->encoding;
 		reqs[i].etag = d.v[i].hash ? d.v[i].etag : NULL;
 		reqs[i].last_modified = d.v[i].hash ? d.v[i].last_modified : NULL;
 	}
 	read_options(cfg, &opt);
+	opt.cookies = cookies;  /* the run's jar: what the list pages set */
+	opt.raw = 1;            /* a document is hashed as it came; a page decoded here */
 	if (d.n && fetch_run(reqs, d.n, &opt, on_detail, &d, err, sizeof(err)) < 0) {
 		msg_error("%s", err);
 		goto out;

@@ -4,15 +4,20 @@
 #define NW_CLI_HISTORY_H
 
 #include "cli/config.h"
+#include "fetch/fetch.h"
 #include "store/store.h"
 
 #include <stdint.h>
 
 /* Fetches the detail pages of relevant notices first seen within
- * detail_days (conditionally, politely), stores their text, and makes a
- * 'changed' event (fn is called for it) when a text changed.  Returns the
+ * detail_days (conditionally, politely, with each source's headers, user
+ * agent, TLS setting and the run's cookies), stores their text, and makes a
+ * 'changed' event (fn is called for it) when a text changed.  A document
+ * (pdf, xls, zip...) is fetched once: its hash is kept.  only[0..nonly):
+ * the sources the run names; none: every enabled source.  Returns the
  * number of pages that failed, or -1 when the store failed. */
 int history_details(const struct config *cfg, struct store *st, int64_t run_id,
+                    struct fetch_cookies *cookies, char **only, int nonly,
                     store_event_fn fn, void *payload);
 
 /* Writes the store's current state as the history's tree and commits it

@@ -603,7 +603,8 @@ cmd_run(struct config *cfg, int argc, char **argv)
 	}
 	/* detail pages of relevant notices: their text, and its changes */
 	if (cfg->git.present && !rc.fatal &&
-	    history_details(cfg, rc.store, rc.run_id, print_event, &rc) < 0)
+	    history_details(cfg, rc.store, rc.run_id, cookies, argv, argc, print_event,
+	                    &rc) < 0)
 		rc.fatal = 1;
 	if (fflush(stdout) != 0) {
 		error("cannot write events: %s", strerror(errno));

@@ -22,6 +22,15 @@ read_options(const struct config *cfg, struct fetch_options *opt)
 		opt->user_agent = cfg->user_agent;
 }
 
+void
+read_request(const struct source *s, struct fetch_request *rq)
+{
+	rq->headers = s->headers;
+	rq->user_agent = s->user_agent;
+	rq->encoding = s->encoding;
+	rq->insecure = s->insecure;
+}
+
 struct parse_rules
 read_rules(const struct source *s)
 {
@@ -444,11 +453,8 @@ read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
 			}
 			rq->url = owned[2 * m];
 			rq->body = owned[2 * m + 1];
+			read_request(s, rq);
 			rq->method = s->method;
-			rq->headers = s->headers;
-			rq->user_agent = s->user_agent;
-			rq->encoding = s->encoding;
-			rq->insecure = s->insecure;
 			if (j->pages == 0) {
 				if (s->insecure)
 					msg_error("%s: warning: TLS certificates are not verified "

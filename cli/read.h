@@ -38,6 +38,11 @@ struct read_job {
 /* The fetch options the config sets (politeness, limits, user agent). */
 void read_options(const struct config *cfg, struct fetch_options *opt);
 
+/* What every request for a source's pages carries, list or detail page:
+ * its headers, user agent, encoding and TLS setting (rq's other fields are
+ * left as they are). */
+void read_request(const struct source *s, struct fetch_request *rq);
+
 /* The parse rules of a source. */
 struct parse_rules read_rules(const struct source *s);
 

@@ -16,7 +16,11 @@ struct xfer {
 	int state;
 	int attempts;
 	long long not_before;       /* monotonic ms */
-	char host[256];
+	char host[256];             /* of the URL asked now, for per_host */
+	char *url;                  /* after a redirect: where it led; else NULL */
+	int hops;                   /* redirects followed */
+	int foreign;                /* 1: url is on another origin: no custom headers */
+	int get;                    /* 1: a POST turned GET by a 301/302/303 */
 	CURL *h;
 	struct curl_slist *headers;
 	char *buf;
@@ -105,26 +109,67 @@ on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* scheme, host and port of a URL (the scheme's default port filled in) */
+struct origin {
+	char *scheme, *host, *port;
+};
+
+static int
+origin_of(const char *url, struct origin *o)
+{
+	CURLU *u = curl_url();
+	int r = -1;
+
+	memset(o, 0, sizeof(*o));
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		r = 0;
+	curl_url_cleanup(u);
+	return r;
+}
+
+static void
+origin_free(struct origin *o)
+{
+	curl_free(o->scheme);
+	curl_free(o->host);
+	curl_free(o->port);
+}
+
+/* The host of an http(s) URL; -1 for any other. */
 static int
 host_of(const char *url, char *host, size_t hostlen)
 {
-	CURLU *u = curl_url();
-	char *h = NULL, *scheme = NULL;
-	int r = -1;
+	struct origin o;
+	int r = origin_of(url, &o) == 0 &&
+	        (!strcmp(o.scheme, "http") || !strcmp(o.scheme, "https")) ? 0 : -1;
 
-	if (!u)
-		return -1;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
-		snprintf(host, hostlen, "%s", h);
-		r = 0;
-	}
-	curl_free(h);
-	curl_free(scheme);
-	curl_url_cleanup(u);
+	if (r == 0)
+		snprintf(host, hostlen, "%s", o.host);
+	origin_free(&o);
 	return r;
+}
+
+/* Whether a redirect from 'from' to 'to' stays where the request's own
+ * headers may go: the same scheme, host and port (what libcurl calls the
+ * same host for credentials), or http upgraded to https on the same host
+ * and default ports.  A downgrade to http, another port or another host
+ * is another origin. */
+static int
+same_origin(const char *from, const char *to)
+{
+	struct origin a, b;
+	int ok = origin_of(from, &a) == 0;
+	int same = origin_of(to, &b) == 0 && ok && strcasecmp(a.host, b.host) == 0 &&
+	           ((strcmp(a.scheme, b.scheme) == 0 && strcmp(a.port, b.port) == 0) ||
+	            (!strcmp(a.scheme, "http") && !strcmp(a.port, "80") &&
+	             !strcmp(b.scheme, "https") && !strcmp(b.port, "443")));
+
+	origin_free(&a);
+	origin_free(&b);
+	return same;
 }
 
 static int
@@ -149,12 +194,14 @@ start(CURLM *multi, struct xfer *x, const struct fetch_options *opt)
 		snprintf(line, sizeof(line), "If-Modified-Since: %s", rq->last_modified);
 		x->headers = curl_slist_append(x->headers, line);
 	}
-	for (size_t i = 0; rq->headers && rq->headers[i]; i++)
+	/* the source's headers go to its own origin only, never where a
+	 * redirect to another host leads (libcurl would forward them) */
+	for (size_t i = 0; !x->foreign && rq->headers && rq->headers[i]; i++)
 		x->headers = curl_slist_append(x->headers, rq->headers[i]);
 	x->headers = curl_slist_append(x->headers,
 	    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
 	x->headers = curl_slist_append(x->headers, "Accept-Language: zh-CN,zh;q=0.9,en;q=0.5");
-	curl_easy_setopt(x->h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(x->h, CURLOPT_URL, x->url ? x->url : rq->url);
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->headers);
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
@@ -162,7 +209,7 @@ start(CURLM *multi, struct xfer *x, const struct fetch_options *opt)
 	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(x->h, CURLOPT_USERAGENT, rq->user_agent ? rq->user_agent
 	                                                          : opt->user_agent);
-	if (rq->method && !strcmp(rq->method, "POST")) {
+	if (rq->method && !strcmp(rq->method, "POST") && !x->get) {
 		/* a header given for the body's type wins over libcurl's default */
 		curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
 	}
@@ -175,10 +222,10 @@ start(CURLM *multi, struct xfer *x, const struct fetch_options *opt)
 		curl_easy_setopt(x->h, CURLOPT_COOKIEFILE, "");
 	}
 	curl_easy_setopt(x->h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(x->h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(x->h, CURLOPT_MAXREDIRS, 5L);
+	/* redirects are followed by evaluate(), one transfer per hop, so that
+	 * the headers can be chosen for each hop's host */
+	curl_easy_setopt(x->h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT, opt->timeout < 10 ? opt->timeout : 10L);
 	curl_easy_setopt(x->h, CURLOPT_TIMEOUT, opt->timeout);
 	curl_easy_setopt(x->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)opt->max_size);
@@ -212,8 +259,45 @@ header_value(CURL *h, const char *name)
 	return hh->value && *hh->value ? strdup(hh->value) : NULL;
 }
 
+#define MAX_REDIRS 5
+
+/* A 3xx with a Location: the transfer is set up for the next hop (0), or
+ * res says why it is not followed (-1). */
+static long
+redirect(struct xfer *x, long status, struct fetch_result *res)
+{
+	char *to = NULL, host[sizeof(x->host)], *url;
+
+	if (curl_easy_getinfo(x->h, CURLINFO_REDIRECT_URL, &to) != CURLE_OK || !to)
+		return 1;       /* none: an answer like any other */
+	if (x->hops >= MAX_REDIRS) {
+		snprintf(res->error, sizeof(res->error), "more than %d redirects", MAX_REDIRS);
+		return -1;
+	}
+	if (host_of(to, host, sizeof(host)) < 0) {
+		snprintf(res->error, sizeof(res->error), "redirect to a non-http(s) address refused");
+		return -1;
+	}
+	if (!(url = strdup(to))) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		return -1;
+	}
+	free(x->url);
+	x->url = url;
+	x->hops++;
+	x->attempts = 0;        /* each hop has its own retry */
+	snprintf(x->host, sizeof(x->host), "%s", host);
+	x->foreign = !same_origin(x->req->url, url);
+	/* as libcurl and browsers do: 303 asks for a GET, and so do 301 and
+	 * 302 after a POST; 307 and 308 repeat the request as it was */
+	if (status == 301 || status == 302 || status == 303)
+		x->get = 1;
+	return 0;
+}
+
 /* Evaluates a finished transfer.  Returns the milliseconds to wait before
- * retrying it, or -1 when res is final. */
+ * retrying it (0 also after a redirect, to follow it), or -1 when res is
+ * final. */
 static long
 evaluate(struct xfer *x, CURLcode rc, const struct fetch_options *opt,
          struct fetch_result *res)
@@ -235,11 +319,6 @@ evaluate(struct xfer *x, CURLcode rc, const struct fetch_options *opt,
 		if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
 			snprintf(res->error, sizeof(res->error), "body larger than %zu bytes",
 			         opt->max_size);
-		else if (rc == CURLE_TOO_MANY_REDIRECTS)
-			snprintf(res->error, sizeof(res->error), "more than 5 redirects");
-		else if (rc == CURLE_UNSUPPORTED_PROTOCOL && status >= 300 && status < 400)
-			snprintf(res->error, sizeof(res->error),
-			         "redirect to a non-http(s) address refused");
 		else
 			snprintf(res->error, sizeof(res->error), "%s",
 			         x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
@@ -247,6 +326,12 @@ evaluate(struct xfer *x, CURLcode rc, const struct fetch_options *opt,
 		            rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING ||
 		            rc == CURLE_PARTIAL_FILE;
 		goto decide;
+	}
+	if (status == 301 || status == 302 || status == 303 || status == 307 ||
+	    status == 308) {
+		long r = redirect(x, status, res);
+		if (r <= 0)
+			return r;
 	}
 	if (status == 304) {
 		res->code = FETCH_NOT_MODIFIED;
@@ -430,6 +515,7 @@ cleanup:
 	for (size_t i = 0; xs && i < n; i++) {
 		finish_handle(multi, &xs[i]);
 		free(xs[i].buf);
+		free(xs[i].url);
 	}
 	free(xs);
 	if (multi)

@@ -1094,20 +1094,37 @@ main_content(xmlDoc *doc)
 	return best;
 }
 
-static int
-is_document(const char *url)
+int
+parse_is_document(const char *url, const char *content_type)
 {
 	static const char *const ext[] = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps",
 	                                  ".et", ".ofd", ".zip", ".rar", ".7z", ".txt", NULL};
-	const char *q = strpbrk(url, "?#");
-	size_t n = q ? (size_t)(q - url) : strlen(url);
+	/* subtypes of pages and data: html, xhtml+xml, xml, rss+xml, json... */
+	static const char *const page[] = {"html", "xml", "json", "javascript", "ecmascript",
+	                                   NULL};
+	const char *q = url ? strpbrk(url, "?#") : NULL;
+	const char *sub, *end;
+	size_t n = q ? (size_t)(q - url) : url ? strlen(url) : 0;
 
-	for (size_t i = 0; ext[i]; i++) {
+	for (size_t i = 0; n && ext[i]; i++) {
 		size_t e = strlen(ext[i]);
 		if (n > e && strncasecmp(url + n - e, ext[i], e) == 0)
 			return 1;
 	}
-	return 0;
+	if (!content_type || !(sub = strchr(content_type, '/')) ||
+	    !strncasecmp(content_type, "text/", 5))
+		return 0;
+	sub++;
+	end = sub + strcspn(sub, "; \t");
+	for (size_t i = 0; page[i]; i++) {
+		size_t l = strlen(page[i]);
+		/* the whole subtype, or its +suffix (not openxmlformats-...) */
+		if ((size_t)(end - sub) >= l && !strncasecmp(end - l, page[i], l) &&
+		    (end - l == sub || end[-(long)l - 1] == '+' || end[-(long)l - 1] == '-' ||
+		     end[-(long)l - 1] == '.'))
+			return 0;
+	}
+	return 1;
 }
 
 static void
@@ -1120,7 +1137,7 @@ collect_attachments(xmlNode *n, const char *base, struct text *t)
 			xmlChar *href = xmlGetProp(c, (const xmlChar *)"href");
 			char *link = href ? parse_resolve((const char *)href, base) : NULL;
 			xmlFree(href);
-			if (link && is_document(link) && !(t->p && strstr(t->p, link))) {
+			if (link && parse_is_document(link, NULL) && !(t->p && strstr(t->p, link))) {
 				char *title = link_title(c);
 				if (title && *title)
 					text_add(t, title, strlen(title));

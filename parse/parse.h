@@ -77,6 +77,11 @@ int parse_date(const char *s, size_t len, char out[11]);
 /* Same, for a link: TRS WCM t20211009_123.html and /2021-10/09/ paths. */
 int parse_date_from_link(const char *link, char out[11]);
 
+/* 1 when url names a document (pdf, doc(x), xls(x), wps, et, ofd, zip, rar,
+ * 7z, txt) or content_type (may be NULL) is neither text nor markup nor
+ * data: a file to keep the hash of, not a page to read. */
+int parse_is_document(const char *url, const char *content_type);
+
 /* The main text of a detail page: the element content (XPath) selects,
  * else the article body found by text density, as lines of text with
  * blank lines between blocks; navigation, scripts and footers left out.

@@ -157,6 +157,16 @@ class Server:
         self.httpd.server_close()
 
 
+def self_signed_server():
+    """An HTTPS Server whose certificate (for 127.0.0.1) no one signed."""
+    d = tempfile.mkdtemp()
+    cert, key = os.path.join(d, "c.pem"), os.path.join(d, "k.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    return Server(tls=(cert, key))
+
+
 def ul_page(items, charset="utf-8"):
     """A notice list in the ul/li/span shape, with navigation and footer;
     items are (title, date, link)."""

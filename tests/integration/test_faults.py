@@ -1,17 +1,15 @@
 """Faults and hostile input: each an error for its source only, never a
 removal, never a crash or a hang; the others stored."""
-import os
 import random
 import resource
 import signal
 import socket
 import struct
 import subprocess
-import tempfile
 import time
 
-from harness import (PAGE1, Route, Server, Workspace, command, eq, lines, main, ok, test,
-                     ul_page)
+from harness import (PAGE1, Route, Server, Workspace, command, eq, lines, main, ok,
+                     self_signed_server, test, ul_page)
 from mailhook import HookServer
 
 
@@ -92,12 +90,7 @@ def network_faults_fail_their_source_only():
 
 @test
 def tls_is_verified_unless_insecure():
-    d = tempfile.mkdtemp()
-    cert, key = os.path.join(d, "c.pem"), os.path.join(d, "k.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
-                   check=True, capture_output=True)
-    srv = Server(tls=(cert, key))
+    srv = self_signed_server()
     srv.routes["/a"] = Route(ul_page(PAGE1))
     srv.routes["/b"] = Route(ul_page(PAGE1))
     ws = sources(srv, ["a", "b"])
