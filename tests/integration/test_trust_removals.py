@@ -240,40 +240,20 @@ def first_check_is_a_baseline_of_recent_notices():
 
 
 @test
-def first_days_all_alerts_every_relevant_notice():
-    srv, ws = setup([mixed()], extra="first_days = all\n", first_days=None)
-    try:
-        out, _ = run(ws, "the first run")
-        items = mixed()
-        eq(out, [line(srv, "NEW", items[i]) for i in (0, 2, 3)], "every relevant notice")
-    finally:
-        srv.close()
-        ws.close()
-
-
-@test
-def first_days_0_makes_the_first_check_silent():
-    srv, ws = setup([mixed()], extra="first_days = 0\n", first_days=None)
-    try:
-        out, _ = run(ws, "the first run")
-        eq(out, [], "a silent first check")
-        eq(ws.query("SELECT count(*) FROM notices"), [(4,)], "stored")
-        eq(ws.query("SELECT count(*) FROM outbox"), [(0,)], "nothing queued")
-    finally:
-        srv.close()
-        ws.close()
-
-
-@test
-def first_days_window():
-    srv, ws = setup([mixed()], extra="first_days = 200\n", first_days=None)
-    try:
-        out, _ = run(ws, "the first run")
-        items = mixed()
-        eq(out, [line(srv, "NEW", items[i]) for i in (0, 2)], "dated within 200 days")
-    finally:
-        srv.close()
-        ws.close()
+def first_days_all_0_and_a_window():
+    # all: every relevant notice, as before; 0: a silent first check;
+    # 200: dated within 200 days (the 200th day counts)
+    for value, want in (("all", (0, 2, 3)), ("0", ()), ("200", (0, 2))):
+        srv, ws = setup([mixed()], extra="first_days = %s\n" % value, first_days=None)
+        try:
+            out, _ = run(ws, "the first run with first_days = " + value)
+            eq(out, [line(srv, "NEW", mixed()[i]) for i in want], "first_days = " + value)
+            eq(ws.query("SELECT count(*) FROM notices"), [(4,)], "every notice stored")
+            eq(ws.query("SELECT count(*) FROM events WHERE relevant"), [(len(want),)],
+               "relevant events stored")
+        finally:
+            srv.close()
+            ws.close()
 
 
 @test
