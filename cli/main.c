@@ -214,6 +214,12 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		fail_source(rc, &f, msg, r->extract_failed && j->st.notices > 0);
 		return;
 	}
+	if (r->partial) {
+		/* a later page failed: the pages before are judged, not it */
+		error("%s: %s (notices of page %d on kept as they were)", s->id, r->error,
+		      r->pages + 1);
+		rc->failed++;
+	}
 	if (r->state == READ_NOT_MODIFIED ||
 	    (j->st.body_hash && !strcmp(j->st.body_hash, r->hash) && j->st.notices > 0)) {
 		info("%s: %s", s->id, r->state == READ_NOT_MODIFIED ? "304 not modified"
@@ -240,12 +246,6 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		items[k].relevant = parse_relevant(r->list.items[k].title, src_include(rc->cfg, s),
 		                                   src_exclude(rc->cfg, s));
 		items[k].page = read_page_of(r, k);
-	}
-	if (r->partial) {
-		/* a later page failed: the pages before are judged, not it */
-		error("%s: %s (notices of page %d on kept as they were)", s->id, r->error,
-		      r->pages + 1);
-		rc->failed++;
 	}
 	nev = store_apply(rc->store, rc->run_id, &f, items, r->list.n, print_event, rc, err,
 	                  sizeof(err));

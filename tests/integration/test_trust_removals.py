@@ -163,6 +163,10 @@ def page2_cases(bad_route, what, rc_bad):
            "page 2's notices still present")
         eq(ws.query("SELECT page FROM notices WHERE link = ?", srv.url(P2[0][2])), [(2,)],
            "the page a notice was last seen on")
+        again, err2 = run(ws, "a second run with page 2 " + what, rc_bad)
+        eq(again, [], "nothing more while page 2 is still " + what)
+        if rc_bad:
+            ok("s: page 2:" in err2, "the failed page named again: %r" % err2)
         serve(srv, P2, page=2)
         out, _ = run(ws, "the run with page 2 back")
         eq(out, [], "page 2 back raises nothing")
