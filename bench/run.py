@@ -110,7 +110,9 @@ http { access_log off; etag on; keepalive_requests 100000; keepalive_timeout 60;
         rows.append(measure("curl --parallel 16", ["curl", "-s", "--parallel", "--parallel-max",
                                                    "16", "-K", "curl.cfg"], tmp))
         with open(os.path.join(tmp, "nw.ini"), "w") as f:
-            f.write("[noticewatch]\ndatabase = nw.db\nconcurrency = 16\nper_host = 16\n\n")
+            # first_days = all: the first run stores and alerts every notice
+            f.write("[noticewatch]\ndatabase = nw.db\nfirst_days = all\nconcurrency = 16\n"
+                    "per_host = 16\n\n")
             for i, u in enumerate(urls):
                 f.write("[source p%d]\nurl = %s\n\n" % (i, u))
         nw = [os.path.join(ROOT, "noticewatch"), "-q", "-c", "nw.ini", "run"]

@@ -90,6 +90,8 @@ struct config {
 	long outbox_max_age;    /* seconds an alert is retried before it is dead */
 	long outbox_retry;      /* first backoff after a second failure, doubling */
 	int broken_after;       /* failed checks in a row that raise 'broken' */
+	long first_days;        /* a source's first check alerts notices dated this
+	                         * many days back (0: none); -1: all */
 	char *files[2];         /* file names the sources point to */
 };
 

@@ -214,6 +214,12 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		fail_source(rc, &f, msg, r->extract_failed && j->st.notices > 0);
 		return;
 	}
+	if (r->partial) {
+		/* a later page failed: the pages before are judged, not it */
+		error("%s: %s (notices of page %d on kept as they were)", s->id, r->error,
+		      r->pages + 1);
+		rc->failed++;
+	}
 	if (r->state == READ_NOT_MODIFIED ||
 	    (j->st.body_hash && !strcmp(j->st.body_hash, r->hash) && j->st.notices > 0)) {
 		info("%s: %s", s->id, r->state == READ_NOT_MODIFIED ? "304 not modified"
@@ -239,6 +245,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		items[k].date = r->list.items[k].date;
 		items[k].relevant = parse_relevant(r->list.items[k].title, src_include(rc->cfg, s),
 		                                   src_exclude(rc->cfg, s));
+		items[k].page = read_page_of(r, k);
 	}
 	nev = store_apply(rc->store, rc->run_id, &f, items, r->list.n, print_event, rc, err,
 	                  sizeof(err));
@@ -541,6 +548,19 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	store_configure(rc.store, cfg->channels, cfg->broken_after);
+	if (cfg->first_days >= 0) {
+		/* a source's first check: notices dated first_days back alert */
+		time_t day = (time_t)now;
+		struct tm tm;
+		char since[11] = "";
+		localtime_r(&day, &tm);
+		tm.tm_mday -= (int)cfg->first_days;
+		tm.tm_isdst = -1;
+		day = mktime(&tm);
+		if (cfg->first_days > 0 && localtime_r(&day, &tm))
+			strftime(since, sizeof(since), "%Y-%m-%d", &tm);
+		store_baseline(rc.store, since);
+	}
 	store_batch_begin(rc.store);
 	jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*jobs));
 	reads = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*reads));
@@ -676,6 +696,10 @@ cmd_check(struct config *cfg, int argc, char **argv)
 			                         src_exclude(cfg, s == &adhoc ? NULL : s));
 			printf("%c %s %s %s\n", rel ? '*' : ' ', it->date[0] ? it->date : "-",
 			       it->title, it->link);
+		}
+		if (r.partial) {
+			error("%s: %s", s->id, r.error);
+			status = EXIT_SOME_FAILED;
 		}
 	}
 	read_job_clear(&r);

@@ -336,6 +336,13 @@ step(struct read_job *j, const struct fetch_result *res)
 	size_t len = 0;
 	int added;
 
+	if (res->code == FETCH_ERROR && j->pages > 0) {
+		/* the pages before stand; notices of later ones are not judged */
+		snprintf(j->error, sizeof(j->error), "page %d: %s", j->pages + 1, res->error);
+		j->partial = 1;
+		j->active = 0;
+		return;
+	}
 	if (res->code == FETCH_ERROR) {
 		fail(j, "%s", res->error);
 		return;
@@ -382,6 +389,15 @@ step(struct read_job *j, const struct fetch_result *res)
 	}
 	added = parse_list_merge(&j->list, &page);   /* items not on an earlier page */
 	parse_list_free(&page);
+	if (added >= 0) {
+		size_t *ends = realloc(j->ends, (size_t)(j->pages + 1) * sizeof(*ends));
+		if (ends) {
+			j->ends = ends;
+			ends[j->pages] = j->list.n;
+		} else {
+			added = -1;
+		}
+	}
 	if (added < 0) {
 		fail(j, "%s", "out of memory");
 		free(body);
@@ -486,11 +502,23 @@ out:
 	return rv;
 }
 
+int
+read_page_of(const struct read_job *j, size_t k)
+{
+	int p = 0;
+
+	while (p < j->pages && k >= j->ends[p])
+		p++;
+	return p + 1;
+}
+
 void
 read_job_clear(struct read_job *j)
 {
 	if (!j)
 		return;
+	free(j->ends);
+	j->ends = NULL;
 	free(j->new_etag);
 	free(j->new_last_modified);
 	free(j->next);

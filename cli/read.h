@@ -28,7 +28,10 @@ struct read_job {
 	struct parse_list list;     /* the notices of all pages, first seen first */
 	char error[600];
 	int extract_failed;         /* the first page came but yielded no notices */
+	int partial;                /* a later page failed (error says why): the
+	                             * pages before it stand */
 	int pages;                  /* pages read */
+	size_t *ends;               /* ends[p]: notices of pages 1..p+1 */
 	/* private */
 	char *next;
 	void *md;
@@ -57,6 +60,9 @@ typedef void (*read_done_fn)(struct read_job *j, void *payload);
 int read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
                  struct fetch_cookies *cookies, read_done_fn done, void *payload,
                  char *err, size_t errlen);
+
+/* The page (1..) notice k of the job's list was read from. */
+int read_page_of(const struct read_job *j, size_t k);
 
 void read_job_clear(struct read_job *j);
 

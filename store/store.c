@@ -38,6 +38,10 @@ struct store {
 	int ncache;
 	char *const *channels;  /* outbox channels, NULL-terminated; not owned */
 	int broken_after;       /* failed checks in a row that raise 'broken' */
+	/* store_baseline: on a source's first check, only notices dated on or
+	 * after since raise events ("": none) */
+	int baseline;
+	char since[11];
 	/* store_batch_begin: writes share one transaction, each in a savepoint,
 	 * and their events wait for its commit */
 	int batch;
@@ -117,6 +121,9 @@ static const char *const migrations[] = {
 	/* 4: an unchanged page no longer rewrites each notice's last_seen: the
 	 * source's last good check stands for its present notices */
 	"ALTER TABLE sources ADD COLUMN last_ok INTEGER NOT NULL DEFAULT 0;",
+	/* 5: the page each notice was last seen on: removals are judged only
+	 * among the pages read */
+	"ALTER TABLE notices ADD COLUMN page INTEGER NOT NULL DEFAULT 1;",
 };
 
 static int
@@ -213,6 +220,13 @@ store_configure(struct store *s, char *const *channels, int broken_after)
 {
 	s->channels = channels;
 	s->broken_after = broken_after > 0 ? broken_after : 1;
+}
+
+void
+store_baseline(struct store *s, const char *since)
+{
+	s->baseline = since != NULL;
+	snprintf(s->since, sizeof(s->since), "%s", since ? since : "");
 }
 
 void
@@ -691,30 +705,45 @@ add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
 	return 0;
 }
 
+/* One diff of a source's list against its last snapshot. */
+struct diff {
+	int window;             /* the last page read: later ones are not judged */
+	int quiet;              /* the first check, a baseline (store_baseline) */
+	int kept;               /* a notice of the last snapshot's window is listed */
+	int64_t kept_page, kept_pos;    /* the last such, in the snapshot's order */
+	size_t arrived;         /* notices new to the list: new, or back */
+};
+
 /* Stores one item of the page; adds an event when it is new, back, or its
  * title or date changed. */
 static int
 apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
-           const struct store_item *it, int pos, struct evlist *ev, char *err,
-           size_t errlen)
+           const struct store_item *it, int pos, struct diff *d, struct evlist *ev,
+           char *err, size_t errlen)
 {
 	sqlite3_stmt *st = prep(s,
-	    "SELECT id, title, date, relevant, removed_at, gone FROM notices"
+	    "SELECT id, title, date, relevant, removed_at, page, pos FROM notices"
 	    " WHERE source_id = ? AND link = ?", "tt", f->source_id, it->link);
-	int rc, rv = -1;
+	int rc, rv = -1, page = it->page > 0 ? it->page : 1;
 
 	if (!st)
 		return fail(s->db, err, errlen, "cannot read notices");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
+		/* a baseline raises events for recent notices only */
+		int quiet = d->quiet && !(s->since[0] && it->date[0] &&
+		                          strcmp(it->date, s->since) >= 0);
 		release(st);
+		d->arrived++;
 		if (run(s, err, errlen, "cannot store notice",
 		        prep(s, "INSERT INTO notices(source_id, link, title, date, relevant,"
-		                " first_seen, last_seen, pos, seen_run)"
-		                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		             "ttttniini", f->source_id, it->link, it->title, it->date,
-		             it->relevant, f->at, f->at, pos, run_id)) < 0)
+		                " first_seen, last_seen, pos, seen_run, page)"
+		                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		             "ttttniini" "n", f->source_id, it->link, it->title, it->date,
+		             it->relevant, f->at, f->at, pos, run_id, page)) < 0)
 			return -1;
+		if (quiet)
+			return 0;
 		return add_event(s, ev, run_id, sqlite3_last_insert_rowid(s->db), f, "new",
 		                 it->title, NULL, it->date, NULL, it->link, it->relevant,
 		                 err, errlen);
@@ -728,18 +757,28 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
 		char *title = col_dup(st, 1), *date = col_dup(st, 2);
 		int was_relevant = sqlite3_column_int(st, 3);
 		int gone = sqlite3_column_type(st, 4) != SQLITE_NULL;
-		int was_removed = gone && col_text(st, 5) && strcmp(col_text(st, 5), "removed") == 0;
+		int64_t was_page = sqlite3_column_int64(st, 5), was_pos = sqlite3_column_int64(st, 6);
 		int changed = title && date &&
 		              (strcmp(title, it->title) != 0 || strcmp(date, it->date) != 0);
 
 		release(st);
+		if (gone)
+			d->arrived++;
+		else if (was_page <= d->window &&
+		         (!d->kept || was_page > d->kept_page ||
+		          (was_page == d->kept_page && was_pos > d->kept_pos))) {
+			d->kept = 1;
+			d->kept_page = was_page;
+			d->kept_pos = was_pos;
+		}
 		if (run(s, err, errlen, "cannot store notice",
 		        prep(s, "UPDATE notices SET title = ?, date = ?, relevant = ?, last_seen = ?,"
-		                " removed_at = NULL, gone = NULL, pos = ?, seen_run = ? WHERE id = ?",
-		             "ttnini" "i", it->title, it->date, it->relevant, f->at, pos, run_id,
-		             id)) < 0)
+		                " removed_at = NULL, gone = NULL, pos = ?, seen_run = ?, page = ?"
+		                " WHERE id = ?",
+		             "ttnini" "ni", it->title, it->date, it->relevant, f->at, pos, run_id,
+		             page, id)) < 0)
 			goto out;
-		if (was_removed)
+		if (gone)
 			rv = add_event(s, ev, run_id, id, f, "new", it->title, NULL, it->date,
 			               NULL, it->link, it->relevant, err, errlen);
 		else if (changed)
@@ -754,50 +793,73 @@ out:
 	return rv;
 }
 
-/* Notices of the last snapshot missing from this page.  One whose date is
- * older than every dated item now listed, or (undated) one that sat at the
- * end of the list while as many new ones arrived, was pushed off by newer
- * notices: it is retired as 'aged', without an event.  Any other is
- * 'removed'. */
+/* The one number a query of the source's notices gives. */
 static int
-retire_missing(struct store *s, int64_t run_id, const struct store_fetch *f,
-               const struct store_item *items, size_t n, int64_t prev_count,
-               size_t new_count, struct evlist *ev, char *err, size_t errlen)
+query_notices(struct store *s, sqlite3_stmt *st, int64_t *out, char *err, size_t errlen)
 {
-	const char *oldest = NULL;
-	sqlite3_stmt *st;
-	int64_t missing = 0;
-	int rc;
-
-	for (size_t i = 0; i < n; i++)
-		if (items[i].date[0] && (!oldest || strcmp(items[i].date, oldest) < 0))
-			oldest = items[i].date;
-	st = prep(s, "SELECT count(*) FROM notices WHERE source_id = ? AND removed_at IS NULL"
-	             " AND seen_run != ?", "ti", f->source_id, run_id);
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
 		release(st);
 		return fail(s->db, err, errlen, "cannot read notices");
 	}
-	missing = sqlite3_column_int64(st, 0);
+	*out = sqlite3_column_int64(st, 0);
 	release(st);
+	return 0;
+}
+
+/* Notices of the last snapshot's window (pages 1..window) missing from
+ * this check.  One that sat after every notice still listed, while at
+ * least as many notices arrived as went missing, was pushed off by them:
+ * it is retired as 'aged', without an event; when pages after the window
+ * were not read this time, it is presumed to sit on the next page and is
+ * kept there, first.  Any other is 'removed'. */
+static int
+retire_missing(struct store *s, int64_t run_id, const struct store_fetch *f,
+               const struct diff *d, struct evlist *ev, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int64_t missing, beyond, next_pos = 0, moved = 0;
+	int rc;
+
+	if (query_notices(s, prep(s,
+	        "SELECT count(*) FROM notices WHERE source_id = ? AND removed_at IS NULL"
+	        " AND seen_run != ? AND page <= ?", "tin", f->source_id, run_id, d->window),
+	        &missing, err, errlen) < 0)
+		return -1;
 	if (missing == 0)
 		return 0;
+	/* pages after the window, not read this time; what moves onto the
+	 * next one goes before what was seen there */
+	if (query_notices(s, prep(s,
+	        "SELECT count(*) FROM notices WHERE source_id = ? AND removed_at IS NULL"
+	        " AND page > ?", "tn", f->source_id, d->window), &beyond, err, errlen) < 0 ||
+	    (beyond > 0 &&
+	     query_notices(s, prep(s,
+	         "SELECT coalesce(min(pos), 0) FROM notices WHERE source_id = ?"
+	         " AND removed_at IS NULL AND page = ?", "tn", f->source_id, d->window + 1),
+	         &next_pos, err, errlen) < 0))
+		return -1;
+	next_pos -= missing;
 
-	st = prep(s, "SELECT id, title, date, link, relevant, pos FROM notices"
-	             " WHERE source_id = ? AND removed_at IS NULL AND seen_run != ?"
-	             " ORDER BY pos", "ti", f->source_id, run_id);
+	st = prep(s, "SELECT id, title, date, link, relevant, page, pos FROM notices"
+	             " WHERE source_id = ? AND removed_at IS NULL AND seen_run != ? AND page <= ?"
+	             " ORDER BY page, pos", "tin", f->source_id, run_id, d->window);
 	if (!st)
 		return fail(s->db, err, errlen, "cannot read notices");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *date = col_text(st, 2);
-		int64_t pos = sqlite3_column_int64(st, 5);
-		int aged;
+		int64_t page = sqlite3_column_int64(st, 5), pos = sqlite3_column_int64(st, 6);
+		int tail = !d->kept || page > d->kept_page ||
+		           (page == d->kept_page && pos > d->kept_pos);
+		int aged = tail && d->arrived >= (size_t)missing;
 
-		if (date && *date && oldest)
-			aged = strcmp(date, oldest) < 0;
-		else
-			aged = pos >= prev_count - missing && (int64_t)new_count >= missing;
+		if (aged && beyond > 0) {
+			if (run(s, err, errlen, "cannot store notice",
+			        prep(s, "UPDATE notices SET page = ?, pos = ? WHERE id = ?", "nii",
+			             d->window + 1, next_pos + moved++, id)) < 0)
+				break;
+			continue;
+		}
 		if (run(s, err, errlen, "cannot store notice",
 		        prep(s, "UPDATE notices SET removed_at = ?, gone = ? WHERE id = ?", "iti",
 		             f->at, aged ? "aged" : "removed", id)) < 0)
@@ -822,29 +884,29 @@ store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
             void *payload, char *err, size_t errlen)
 {
 	struct evlist ev = {0};
-	struct store_source_state prev;
-	size_t news = 0;
+	struct diff d = {.window = 1};
 	int ok = 0, nev = 0;
+	int64_t known = 0;
 
 	*err = '\0';
 	if (n == 0) {
 		snprintf(err, errlen, "no notices to store");
 		return -1;
 	}
-	if (store_source_state(s, f->source_id, &prev, err, errlen) < 0)
-		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].page > d.window)
+			d.window = items[i].page;
 	if (begin(s, err, errlen) < 0)
-		goto out;
-	if (upsert_source(s, f, err, errlen) < 0)
+		return -1;
+	if (query_notices(s, prep(s, "SELECT EXISTS (SELECT 1 FROM notices WHERE source_id = ?)",
+	                          "t", f->source_id), &known, err, errlen) < 0 ||
+	    upsert_source(s, f, err, errlen) < 0)
 		goto done;
-	for (size_t i = 0; i < n; i++) {
-		size_t before = ev.n;
-		if (apply_item(s, run_id, f, &items[i], (int)i, &ev, err, errlen) < 0)
+	d.quiet = s->baseline && known == 0;
+	for (size_t i = 0; i < n; i++)
+		if (apply_item(s, run_id, f, &items[i], (int)i, &d, &ev, err, errlen) < 0)
 			goto done;
-		if (ev.n > before && strcmp(ev.v[ev.n - 1].kind, "new") == 0)
-			news++;
-	}
-	if (retire_missing(s, run_id, f, items, n, prev.notices, news, &ev, err, errlen) < 0 ||
+	if (retire_missing(s, run_id, f, &d, &ev, err, errlen) < 0 ||
 	    insert_fetch(s, run_id, f, "changed", (long)n, err, errlen) < 0 ||
 	    mark_ok(s, run_id, f, ev.n > 0, err, errlen) < 0)
 		goto done;
@@ -857,8 +919,6 @@ done:
 		snprintf(err, errlen, "out of memory");
 		ok = 0;
 	}
-out:
-	store_source_state_clear(&prev);
 	evlist_free(&ev);
 	return ok ? nev : -1;
 }

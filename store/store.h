@@ -65,6 +65,7 @@ struct store_item {
 	const char *link;
 	const char *date;       /* YYYY-MM-DD or "" */
 	int relevant;
+	int page;               /* the page it was read from, 1.. (0 counts as 1) */
 };
 
 struct store_event {
@@ -101,12 +102,26 @@ int store_record_unchanged(struct store *s, int64_t run_id,
 /* A fetched and extracted page: diffs items (n > 0, page order) against the
  * source's last snapshot and stores notices, events and the fetch in one
  * transaction.  After it commits, fn is called for each event; returns
- * how many there were.  A notice
- * that left the end of a dated list because newer ones pushed it off is
- * retired silently; one gone from within the list is 'removed'. */
+ * how many there were.
+ *
+ * Only the pages read (1 to the highest page of the items) are judged: a
+ * notice last seen on a later page is left as it is.  A missing notice is
+ * retired silently as 'aged' only when it sat after every notice still
+ * listed and at least as many notices arrived (new, or back) as went
+ * missing; dates do not decide.  When later pages exist that were not read
+ * this time, such a notice is presumed to sit on the next page and kept.
+ * Every other missing notice is 'removed'.  A removed or aged notice that
+ * comes back is 'new' again.  On a source's first check (no notice stored
+ * yet), store_baseline decides which new notices raise events. */
 int store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
                 const struct store_item *items, size_t n,
                 store_event_fn fn, void *payload, char *err, size_t errlen);
+
+/* The first check of a source is a baseline: only notices dated on or
+ * after since (YYYY-MM-DD) raise 'new' events, the others (undated ones
+ * too) are stored silently.  since NULL: every notice raises its event (the
+ * default); "": none does. */
+void store_baseline(struct store *s, const char *since);
 
 /* Batching: after store_batch_begin, store_record_error,
  * store_record_unchanged and store_apply share one transaction, each in

@@ -5,6 +5,7 @@ import gzip
 import html
 import http.server
 import os
+import re
 import shutil
 import sqlite3
 import ssl
@@ -201,7 +202,15 @@ class Workspace:
         self.config = os.path.join(self.dir, "noticewatch.ini")
         self.db = os.path.join(self.dir, "noticewatch.db")
 
-    def write_config(self, text):
+    def write_config(self, text, first_days="all"):
+        """Writes the config.  A first check is a baseline that raises events
+        only for recent notices (first_days, 30 by default); the fixtures'
+        dates are years old, so a test that is about something else sets
+        first_days = all in [noticewatch] unless it sets first_days itself
+        or passes first_days=None (the default applies)."""
+        if first_days is not None and "first_days" not in text:
+            text = re.sub(r"^\[noticewatch\][ \t]*\n", lambda m: "%sfirst_days = %s\n"
+                          % (m.group(0), first_days), text, count=1, flags=re.M)
         with open(self.config, "w", encoding="utf-8") as f:
             f.write(text)
 

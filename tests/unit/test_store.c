@@ -8,6 +8,7 @@
 static char dbpath[64];
 static struct store *st;
 static char log_[8192];
+static const char *source = "js";       /* of apply */
 
 static void
 record(const struct store_event *e, void *payload)
@@ -31,18 +32,20 @@ open_fresh(void)
 	CHECK(store_open(&st, dbpath, err, sizeof(err)) == 0);
 }
 
-/* Applies a page of "title|date|link" lines as run number run. */
+/* Applies a list of "title|date|link[|page]" lines checked at at. */
 static int
 apply(int64_t at, const char *const *lines, size_t n)
 {
 	struct store_item items[32];
 	char buf[32][3][128], err[256];
 	int64_t run;
-	struct store_fetch f = {.source_id = "js", .name = "江苏", .url = "http://x/", .at = at,
+	struct store_fetch f = {.source_id = source, .name = "江苏", .url = "http://x/", .at = at,
 	                        .status = 200, .body_hash = "h"};
 
 	for (size_t i = 0; i < n; i++) {
-		sscanf(lines[i], "%127[^|]|%127[^|]|%127s", buf[i][0], buf[i][1], buf[i][2]);
+		items[i].page = 1;
+		sscanf(lines[i], "%127[^|]|%127[^|]|%127[^|]|%d", buf[i][0], buf[i][1], buf[i][2],
+		       &items[i].page);
 		items[i].title = buf[i][0];
 		items[i].date = strcmp(buf[i][1], "-") ? buf[i][1] : "";
 		items[i].link = buf[i][2];
@@ -72,8 +75,8 @@ new_changed_removed(void)
 	                "removed 通知B 2021-10-08|");
 }
 
-/* A notice pushed off the end of a dated list by newer ones is not a
- * removal; it is retired quietly, and comes back quietly. */
+/* A notice pushed off the end of the list by newer ones is not a
+ * removal; it is retired quietly, and is new when it comes back. */
 static void
 aged_out_is_not_removed(void)
 {
@@ -85,7 +88,7 @@ aged_out_is_not_removed(void)
 	CHECK(apply(200, p2, 3) == 0);
 	CHECK_STR(log_, "new 证书N 2021-10-04|");
 	CHECK(apply(300, p1, 3) == 0);
-	CHECK_STR(log_, "removed 证书N 2021-10-04|");
+	CHECK_STR(log_, "new 通知C 2021-10-01|removed 证书N 2021-10-04|");
 }
 
 static void
@@ -221,6 +224,116 @@ lock_is_exclusive(void)
 	store_unlock(b);
 }
 
+/* Issue 12 item 1: dates do not decide; the tail of the list and how many
+ * arrived do. */
+static void
+pinned_old_notice_does_not_make_push_off_a_removal(void)
+{
+	const char *p1[] = {"证书P|2019-01-01|/p", "证书A|2021-10-03|/a", "证书B|2021-10-02|/b",
+	                    "证书C|2021-10-01|/c"};
+	const char *p2[] = {"证书P|2019-01-01|/p", "证书N|2021-10-04|/n", "证书A|2021-10-03|/a",
+	                    "证书B|2021-10-02|/b"};
+
+	open_fresh();
+	CHECK(apply(100, p1, 4) == 0);
+	CHECK(apply(200, p2, 4) == 0);
+	CHECK_STR(log_, "new 证书N 2021-10-04|");
+}
+
+static void
+shared_oldest_date_push_off_is_not_a_removal(void)
+{
+	const char *p1[] = {"证书A|2021-10-03|/a", "证书B|2021-10-01|/b", "证书C|2021-10-01|/c"};
+	const char *p2[] = {"证书N|2021-10-04|/n", "证书A|2021-10-03|/a", "证书B|2021-10-01|/b"};
+
+	open_fresh();
+	CHECK(apply(100, p1, 3) == 0);
+	CHECK(apply(200, p2, 3) == 0);
+	CHECK_STR(log_, "new 证书N 2021-10-04|");
+}
+
+static void
+oldest_deleted_and_shrinking_lists_are_removals(void)
+{
+	const char *p1[] = {"证书A|2021-10-04|/a", "证书B|2021-10-03|/b", "证书C|2021-10-02|/c",
+	                    "证书D|2021-10-01|/d"};
+
+	open_fresh();
+	CHECK(apply(100, p1, 4) == 0);
+	CHECK(apply(200, p1, 3) == 0);
+	CHECK_STR(log_, "removed 证书D 2021-10-01|");
+	CHECK(apply(300, p1, 1) == 0);
+	CHECK_STR(log_, "removed 证书B 2021-10-03|removed 证书C 2021-10-02|");
+	CHECK(apply(400, p1, 4) == 0);
+	CHECK_STR(log_, "new 证书B 2021-10-03|new 证书C 2021-10-02|new 证书D 2021-10-01|");
+}
+
+/* A notice deleted from inside the list is removed even when as many
+ * arrived, if a notice after it is still listed. */
+static void
+gone_before_a_kept_notice_is_a_removal(void)
+{
+	const char *p1[] = {"证书A|2021-10-04|/a", "证书B|2021-10-03|/b", "证书C|2021-10-02|/c",
+	                    "证书D|2021-10-01|/d"};
+	const char *p2[] = {"证书M|2021-10-06|/m", "证书N|2021-10-05|/n", "证书A|2021-10-04|/a",
+	                    "证书D|2021-10-01|/d"};
+
+	open_fresh();
+	CHECK(apply(100, p1, 4) == 0);
+	CHECK(apply(200, p2, 4) == 0);
+	CHECK_STR(log_, "new 证书M 2021-10-06|new 证书N 2021-10-05|removed 证书B 2021-10-03|"
+	                "removed 证书C 2021-10-02|");
+}
+
+/* Item 2: only the pages read are judged; a notice pushed off the last
+ * page read, while later pages exist, is presumed on the next one. */
+static void
+pages_not_read_are_not_judged(void)
+{
+	const char *full[] = {"证书A|2021-10-04|/a|1", "证书B|2021-10-03|/b|1",
+	                      "证书C|2021-10-02|/c|2", "证书D|2021-10-01|/d|2"};
+	const char *one[] = {"证书N|2021-10-05|/n|1", "证书A|2021-10-04|/a|1"};
+	const char *back[] = {"证书N|2021-10-05|/n|1", "证书A|2021-10-04|/a|1",
+	                      "证书B|2021-10-03|/b|2", "证书C|2021-10-02|/c|2",
+	                      "证书D|2021-10-01|/d|2"};
+
+	open_fresh();
+	CHECK(apply(100, full, 4) == 0);
+	CHECK(apply(200, full, 2) == 0);        /* page 2 not read */
+	CHECK_STR(log_, "");
+	CHECK(apply(300, full, 4) == 0);
+	CHECK_STR(log_, "");
+	CHECK(apply(400, one, 2) == 0);         /* B pushed onto page 2, not read */
+	CHECK_STR(log_, "new 证书N 2021-10-05|");
+	CHECK(apply(500, back, 5) == 0);
+	CHECK_STR(log_, "");
+	CHECK(apply(600, back, 4) == 0);        /* D deleted from page 2, which was read */
+	CHECK_STR(log_, "removed 证书D 2021-10-01|");
+}
+
+/* Item 14: a source's first check is a baseline. */
+static void
+first_check_is_a_baseline(void)
+{
+	const char *p1[] = {"证书A|2021-10-09|/a", "证书B|2021-10-01|/b", "证书C|-|/c",
+	                    "证书D|2021-10-05|/d"};
+	const char *p2[] = {"证书O|2020-01-01|/o", "证书A|2021-10-09|/a", "证书B|2021-10-01|/b",
+	                    "证书C|-|/c", "证书D|2021-10-05|/d"};
+
+	open_fresh();
+	store_baseline(st, "2021-10-05");
+	CHECK(apply(100, p1, 4) == 0);
+	CHECK_STR(log_, "new 证书A 2021-10-09|new 证书D 2021-10-05|");
+	CHECK(apply(200, p2, 5) == 0);
+	CHECK_STR(log_, "new 证书O 2020-01-01|");
+	store_baseline(st, "");
+	source = "gd";                          /* added later: a baseline too */
+	CHECK(apply(300, p2, 5) == 0);
+	CHECK_STR(log_, "");
+	source = "js";
+	store_baseline(st, NULL);
+}
+
 int
 main(void)
 {
@@ -233,6 +346,12 @@ main(void)
 	RUN(errors_touch_nothing);
 	RUN(batch_commits_together);
 	RUN(lock_is_exclusive);
+	RUN(pinned_old_notice_does_not_make_push_off_a_removal);
+	RUN(shared_oldest_date_push_off_is_not_a_removal);
+	RUN(oldest_deleted_and_shrinking_lists_are_removals);
+	RUN(gone_before_a_kept_notice_is_a_removal);
+	RUN(pages_not_read_are_not_judged);
+	RUN(first_check_is_a_baseline);
 	store_close(st);
 	for (const char *sfx = "\0-wal\0-shm\0.lock\0"; ; sfx += strlen(sfx) + 1) {
 		snprintf(p, sizeof(p), "%s%s", dbpath, sfx);
