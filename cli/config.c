@@ -5,6 +5,7 @@
 #include "parse/parse.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <iconv.h>
 #include <ini.h>
@@ -49,6 +50,7 @@ struct ctx {
 	int line;
 	int at_line_start;
 	int main_file;          /* [noticewatch] allowed */
+	int main_line;          /* line of [noticewatch], 0 before it */
 	int section;            /* 0 none, 1 [noticewatch], 2 [source], 3 [email], 4 [webhook],
 	                         * 5 [git] */
 	struct source *src;
@@ -282,6 +284,41 @@ replace(char **slot, const char *v)
 	return 0;
 }
 
+/* [noticewatch], [email] and [git] come once: a second one would quietly
+ * win over the first. */
+static void
+second_section(struct ctx *c, const char *name, int first)
+{
+	char line[16];
+
+	snprintf(line, sizeof(line), "%d", first);
+	set_err(c, "a second [%s] section (first at line %s)", name, line);
+}
+
+/* A URL libcurl can parse: no spaces, a good host and port. */
+static void
+check_url(struct ctx *c, const char *value)
+{
+	CURLU *u = curl_url();
+	CURLUcode r = u ? curl_url_set(u, CURLUPART_URL, value, 0) : CURLUE_OUT_OF_MEMORY;
+
+	if (r != CURLUE_OK) {
+		char why[128];
+		snprintf(why, sizeof(why), "%s", curl_url_strerror(r));
+		why[0] = (char)tolower((unsigned char)why[0]);
+		set_err(c, "bad url '%s': %s", value, why);
+	}
+	curl_url_cleanup(u);
+}
+
+/* A mail address as the mail is sent: "Name <addr>" or addr. */
+static void
+check_address(struct ctx *c, const char *key, const char *value)
+{
+	if (notify_address_check(value) < 0)
+		set_err(c, "bad address '%s' in %s", value, key);
+}
+
 static void
 section_start(struct ctx *c, const char *name)
 {
@@ -295,6 +332,9 @@ section_start(struct ctx *c, const char *name)
 		if (!c->main_file)
 			set_err(c, "[noticewatch] belongs in the main config, not a catalog%s%s",
 			        NULL, NULL);
+		else if (c->main_line)
+			second_section(c, name, c->main_line);
+		c->main_line = c->line;
 		c->section = 1;
 		return;
 	}
@@ -337,7 +377,7 @@ section_start(struct ctx *c, const char *name)
 		if (!c->main_file)
 			set_err(c, "[email] belongs in the main config, not a catalog%s%s", NULL, NULL);
 		else if (cfg->email.present)
-			set_err(c, "a second [email] section%s%s", NULL, NULL);
+			second_section(c, name, cfg->email.line);
 		cfg->email.present = 1;
 		cfg->email.line = c->line;
 		cfg->email.tls = NOTIFY_TLS_TRY;
@@ -349,7 +389,7 @@ section_start(struct ctx *c, const char *name)
 		if (!c->main_file)
 			set_err(c, "[git] belongs in the main config, not a catalog%s%s", NULL, NULL);
 		else if (cfg->git.present)
-			set_err(c, "a second [git] section%s%s", NULL, NULL);
+			second_section(c, name, cfg->git.line);
 		cfg->git.present = 1;
 		cfg->git.line = c->line;
 		cfg->git.detail_days = 30;
@@ -435,14 +475,18 @@ email_key(struct ctx *c, const char *key, const char *value)
 	if (!strcmp(key, "url")) {
 		if (strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8))
 			set_err(c, "email url must be smtp:// or smtps://, not '%s'%s", value, NULL);
+		check_url(c, value);
 		slot = &e->url;
 	} else if (!strcmp(key, "from")) {
+		check_address(c, key, value);
 		slot = &e->from;
 	} else if (!strcmp(key, "to")) {
 		list_free(e->to);
 		e->to = split_list(value);
 		if (e->to && !e->to[0])
 			set_err(c, "email to is empty%s%s", NULL, NULL);
+		for (size_t i = 0; e->to && e->to[i]; i++)
+			check_address(c, key, e->to[i]);
 	} else if (!strcmp(key, "username")) {
 		slot = &e->username;
 	} else if (!strcmp(key, "password_env")) {
@@ -536,6 +580,7 @@ webhook_key(struct ctx *c, const char *key, const char *value)
 	if (!strcmp(key, "url")) {
 		if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
 			set_err(c, "webhook url must be http:// or https://%s%s", NULL, NULL);
+		check_url(c, value);
 		slot = &w->url;
 	} else if (!strcmp(key, "format")) {
 		w->format = notify_format_parse(value);
@@ -568,6 +613,8 @@ reader(char *str, int num, void *stream)
 	if (c->at_line_start) {
 		const char *p = str;
 		c->line++;
+		if (c->line == 1 && !strncmp(p, "\xef\xbb\xbf", 3))
+			p += 3;         /* a UTF-8 BOM, as inih skips it */
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p == '[') {
@@ -671,8 +718,11 @@ handler(void *user, const char *section, const char *key, const char *value)
 		char **slot = NULL;
 		if (!strcmp(key, "name"))
 			slot = &s->name;
-		else if (!strcmp(key, "url"))
+		else if (!strcmp(key, "url")) {
+			if (*value)
+				check_url(c, value);
 			slot = &s->url;
+		}
 		else if (!strcmp(key, "authority"))
 			slot = &s->authority;
 		else if (!strcmp(key, "certificate"))
@@ -773,9 +823,15 @@ load_file(struct config *cfg, const char *file, int main_file, char *err, size_t
 {
 	struct ctx c = {.cfg = cfg, .file = file, .at_line_start = 1, .main_file = main_file};
 	size_t first = cfg->nsources;
+	struct stat sb;
 	int r;
 
 	c.fp = fopen(file, "r");
+	if (c.fp && fstat(fileno(c.fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fclose(c.fp);
+		c.fp = NULL;
+		errno = EISDIR;
+	}
 	if (!c.fp) {
 		snprintf(err, errlen, "cannot read config '%s': %s", file, strerror(errno));
 		return -1;
@@ -784,7 +840,11 @@ load_file(struct config *cfg, const char *file, int main_file, char *err, size_t
 	ini_allow_realloc = true;
 	ini_max_line = 65536;
 	ini_allow_multiline = false;
+	errno = 0;
 	r = ini_parse_stream(reader, &c, handler, &c);
+	if (ferror(c.fp) && !c.err[0])
+		snprintf(c.err, sizeof(c.err), "cannot read config '%s': %s", file,
+		         strerror(errno ? errno : EIO));
 	fclose(c.fp);
 	if (!c.err[0] && r > 0) {
 		c.line = r;

@@ -39,6 +39,10 @@ struct notify_email {
 	long timeout;
 };
 
+/* 0 when s is a mail address as from and to take it ("Name <addr>" or
+ * "addr", addr with a local part and a domain), else -1. */
+int notify_address_check(const char *s);
+
 /* Sends one message holding events[0..n).  Returns 0 once the server
  * accepted it, or -1 with err set (never holding the password). */
 int notify_email_send(const struct notify_email *cfg, const struct notify_event *events,

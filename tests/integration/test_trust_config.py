@@ -123,8 +123,6 @@ def a_bad_url_is_refused():
         refused(ws, 6, "bad url 'http://x y/'")
         ws.write_config("[source a]\nurl = http://127.0.0.1:9/list.html?q=a b\n")
         refused(ws, 2, "bad url")
-        ws.write_config("[source a]\nurl = http:///list.html\n")
-        refused(ws, 2, "bad url")
         ws.write_config("[source a]\nurl = http://127.0.0.1:9/\n\n[webhook w]\nformat = json\n"
                         "url = https://hooks example/x\n")
         refused(ws, 6, "bad url")

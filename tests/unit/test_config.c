@@ -50,6 +50,27 @@ load_error(const char *text)
 	return out;
 }
 
+/* The error of loading path (not written), with the temp dir taken out. */
+static const char *
+load_error_of(const char *path)
+{
+	static char out[600];
+	char err[600] = "";
+	struct config cfg;
+	size_t dl = strlen(dir);
+	const char *e = err;
+
+	if (config_load(&cfg, path, err, sizeof(err)) == 0)
+		err[0] = '\0';
+	config_free(&cfg);
+	if (strstr(e, dir))
+		snprintf(out, sizeof(out), "%.*s%s", (int)(strstr(e, dir) - e), e,
+		         strstr(e, dir) + dl);
+	else
+		snprintf(out, sizeof(out), "%s", e);
+	return out;
+}
+
 static void
 full_config(void)
 {
@@ -188,6 +209,58 @@ builtin_catalog_loads(void)
 	config_free(&cfg);
 }
 
+/* Issue 12, item 13: a config that is wrong is refused with its file and line. */
+static void
+wrong_configs_are_refused(void)
+{
+	const char *mail = "[email]\nurl = smtp://127.0.0.1\nfrom = a@example.org\nto = b@example.org\n";
+	char text[600];
+	struct config cfg;
+
+	CHECK_STR(load_error("[noticewatch]\ntimeout = 5\n\n[noticewatch]\ntimeout = 6\n"),
+	          "main.ini:4: a second [noticewatch] section (first at line 1)");
+	snprintf(text, sizeof(text), "%s%s", mail, mail);
+	CHECK_STR(load_error(text), "main.ini:5: a second [email] section (first at line 1)");
+	CHECK_STR(load_error("[git]\n[source a]\nurl = http://x/\n[git]\n"),
+	          "main.ini:4: a second [git] section (first at line 1)");
+	CHECK_STR(load_error("[email]\nurl = smtp://127.0.0.1\nfrom = a@example.org\n"
+	                     "to = b@example.org, not-an-address\n"),
+	          "main.ini:4: bad address 'not-an-address' in to");
+	CHECK_STR(load_error("[email]\nurl = smtp://127.0.0.1\nfrom = <a@>\nto = b@x\n"),
+	          "main.ini:3: bad address '<a@>' in from");
+	CHECK_STR(load_error("[email]\nurl = smtp://127.0.0.1\nfrom = A <a@x> b\nto = b@x\n"),
+	          "main.ini:3: bad address 'A <a@x> b' in from");
+	/* after the colon, libcurl's reason, in its words */
+	CHECK(!strncmp(load_error("[source a]\nname = a\nurl = http://x y/\n"),
+	               "main.ini:3: bad url 'http://x y/': ", 35));
+	CHECK(!strncmp(load_error("[webhook w]\nformat = json\nurl = https://x/a b\n"),
+	               "main.ini:3: bad url 'https://x/a b': ", 37));
+	CHECK(!strncmp(load_error("[source a]\nurl = http://x:99999/\n"),
+	               "main.ini:2: bad url 'http://x:99999/': ", 39));
+	CHECK_STR(load("[email]\nurl = smtps://smtp.example.org:465\nfrom = 通知 <a@x.cn>\n"
+	               "to = \"B C\" <b@x.cn>、c@x.cn\n[source a]\n"
+	               "url = http://例子.cn/通知/list_{page}.html?a=1&b=%E4\npages = 2\n", &cfg),
+	          "");
+	config_free(&cfg);
+	/* a directory is not a config */
+	CHECK_STR(load_error_of(dir), "cannot read config '': Is a directory");
+}
+
+/* Line numbers: counted the same with a BOM, CRLF and comments. */
+static void
+line_numbers_with_bom_and_crlf(void)
+{
+	struct config cfg;
+
+	CHECK_STR(load("\xef\xbb\xbf[noticewatch]\r\ntimeout = 5\r\n", &cfg), "");
+	CHECK_INT(cfg.timeout, 5);
+	config_free(&cfg);
+	CHECK_STR(load_error("\xef\xbb\xbf[noticewatch]\r\n; c\r\n\r\n[noticewatch]\r\n"),
+	          "main.ini:4: a second [noticewatch] section (first at line 1)");
+	CHECK_STR(load_error("\xef\xbb\xbf; c\r\n[source a]\r\nurl = http://x/\r\nbad\r\n"),
+	          "main.ini:4: syntax error: expected [section] or key = value");
+}
+
 int
 main(void)
 {
@@ -201,6 +274,8 @@ main(void)
 	RUN(duplicate_across_catalog);
 	RUN(long_lines);
 	RUN(builtin_catalog_loads);
+	RUN(wrong_configs_are_refused);
+	RUN(line_numbers_with_bom_and_crlf);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
 	for (const char *n = "main.ini\0cat.ini\0cat2.ini\0cat3.ini\0provinces.ini\0"; *n;
 	     n += strlen(n) + 1) {
