@@ -542,6 +542,7 @@ git_key(struct ctx *c, const char *key, const char *value)
 	if (!strcmp(key, "path")) {
 		free(g->path);
 		g->path = *value ? relative_to(c->file, value) : NULL;
+		g->path_line = c->line;
 		if (!g->path)
 			set_err(c, "[git] path is empty%s%s", NULL, NULL);
 	} else if (!strcmp(key, "author")) {
@@ -941,6 +942,96 @@ load_file(struct config *cfg, const char *file, int main_file, char *err, size_t
 	return 0;
 }
 
+/* p with every symbolic link resolved; the part of p that does not exist
+ * yet is taken as written ("." and ".." applied).  NULL on error. */
+static char *
+resolved(const char *p)
+{
+	char *r = realpath(p, NULL), *d, *dir, *out;
+	const char *base;
+	size_t n = strlen(p);
+
+	if (r || errno != ENOENT)
+		return r;
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	d = strndup(p, n);
+	if (!d)
+		return NULL;
+	base = strrchr(d, '/');
+	if (!base) {
+		dir = realpath(".", NULL);
+		base = d;
+	} else {
+		d[base - d] = '\0';
+		dir = resolved(base == d ? "/" : d);
+		base++;
+	}
+	out = dir ? malloc(strlen(dir) + strlen(base) + 2) : NULL;
+	if (out && !strcmp(base, "..")) {
+		char *slash = strrchr(dir, '/');
+		sprintf(out, "%.*s", slash && slash != dir ? (int)(slash - dir) : 1, dir);
+	} else if (out) {
+		sprintf(out, "%s%s%s", dir, strcmp(dir, "/") && strcmp(base, ".") ? "/" : "",
+		        strcmp(base, ".") ? base : "");
+	}
+	free(dir);
+	free(d);
+	return out;
+}
+
+/* 1 when the directory dir (resolved) holds the file p: its name, or what a
+ * symbolic link p points to. */
+static int
+holds(const char *dir, const char *p)
+{
+	char *slash = strrchr(p, '/'), *name, *target = realpath(p, NULL), *parent;
+	size_t dl = strlen(dir);
+	int in = 0;
+
+	parent = slash ? strndup(p, (size_t)(slash - p + (slash == p))) : strdup(".");
+	name = parent ? resolved(parent) : NULL;
+	for (int k = 0; k < 2; k++) {
+		const char *x = k ? target : name;
+		if (x && (!strcmp(dir, "/") ||
+		          (!strncmp(x, dir, dl) && (x[dl] == '/' || x[dl] == '\0'))))
+			in = 1;
+	}
+	free(parent);
+	free(name);
+	free(target);
+	return in;
+}
+
+/* The history's path may hold neither the config, its catalog nor the
+ * database, and is empty or a noticewatch history: its commit and checkout
+ * would delete what it holds. */
+static int
+check_history_path(const struct config *cfg, char *err, size_t errlen)
+{
+	const struct git_cfg *g = &cfg->git;
+	const char *what[] = {"config", "catalog", "database"};
+	const char *files[] = {cfg->files[0], cfg->files[1], cfg->database};
+	struct notify_git ng = {.path = g->path, .branch = g->branch};
+	char why[400] = "";
+	char *dir = resolved(g->path);
+
+	if (!dir)
+		snprintf(why, sizeof(why), "cannot resolve '%s': %s", g->path, strerror(errno));
+	for (int i = 0; dir && !why[0] && i < 3; i++)
+		if (files[i] && holds(dir, files[i]))
+			snprintf(why, sizeof(why), "'%s' holds the %s '%s'", g->path, what[i],
+			         files[i]);
+	if (!why[0] && notify_git_check(&ng, why, sizeof(why)) < 0 && !why[0])
+		snprintf(why, sizeof(why), "cannot check '%s'", g->path);
+	free(dir);
+	if (!why[0])
+		return 0;
+	snprintf(err, errlen, "%s:%d: [git] path %s", cfg->files[0],
+	         g->path_line ? g->path_line : g->line, why);
+	return -1;
+}
+
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -983,6 +1074,8 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
+		if (check_history_path(cfg, err, errlen) < 0)
+			return -1;
 	}
 	cfg->channels = calloc(cfg->nwebhooks + 2, sizeof(char *));
 	if (!cfg->channels) {
