@@ -59,8 +59,7 @@ def a_repeated_noticewatch_section_is_refused():
 def a_repeated_email_or_git_section_is_refused():
     ws = Workspace()
     try:
-        mail = "[email]\nurl = smtp://127.0.0.1:9\nfrom = a@example.org\nto = b@example.org\n"
-        ws.write_config("[noticewatch]\ntimeout = 5\n" + mail + "\n" + mail)
+        ws.write_config("[noticewatch]\ntimeout = 5\n" + MAIL + "\n" + MAIL)
         refused(ws, 8, "a second [email] section (first at line 3)")
         ws.write_config("[git]\npath = h1\n; the other one\n[git]\npath = h2\n")
         refused(ws, 4, "a second [git] section (first at line 1)")
@@ -92,48 +91,40 @@ def a_directory_as_config_is_refused():
         ws.close()
 
 
+def loads(ws, text, what):
+    ws.write_config(text)
+    rc, out, err = ws.run("sources")
+    eq((rc, err), (0, ""), what)
+
+
+MAIL = "[email]\nurl = smtp://127.0.0.1:9\nfrom = a@example.org\nto = b@example.org\n"
+
+
 @test
-def a_bad_mail_address_is_refused():
+def a_bad_mail_address_or_url_is_refused():
     ws = Workspace()
     try:
-        ws.write_config("[noticewatch]\ntimeout = 5\n\n[email]\nurl = smtp://127.0.0.1:9\n"
-                        "from = a@example.org\nto = b@example.org, not-an-address\n")
-        refused(ws, 7, "bad address 'not-an-address' in to")
-        ws.write_config("[email]\nurl = smtp://127.0.0.1:9\nfrom = watch\n"
-                        "to = b@example.org\n")
-        refused(ws, 3, "bad address 'watch' in from")
-        ws.write_config("[email]\nurl = smtp://127.0.0.1:9\nfrom = a@example.org\n"
-                        "to = 考试 <@example.org>\n")
-        refused(ws, 4, "bad address '考试 <@example.org>' in to")
+        for text, line, words in (
+                ("[noticewatch]\ntimeout = 5\n\n" + MAIL.replace(
+                    "b@example.org", "b@example.org, not-an-address"), 7,
+                 "bad address 'not-an-address' in to"),
+                (MAIL.replace("from = a@example.org", "from = watch"), 3,
+                 "bad address 'watch' in from"),
+                (MAIL.replace("to = b@example.org", "to = 考试 <@example.org>"), 4,
+                 "bad address '考试 <@example.org>' in to"),
+                ("[noticewatch]\ntimeout = 5\n\n[source a]\nname = 甲\nurl = http://x y/\n", 6,
+                 "bad url 'http://x y/': "),
+                ("[source a]\nurl = http://127.0.0.1:9/list.html?q=a b\n", 2, "bad url"),
+                ("[source a]\nurl = http://127.0.0.1:9/\n\n[webhook w]\nformat = json\n"
+                 "url = https://hooks example/x\n", 6, "bad url"),
+                (MAIL.replace("127.0.0.1:9", "mail host:25"), 2, "bad url")):
+            ws.write_config(text)
+            refused(ws, line, words)
         # the forms that are right still load
-        ws.write_config("[email]\nurl = smtp://127.0.0.1:9\nfrom = 考试通知 <a@example.org>\n"
-                        "to = b@example.org，\"C D\" <c@example.org>\n")
-        rc, out, err = ws.run("sources")
-        eq((rc, err), (0, ""), "good addresses")
-    finally:
-        ws.close()
-
-
-@test
-def a_bad_url_is_refused():
-    ws = Workspace()
-    try:
-        ws.write_config("[noticewatch]\ntimeout = 5\n\n[source a]\nname = 甲\n"
-                        "url = http://x y/\n")
-        refused(ws, 6, "bad url 'http://x y/'")
-        ws.write_config("[source a]\nurl = http://127.0.0.1:9/list.html?q=a b\n")
-        refused(ws, 2, "bad url")
-        ws.write_config("[source a]\nurl = http://127.0.0.1:9/\n\n[webhook w]\nformat = json\n"
-                        "url = https://hooks example/x\n")
-        refused(ws, 6, "bad url")
-        ws.write_config("[email]\nurl = smtp://mail host:25\nfrom = a@example.org\n"
-                        "to = b@example.org\n")
-        refused(ws, 2, "bad url")
-        # a {page} placeholder and a query still load
-        ws.write_config("[source a]\nformat = json\nitems = data\ntitle = t\nlink = u\n"
-                        "pages = 2\nurl = http://127.0.0.1:9/list_{page}.json?x=1&y=%E4\n")
-        rc, out, err = ws.run("sources")
-        eq((rc, err), (0, ""), "a good url")
+        loads(ws, MAIL.replace("a@example.org", "考试通知 <a@example.org>").replace(
+            "b@example.org", "b@example.org，\"C D\" <c@example.org>"), "good addresses")
+        loads(ws, "[source a]\nformat = json\nitems = data\ntitle = t\nlink = u\npages = 2\n"
+              "url = http://127.0.0.1:9/list_{page}.json?x=1&y=%E4\n", "a {page} url")
     finally:
         ws.close()
 

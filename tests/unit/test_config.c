@@ -2,6 +2,7 @@
 #include "cli/config.h"
 #include "tests/unit/t.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/nw-config-XXXXXX";
@@ -50,24 +51,25 @@ load_error(const char *text)
 	return out;
 }
 
-/* The error of loading path (not written), with the temp dir taken out. */
+/* The error of loading path (not written), with every mention of the temp
+ * dir taken out. */
 static const char *
 load_error_of(const char *path)
 {
 	static char out[600];
 	char err[600] = "";
 	struct config cfg;
-	size_t dl = strlen(dir);
-	const char *e = err;
+	size_t dl = strlen(dir), k = 0;
 
 	if (config_load(&cfg, path, err, sizeof(err)) == 0)
 		err[0] = '\0';
 	config_free(&cfg);
-	if (strstr(e, dir))
-		snprintf(out, sizeof(out), "%.*s%s", (int)(strstr(e, dir) - e), e,
-		         strstr(e, dir) + dl);
-	else
-		snprintf(out, sizeof(out), "%s", e);
+	for (const char *e = err; *e && k + 1 < sizeof(out);)
+		if (!strncmp(e, dir, dl))
+			e += dl;
+		else
+			out[k++] = *e++;
+	out[k] = '\0';
 	return out;
 }
 
@@ -261,6 +263,47 @@ line_numbers_with_bom_and_crlf(void)
 	          "main.ini:4: syntax error: expected [section] or key = value");
 }
 
+/* Issue 12, item 5: a [git] path that holds the config or the database,
+ * however it is spelled, is refused at load with the line of path. */
+static const char *
+main_error(const char *text)
+{
+	return load_error_of(write_file("main.ini", text));
+}
+
+static void
+history_path_is_checked(void)
+{
+	char text[600], sub[600];
+	struct config cfg;
+
+	CHECK_STR(main_error("[source a]\nurl = http://x/\n[git]\npath = .\n"),
+	          "/main.ini:4: [git] path '/.' holds the config '/main.ini'");
+	CHECK_STR(main_error("[git]\npath = nosuch/..\n"),
+	          "/main.ini:2: [git] path '/nosuch/..' holds the config '/main.ini'");
+	snprintf(text, sizeof(text), "[git]\npath = %s/\n", dir);
+	CHECK_STR(main_error(text), "/main.ini:2: [git] path '/' holds the config '/main.ini'");
+	/* the default path (history/ beside the config) is named by its section */
+	CHECK_STR(main_error("[noticewatch]\ndatabase = history/x.db\n\n[git]\n"),
+	          "/main.ini:4: [git] path '/history' holds the database '/history/x.db'");
+	/* a missing or empty directory is fine; a plain file or other files are not */
+	snprintf(sub, sizeof(sub), "%s/empty", dir);
+	CHECK_INT(mkdir(sub, 0700), 0);
+	CHECK_STR(load("[git]\npath = empty\n", &cfg), "");
+	config_free(&cfg);
+	CHECK_STR(load("[git]\npath = missing/history\n", &cfg), "");
+	config_free(&cfg);
+	write_file("empty/file", "x");
+	CHECK_STR(main_error("[git]\npath = empty\n"),
+	          "/main.ini:2: [git] path '/empty' is not empty and not a noticewatch history");
+	CHECK_STR(main_error("[git]\npath = empty/file\n"),
+	          "/main.ini:2: [git] path '/empty/file' is not a directory");
+	snprintf(sub, sizeof(sub), "%s/empty/file", dir);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/empty", dir);
+	rmdir(sub);
+}
+
 int
 main(void)
 {
@@ -276,6 +319,7 @@ main(void)
 	RUN(builtin_catalog_loads);
 	RUN(wrong_configs_are_refused);
 	RUN(line_numbers_with_bom_and_crlf);
+	RUN(history_path_is_checked);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
 	for (const char *n = "main.ini\0cat.ini\0cat2.ini\0cat3.ini\0provinces.ini\0"; *n;
 	     n += strlen(n) + 1) {
