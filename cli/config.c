@@ -1017,13 +1017,13 @@ check_history_path(const struct config *cfg, char *err, size_t errlen)
 	char *dir = resolved(g->path);
 
 	if (!dir)
-		snprintf(why, sizeof(why), "cannot resolve '%s': %s", g->path, strerror(errno));
+		snprintf(why, sizeof(why), "'%s' cannot be resolved: %s", g->path, strerror(errno));
 	for (int i = 0; dir && !why[0] && i < 3; i++)
 		if (files[i] && holds(dir, files[i]))
 			snprintf(why, sizeof(why), "'%s' holds the %s '%s'", g->path, what[i],
 			         files[i]);
 	if (!why[0] && notify_git_check(&ng, why, sizeof(why)) < 0 && !why[0])
-		snprintf(why, sizeof(why), "cannot check '%s'", g->path);
+		snprintf(why, sizeof(why), "'%s' cannot be checked", g->path);
 	free(dir);
 	if (!why[0])
 		return 0;

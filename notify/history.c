@@ -106,7 +106,7 @@ notify_git_check(const struct notify_git *g, char *err, size_t errlen)
 	if (stat(g->path, &sb) < 0) {
 		if (errno == ENOENT)
 			return 0;       /* created by the first commit */
-		snprintf(err, errlen, "cannot read '%s': %s", g->path, strerror(errno));
+		snprintf(err, errlen, "'%s' cannot be read: %s", g->path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
@@ -127,7 +127,7 @@ notify_git_check(const struct notify_git *g, char *err, size_t errlen)
 		r = holds_nothing_but(g->path, ".git");  /* no commit yet */
 	}
 	if (r < 0)
-		snprintf(err, errlen, "cannot read '%s': %s", g->path, strerror(errno));
+		snprintf(err, errlen, "'%s' cannot be read: %s", g->path, strerror(errno));
 	else if (r == 0 && repo)
 		snprintf(err, errlen, "'%s' is a git repository that is not a noticewatch history",
 		         g->path);
