@@ -5,6 +5,7 @@
 #include "parse/parse.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <iconv.h>
 #include <ini.h>
@@ -49,6 +50,7 @@ struct ctx {
 	int line;
 	int at_line_start;
 	int main_file;          /* [noticewatch] allowed */
+	int main_line;          /* line of [noticewatch], 0 before it */
 	int section;            /* 0 none, 1 [noticewatch], 2 [source], 3 [email], 4 [webhook],
 	                         * 5 [git] */
 	struct source *src;
@@ -282,6 +284,41 @@ replace(char **slot, const char *v)
 	return 0;
 }
 
+/* [noticewatch], [email] and [git] come once: a second one would quietly
+ * win over the first. */
+static void
+second_section(struct ctx *c, const char *name, int first)
+{
+	char line[16];
+
+	snprintf(line, sizeof(line), "%d", first);
+	set_err(c, "a second [%s] section (first at line %s)", name, line);
+}
+
+/* A URL libcurl can parse: no spaces, a good host and port. */
+static void
+check_url(struct ctx *c, const char *value)
+{
+	CURLU *u = curl_url();
+	CURLUcode r = u ? curl_url_set(u, CURLUPART_URL, value, 0) : CURLUE_OUT_OF_MEMORY;
+
+	if (r != CURLUE_OK) {
+		char why[128];
+		snprintf(why, sizeof(why), "%s", curl_url_strerror(r));
+		why[0] = (char)tolower((unsigned char)why[0]);
+		set_err(c, "bad url '%s': %s", value, why);
+	}
+	curl_url_cleanup(u);
+}
+
+/* A mail address as the mail is sent: "Name <addr>" or addr. */
+static void
+check_address(struct ctx *c, const char *key, const char *value)
+{
+	if (notify_address_check(value) < 0)
+		set_err(c, "bad address '%s' in %s", value, key);
+}
+
 static void
 section_start(struct ctx *c, const char *name)
 {
@@ -295,6 +332,9 @@ section_start(struct ctx *c, const char *name)
 		if (!c->main_file)
 			set_err(c, "[noticewatch] belongs in the main config, not a catalog%s%s",
 			        NULL, NULL);
+		else if (c->main_line)
+			second_section(c, name, c->main_line);
+		c->main_line = c->line;
 		c->section = 1;
 		return;
 	}
@@ -337,7 +377,7 @@ section_start(struct ctx *c, const char *name)
 		if (!c->main_file)
 			set_err(c, "[email] belongs in the main config, not a catalog%s%s", NULL, NULL);
 		else if (cfg->email.present)
-			set_err(c, "a second [email] section%s%s", NULL, NULL);
+			second_section(c, name, cfg->email.line);
 		cfg->email.present = 1;
 		cfg->email.line = c->line;
 		cfg->email.tls = NOTIFY_TLS_TRY;
@@ -349,7 +389,7 @@ section_start(struct ctx *c, const char *name)
 		if (!c->main_file)
 			set_err(c, "[git] belongs in the main config, not a catalog%s%s", NULL, NULL);
 		else if (cfg->git.present)
-			set_err(c, "a second [git] section%s%s", NULL, NULL);
+			second_section(c, name, cfg->git.line);
 		cfg->git.present = 1;
 		cfg->git.line = c->line;
 		cfg->git.detail_days = 30;
@@ -435,14 +475,18 @@ email_key(struct ctx *c, const char *key, const char *value)
 	if (!strcmp(key, "url")) {
 		if (strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8))
 			set_err(c, "email url must be smtp:// or smtps://, not '%s'%s", value, NULL);
+		check_url(c, value);
 		slot = &e->url;
 	} else if (!strcmp(key, "from")) {
+		check_address(c, key, value);
 		slot = &e->from;
 	} else if (!strcmp(key, "to")) {
 		list_free(e->to);
 		e->to = split_list(value);
 		if (e->to && !e->to[0])
 			set_err(c, "email to is empty%s%s", NULL, NULL);
+		for (size_t i = 0; e->to && e->to[i]; i++)
+			check_address(c, key, e->to[i]);
 	} else if (!strcmp(key, "username")) {
 		slot = &e->username;
 	} else if (!strcmp(key, "password_env")) {
@@ -498,6 +542,7 @@ git_key(struct ctx *c, const char *key, const char *value)
 	if (!strcmp(key, "path")) {
 		free(g->path);
 		g->path = *value ? relative_to(c->file, value) : NULL;
+		g->path_line = c->line;
 		if (!g->path)
 			set_err(c, "[git] path is empty%s%s", NULL, NULL);
 	} else if (!strcmp(key, "author")) {
@@ -536,6 +581,7 @@ webhook_key(struct ctx *c, const char *key, const char *value)
 	if (!strcmp(key, "url")) {
 		if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
 			set_err(c, "webhook url must be http:// or https://%s%s", NULL, NULL);
+		check_url(c, value);
 		slot = &w->url;
 	} else if (!strcmp(key, "format")) {
 		w->format = notify_format_parse(value);
@@ -568,6 +614,8 @@ reader(char *str, int num, void *stream)
 	if (c->at_line_start) {
 		const char *p = str;
 		c->line++;
+		if (c->line == 1 && !strncmp(p, "\xef\xbb\xbf", 3))
+			p += 3;         /* a UTF-8 BOM, as inih skips it */
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p == '[') {
@@ -676,8 +724,11 @@ handler(void *user, const char *section, const char *key, const char *value)
 		char **slot = NULL;
 		if (!strcmp(key, "name"))
 			slot = &s->name;
-		else if (!strcmp(key, "url"))
+		else if (!strcmp(key, "url")) {
+			if (*value)
+				check_url(c, value);
 			slot = &s->url;
+		}
 		else if (!strcmp(key, "authority"))
 			slot = &s->authority;
 		else if (!strcmp(key, "certificate"))
@@ -778,9 +829,15 @@ load_file(struct config *cfg, const char *file, int main_file, char *err, size_t
 {
 	struct ctx c = {.cfg = cfg, .file = file, .at_line_start = 1, .main_file = main_file};
 	size_t first = cfg->nsources;
+	struct stat sb;
 	int r;
 
 	c.fp = fopen(file, "r");
+	if (c.fp && fstat(fileno(c.fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fclose(c.fp);
+		c.fp = NULL;
+		errno = EISDIR;
+	}
 	if (!c.fp) {
 		snprintf(err, errlen, "cannot read config '%s': %s", file, strerror(errno));
 		return -1;
@@ -789,7 +846,11 @@ load_file(struct config *cfg, const char *file, int main_file, char *err, size_t
 	ini_allow_realloc = true;
 	ini_max_line = 65536;
 	ini_allow_multiline = false;
+	errno = 0;
 	r = ini_parse_stream(reader, &c, handler, &c);
+	if (ferror(c.fp) && !c.err[0])
+		snprintf(c.err, sizeof(c.err), "cannot read config '%s': %s", file,
+		         strerror(errno ? errno : EIO));
 	fclose(c.fp);
 	if (!c.err[0] && r > 0) {
 		c.line = r;
@@ -886,6 +947,96 @@ load_file(struct config *cfg, const char *file, int main_file, char *err, size_t
 	return 0;
 }
 
+/* p with every symbolic link resolved; the part of p that does not exist
+ * yet is taken as written ("." and ".." applied).  NULL on error. */
+static char *
+resolved(const char *p)
+{
+	char *r = realpath(p, NULL), *d, *dir, *out;
+	const char *base;
+	size_t n = strlen(p);
+
+	if (r || errno != ENOENT)
+		return r;
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	d = strndup(p, n);
+	if (!d)
+		return NULL;
+	base = strrchr(d, '/');
+	if (!base) {
+		dir = realpath(".", NULL);
+		base = d;
+	} else {
+		d[base - d] = '\0';
+		dir = resolved(base == d ? "/" : d);
+		base++;
+	}
+	out = dir ? malloc(strlen(dir) + strlen(base) + 2) : NULL;
+	if (out && !strcmp(base, "..")) {
+		char *slash = strrchr(dir, '/');
+		sprintf(out, "%.*s", slash && slash != dir ? (int)(slash - dir) : 1, dir);
+	} else if (out) {
+		sprintf(out, "%s%s%s", dir, strcmp(dir, "/") && strcmp(base, ".") ? "/" : "",
+		        strcmp(base, ".") ? base : "");
+	}
+	free(dir);
+	free(d);
+	return out;
+}
+
+/* 1 when the directory dir (resolved) holds the file p: its name, or what a
+ * symbolic link p points to. */
+static int
+holds(const char *dir, const char *p)
+{
+	char *slash = strrchr(p, '/'), *name, *target = realpath(p, NULL), *parent;
+	size_t dl = strlen(dir);
+	int in = 0;
+
+	parent = slash ? strndup(p, (size_t)(slash - p + (slash == p))) : strdup(".");
+	name = parent ? resolved(parent) : NULL;
+	for (int k = 0; k < 2; k++) {
+		const char *x = k ? target : name;
+		if (x && (!strcmp(dir, "/") ||
+		          (!strncmp(x, dir, dl) && (x[dl] == '/' || x[dl] == '\0'))))
+			in = 1;
+	}
+	free(parent);
+	free(name);
+	free(target);
+	return in;
+}
+
+/* The history's path may hold neither the config, its catalog nor the
+ * database, and is empty or a noticewatch history: its commit and checkout
+ * would delete what it holds. */
+static int
+check_history_path(const struct config *cfg, char *err, size_t errlen)
+{
+	const struct git_cfg *g = &cfg->git;
+	const char *what[] = {"config", "catalog", "database"};
+	const char *files[] = {cfg->files[0], cfg->files[1], cfg->database};
+	struct notify_git ng = {.path = g->path, .branch = g->branch};
+	char why[400] = "";
+	char *dir = resolved(g->path);
+
+	if (!dir)
+		snprintf(why, sizeof(why), "'%s' cannot be resolved: %s", g->path, strerror(errno));
+	for (int i = 0; dir && !why[0] && i < 3; i++)
+		if (files[i] && holds(dir, files[i]))
+			snprintf(why, sizeof(why), "'%s' holds the %s '%s'", g->path, what[i],
+			         files[i]);
+	if (!why[0] && notify_git_check(&ng, why, sizeof(why)) < 0 && !why[0])
+		snprintf(why, sizeof(why), "'%s' cannot be checked", g->path);
+	free(dir);
+	if (!why[0])
+		return 0;
+	snprintf(err, errlen, "%s:%d: [git] path %s", cfg->files[0],
+	         g->path_line ? g->path_line : g->line, why);
+	return -1;
+}
+
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -929,6 +1080,8 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
+		if (check_history_path(cfg, err, errlen) < 0)
+			return -1;
 	}
 	cfg->channels = calloc(cfg->nwebhooks + 2, sizeof(char *));
 	if (!cfg->channels) {

@@ -67,6 +67,7 @@ struct git_cfg {
 	char *branch;
 	long detail_days;       /* re-check detail pages this long after first seen */
 	int line;
+	int path_line;          /* line of path, 0: the default */
 };
 
 struct config {

@@ -533,7 +533,7 @@ build_tree(const struct config *cfg, struct store *st, struct files *files)
 	struct detail_files df = {cfg, files};
 	char err[512];
 
-	tprintf(&readme, "# noticewatch history\n\n"
+	tprintf(&readme, NOTIFY_GIT_MARK "\n"
 	                 "Every notice of every source, and the text of each relevant one, as "
 	                 "noticewatch saw them; `git log -p` shows what changed and when.\n\n"
 	                 "| 来源 | id | 公告 | 最新相关公告 |\n|---|---|---|---|\n");

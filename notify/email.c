@@ -47,7 +47,7 @@ encode_words(struct notify_buf *b, const char *s)
 static int
 split_address(const char *s, char *name, size_t namelen, char *addr, size_t addrlen)
 {
-	const char *lt = strrchr(s, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	const char *lt = strrchr(s, '<'), *gt = lt ? strchr(lt, '>') : NULL, *at;
 	size_t n;
 
 	while (*s == ' ')
@@ -69,9 +69,19 @@ split_address(const char *s, char *name, size_t namelen, char *addr, size_t addr
 			n--;
 		snprintf(addr, addrlen, "%.*s", (int)n, s);
 	}
-	if (!*addr || !strchr(addr, '@') || strpbrk(addr, " <>\r\n"))
+	at = strrchr(addr, '@');
+	if (!at || at == addr || !at[1] || strpbrk(addr, " \t<>\r\n") ||
+	    (gt && gt[strspn(gt + 1, " ") + 1]))
 		return -1;
 	return 0;
+}
+
+int
+notify_address_check(const char *s)
+{
+	char name[256], addr[256];
+
+	return split_address(s, name, sizeof(name), addr, sizeof(addr));
 }
 
 /* "Name <addr>" as a header value: the name encoded when not ASCII,

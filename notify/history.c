@@ -1,10 +1,13 @@
 /* The policy history in git, written with libgit2. */
 #include "notify/notify.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* libgit2's last error, with the remote URL (which may hold credentials)
  * taken out. */
@@ -47,6 +50,97 @@ open_repo(const struct notify_git *g, git_repository **repo, char *err, size_t e
 	return 0;
 }
 
+/* 1 when dir holds nothing but an entry named except (NULL: nothing), 0
+ * when it holds more, -1 when it cannot be read. */
+static int
+holds_nothing_but(const char *dir, const char *except)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int only = 1;
+
+	if (!d)
+		return -1;
+	while (only && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    (!except || strcmp(e->d_name, except)))
+			only = 0;
+	closedir(d);
+	return only;
+}
+
+/* 1 when the commit's README.md begins with the mark. */
+static int
+commit_is_history(git_repository *repo, const git_oid *id)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *b = NULL;
+	size_t ml = strlen(NOTIFY_GIT_MARK);
+	int yes = 0;
+
+	if (git_commit_lookup(&c, repo, id) == 0 && git_commit_tree(&t, c) == 0 &&
+	    git_tree_entry_bypath(&e, t, "README.md") == 0 &&
+	    git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+	    git_blob_lookup(&b, repo, git_tree_entry_id(e)) == 0)
+		yes = (size_t)git_blob_rawsize(b) >= ml &&
+		      !memcmp(git_blob_rawcontent(b), NOTIFY_GIT_MARK, ml);
+	git_blob_free(b);
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_commit_free(c);
+	return yes;
+}
+
+int
+notify_git_check(const struct notify_git *g, char *err, size_t errlen)
+{
+	git_repository *repo = NULL;
+	git_reference *head = NULL;
+	git_oid id;
+	struct stat sb;
+	char ref[300];
+	int rv = -1, r;
+
+	if (stat(g->path, &sb) < 0) {
+		if (errno == ENOENT)
+			return 0;       /* created by the first commit */
+		snprintf(err, errlen, "'%s' cannot be read: %s", g->path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "'%s' is not a directory", g->path);
+		return -1;
+	}
+	git_libgit2_init();
+	snprintf(ref, sizeof(ref), "refs/heads/%s", g->branch);
+	if (git_repository_open_ext(&repo, g->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		r = holds_nothing_but(g->path, NULL);
+	} else if (git_repository_is_bare(repo)) {
+		r = 0;
+	} else if (git_reference_name_to_id(&id, repo, ref) == 0 ||
+	           (git_repository_head(&head, repo) == 0 && git_reference_target(head) &&
+	            (git_oid_cpy(&id, git_reference_target(head)), 1))) {
+		r = commit_is_history(repo, &id);
+	} else {
+		r = holds_nothing_but(g->path, ".git");  /* no commit yet */
+	}
+	if (r < 0)
+		snprintf(err, errlen, "'%s' cannot be read: %s", g->path, strerror(errno));
+	else if (r == 0 && repo)
+		snprintf(err, errlen, "'%s' is a git repository that is not a noticewatch history",
+		         g->path);
+	else if (r == 0)
+		snprintf(err, errlen, "'%s' is not empty and not a noticewatch history", g->path);
+	else
+		rv = 0;
+	git_reference_free(head);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return rv;
+}
+
 int
 notify_git_head(const struct notify_git *g, char oid[41], char *err, size_t errlen)
 {
@@ -76,7 +170,8 @@ notify_git_commit(const struct notify_git *g, const struct notify_file *files, s
 {
 	git_repository *repo = NULL;
 	git_index *idx = NULL;
-	git_tree *tree = NULL;
+	git_tree *tree = NULL, *before = NULL;
+	git_treebuilder *empty = NULL;
 	git_commit *parent = NULL;
 	git_signature *sig = NULL;
 	git_oid tree_id, parent_id, commit_id;
@@ -107,6 +202,13 @@ notify_git_commit(const struct notify_git *g, const struct notify_file *files, s
 		git_err(g, "cannot write the tree", err, errlen);
 		goto out;
 	}
+	/* back to the index on disk, which tracks what the last checkout wrote:
+	 * the checkout below takes it to the new tree, and a file the index
+	 * does not track is never touched */
+	if (git_index_read(idx, 1) < 0) {
+		git_err(g, "cannot read the index", err, errlen);
+		goto out;
+	}
 	has_parent = git_reference_name_to_id(&parent_id, repo, ref) == 0;
 	if (has_parent) {
 		if (git_commit_lookup(&parent, repo, &parent_id) < 0) {
@@ -128,15 +230,26 @@ notify_git_commit(const struct notify_git *g, const struct notify_file *files, s
 		git_err(g, "cannot commit", err, errlen);
 		goto out;
 	}
-	/* the index as committed, and a working tree that mirrors it */
-	if (git_index_write(idx) < 0) {
-		git_err(g, "cannot write the index", err, errlen);
-		goto out;
-	}
+	/* the working tree and the index as committed: what the previous
+	 * commit held (the baseline) and this one does not is removed, files
+	 * noticewatch never wrote are untracked and stay */
 	{
 		git_checkout_options co;
+		git_oid empty_id;
 		git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-		co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
+		co.checkout_strategy = GIT_CHECKOUT_FORCE;
+		if (has_parent) {
+			if (git_commit_tree(&before, parent) < 0) {
+				git_err(g, "cannot read the branch head", err, errlen);
+				goto out;
+			}
+		} else if (git_treebuilder_new(&empty, repo, NULL) < 0 ||
+		           git_treebuilder_write(&empty_id, empty) < 0 ||
+		           git_tree_lookup(&before, repo, &empty_id) < 0) {
+			git_err(g, "cannot write the tree", err, errlen);
+			goto out;
+		}
+		co.baseline = before;
 		if (git_checkout_head(repo, &co) < 0) {
 			git_err(g, "cannot check out", err, errlen);
 			goto out;
@@ -148,6 +261,8 @@ notify_git_commit(const struct notify_git *g, const struct notify_file *files, s
 out:
 	git_signature_free(sig);
 	git_commit_free(parent);
+	git_tree_free(before);
+	git_treebuilder_free(empty);
 	git_tree_free(tree);
 	git_index_free(idx);
 	git_repository_free(repo);

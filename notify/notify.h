@@ -39,6 +39,10 @@ struct notify_email {
 	long timeout;
 };
 
+/* 0 when s is a mail address as from and to take it ("Name <addr>" or
+ * "addr", addr with a local part and a domain), else -1. */
+int notify_address_check(const char *s);
+
 /* Sends one message holding events[0..n).  Returns 0 once the server
  * accepted it, or -1 with err set (never holding the password). */
 int notify_email_send(const struct notify_email *cfg, const struct notify_event *events,
@@ -85,9 +89,21 @@ struct notify_file {
 	size_t len;
 };
 
+/* How every history's README.md begins: it tells a noticewatch history
+ * from any other directory. */
+#define NOTIFY_GIT_MARK "# noticewatch history\n"
+
+/* Whether g->path may hold the history: it is missing, an empty directory,
+ * or a git repository whose branch (or HEAD) holds a README.md beginning
+ * with NOTIFY_GIT_MARK (or with no commit yet and nothing but .git).
+ * Returns 0, or -1 with err saying why not ("is not empty and ..."). */
+int notify_git_check(const struct notify_git *g, char *err, size_t errlen);
+
 /* Makes files[0..n) the whole tree of a new commit on the branch, creating
- * the repository when missing, and checks it out.  No commit when the tree
- * is unchanged (*committed = 0).  when is the author and committer time.
+ * the repository when missing, and checks it out: the files of the previous
+ * commit that are not in this one are removed, and files noticewatch did not
+ * write (untracked ones) are left alone.  No commit when the tree is
+ * unchanged (*committed = 0).  when is the author and committer time.
  * Returns 0, or -1 with err set. */
 int notify_git_commit(const struct notify_git *g, const struct notify_file *files, size_t n,
                       const char *message, long long when, int *committed, char oid[41],

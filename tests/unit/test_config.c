@@ -2,6 +2,7 @@
 #include "cli/config.h"
 #include "tests/unit/t.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/nw-config-XXXXXX";
@@ -47,6 +48,28 @@ load_error(const char *text)
 	if (!strncmp(e, dir, dl))
 		e += dl + 1;
 	snprintf(out, sizeof(out), "%s", e);
+	return out;
+}
+
+/* The error of loading path (not written), with every mention of the temp
+ * dir taken out. */
+static const char *
+load_error_of(const char *path)
+{
+	static char out[600];
+	char err[600] = "";
+	struct config cfg;
+	size_t dl = strlen(dir), k = 0;
+
+	if (config_load(&cfg, path, err, sizeof(err)) == 0)
+		err[0] = '\0';
+	config_free(&cfg);
+	for (const char *e = err; *e && k + 1 < sizeof(out);)
+		if (!strncmp(e, dir, dl))
+			e += dl;
+		else
+			out[k++] = *e++;
+	out[k] = '\0';
 	return out;
 }
 
@@ -188,6 +211,99 @@ builtin_catalog_loads(void)
 	config_free(&cfg);
 }
 
+/* Issue 12, item 13: a config that is wrong is refused with its file and line. */
+static void
+wrong_configs_are_refused(void)
+{
+	const char *mail = "[email]\nurl = smtp://127.0.0.1\nfrom = a@example.org\nto = b@example.org\n";
+	char text[600];
+	struct config cfg;
+
+	CHECK_STR(load_error("[noticewatch]\ntimeout = 5\n\n[noticewatch]\ntimeout = 6\n"),
+	          "main.ini:4: a second [noticewatch] section (first at line 1)");
+	snprintf(text, sizeof(text), "%s%s", mail, mail);
+	CHECK_STR(load_error(text), "main.ini:5: a second [email] section (first at line 1)");
+	CHECK_STR(load_error("[git]\n[source a]\nurl = http://x/\n[git]\n"),
+	          "main.ini:4: a second [git] section (first at line 1)");
+	CHECK_STR(load_error("[email]\nurl = smtp://127.0.0.1\nfrom = a@example.org\n"
+	                     "to = b@example.org, not-an-address\n"),
+	          "main.ini:4: bad address 'not-an-address' in to");
+	CHECK_STR(load_error("[email]\nurl = smtp://127.0.0.1\nfrom = <a@>\nto = b@x\n"),
+	          "main.ini:3: bad address '<a@>' in from");
+	CHECK_STR(load_error("[email]\nurl = smtp://127.0.0.1\nfrom = A <a@x> b\nto = b@x\n"),
+	          "main.ini:3: bad address 'A <a@x> b' in from");
+	/* after the colon, libcurl's reason, in its words */
+	CHECK(!strncmp(load_error("[source a]\nname = a\nurl = http://x y/\n"),
+	               "main.ini:3: bad url 'http://x y/': ", 35));
+	CHECK(!strncmp(load_error("[webhook w]\nformat = json\nurl = https://x/a b\n"),
+	               "main.ini:3: bad url 'https://x/a b': ", 37));
+	CHECK(!strncmp(load_error("[source a]\nurl = http://x:99999/\n"),
+	               "main.ini:2: bad url 'http://x:99999/': ", 39));
+	CHECK_STR(load("[email]\nurl = smtps://smtp.example.org:465\nfrom = 通知 <a@x.cn>\n"
+	               "to = \"B C\" <b@x.cn>、c@x.cn\n[source a]\n"
+	               "url = http://例子.cn/通知/list_{page}.html?a=1&b=%E4\npages = 2\n", &cfg),
+	          "");
+	config_free(&cfg);
+	/* a directory is not a config */
+	CHECK_STR(load_error_of(dir), "cannot read config '': Is a directory");
+}
+
+/* Line numbers: counted the same with a BOM, CRLF and comments. */
+static void
+line_numbers_with_bom_and_crlf(void)
+{
+	struct config cfg;
+
+	CHECK_STR(load("\xef\xbb\xbf[noticewatch]\r\ntimeout = 5\r\n", &cfg), "");
+	CHECK_INT(cfg.timeout, 5);
+	config_free(&cfg);
+	CHECK_STR(load_error("\xef\xbb\xbf[noticewatch]\r\n; c\r\n\r\n[noticewatch]\r\n"),
+	          "main.ini:4: a second [noticewatch] section (first at line 1)");
+	CHECK_STR(load_error("\xef\xbb\xbf; c\r\n[source a]\r\nurl = http://x/\r\nbad\r\n"),
+	          "main.ini:4: syntax error: expected [section] or key = value");
+}
+
+/* Issue 12, item 5: a [git] path that holds the config or the database,
+ * however it is spelled, is refused at load with the line of path. */
+static const char *
+main_error(const char *text)
+{
+	return load_error_of(write_file("main.ini", text));
+}
+
+static void
+history_path_is_checked(void)
+{
+	char text[600], sub[600];
+	struct config cfg;
+
+	CHECK_STR(main_error("[source a]\nurl = http://x/\n[git]\npath = .\n"),
+	          "/main.ini:4: [git] path '/.' holds the config '/main.ini'");
+	CHECK_STR(main_error("[git]\npath = nosuch/..\n"),
+	          "/main.ini:2: [git] path '/nosuch/..' holds the config '/main.ini'");
+	snprintf(text, sizeof(text), "[git]\npath = %s/\n", dir);
+	CHECK_STR(main_error(text), "/main.ini:2: [git] path '/' holds the config '/main.ini'");
+	/* the default path (history/ beside the config) is named by its section */
+	CHECK_STR(main_error("[noticewatch]\ndatabase = history/x.db\n\n[git]\n"),
+	          "/main.ini:4: [git] path '/history' holds the database '/history/x.db'");
+	/* a missing or empty directory is fine; a plain file or other files are not */
+	snprintf(sub, sizeof(sub), "%s/empty", dir);
+	CHECK_INT(mkdir(sub, 0700), 0);
+	CHECK_STR(load("[git]\npath = empty\n", &cfg), "");
+	config_free(&cfg);
+	CHECK_STR(load("[git]\npath = missing/history\n", &cfg), "");
+	config_free(&cfg);
+	write_file("empty/file", "x");
+	CHECK_STR(main_error("[git]\npath = empty\n"),
+	          "/main.ini:2: [git] path '/empty' is not empty and not a noticewatch history");
+	CHECK_STR(main_error("[git]\npath = empty/file\n"),
+	          "/main.ini:2: [git] path '/empty/file' is not a directory");
+	snprintf(sub, sizeof(sub), "%s/empty/file", dir);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/empty", dir);
+	rmdir(sub);
+}
+
 int
 main(void)
 {
@@ -201,6 +317,9 @@ main(void)
 	RUN(duplicate_across_catalog);
 	RUN(long_lines);
 	RUN(builtin_catalog_loads);
+	RUN(wrong_configs_are_refused);
+	RUN(line_numbers_with_bom_and_crlf);
+	RUN(history_path_is_checked);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
 	for (const char *n = "main.ini\0cat.ini\0cat2.ini\0cat3.ini\0provinces.ini\0"; *n;
 	     n += strlen(n) + 1) {
