@@ -8,6 +8,10 @@ from harness import (PAGE1, Route, Server, Workspace, command, eq, lines, main, 
                      ul_page)
 
 
+# Tests that name a config line write their config with first_days=None: the
+# harness would otherwise insert "first_days = all" and move the lines.
+
+
 def refused(ws, line, words, *args):
     """Runs noticewatch and checks the refusal: exit 2, one line on stderr
     naming the config file and line, nothing on stdout, no database."""
@@ -49,7 +53,7 @@ def a_repeated_noticewatch_section_is_refused():
     ws = Workspace()
     try:
         ws.write_config("[noticewatch]\ntimeout = 5\n\n[noticewatch]\ntimeout = 6\n"
-                        "[source a]\nurl = http://127.0.0.1:9/\n")
+                        "[source a]\nurl = http://127.0.0.1:9/\n", first_days=None)
         refused(ws, 4, "a second [noticewatch] section (first at line 1)")
     finally:
         ws.close()
@@ -59,14 +63,14 @@ def a_repeated_noticewatch_section_is_refused():
 def a_repeated_email_or_git_section_is_refused():
     ws = Workspace()
     try:
-        ws.write_config("[noticewatch]\ntimeout = 5\n" + MAIL + "\n" + MAIL)
+        ws.write_config("[noticewatch]\ntimeout = 5\n" + MAIL + "\n" + MAIL, first_days=None)
         refused(ws, 8, "a second [email] section (first at line 3)")
-        ws.write_config("[git]\npath = h1\n; the other one\n[git]\npath = h2\n")
+        ws.write_config("[git]\npath = h1\n; the other one\n[git]\npath = h2\n", first_days=None)
         refused(ws, 4, "a second [git] section (first at line 1)")
         ok(not os.path.exists(os.path.join(ws.dir, "h1")) and
            not os.path.exists(os.path.join(ws.dir, "h2")), "no history created")
         ws.write_config("[source a]\nurl = http://127.0.0.1:9/a\n\n"
-                        "[source a]\nurl = http://127.0.0.1:9/b\n")
+                        "[source a]\nurl = http://127.0.0.1:9/b\n", first_days=None)
         refused(ws, 4, "duplicate source id 'a' (first at %s:1)" % ws.config)
     finally:
         ws.close()
@@ -92,7 +96,7 @@ def a_directory_as_config_is_refused():
 
 
 def loads(ws, text, what):
-    ws.write_config(text)
+    ws.write_config(text, first_days=None)
     rc, out, err = ws.run("sources")
     eq((rc, err), (0, ""), what)
 
@@ -118,7 +122,7 @@ def a_bad_mail_address_or_url_is_refused():
                 ("[source a]\nurl = http://127.0.0.1:9/\n\n[webhook w]\nformat = json\n"
                  "url = https://hooks example/x\n", 6, "bad url"),
                 (MAIL.replace("127.0.0.1:9", "mail host:25"), 2, "bad url")):
-            ws.write_config(text)
+            ws.write_config(text, first_days=None)
             refused(ws, line, words)
         # the forms that are right still load
         loads(ws, MAIL.replace("a@example.org", "考试通知 <a@example.org>").replace(
@@ -137,7 +141,7 @@ def a_history_path_that_holds_the_config_is_refused():
     ws = Workspace()
     try:
         src = source(srv)
-        ws.write_config("[noticewatch]\ntimeout = 5\n\n" + src)
+        ws.write_config("[noticewatch]\ntimeout = 5\n\n" + src, first_days=None)
         eq(ws.run("run")[0], 0, "a run without history makes the database")
         stray = os.path.join(ws.dir, "notes.txt")
         write(stray, "mine\n")
@@ -145,7 +149,7 @@ def a_history_path_that_holds_the_config_is_refused():
         for line, path in ((5, "."), (5, ws.dir + "/"), (5, "sub/.."),
                            (5, "../" + os.path.basename(ws.dir))):
             text = "[noticewatch]\ntimeout = 5\n\n[git]\npath = %s\n\n%s" % (path, src)
-            ws.write_config(text)
+            ws.write_config(text, first_days=None)
             rc, out, err = ws.run("run")
             eq(rc, 2, "path = %s: exit status (stderr: %r)" % (path, err))
             eq(len(err.splitlines()), 1, err)
@@ -158,7 +162,7 @@ def a_history_path_that_holds_the_config_is_refused():
         # the same directory through a symlink, and the default path of the
         # [git] section (named by its line) when the config sits in history/
         os.symlink(ws.dir, os.path.join(ws.dir, "alias"))
-        ws.write_config("[git]\npath = alias\n\n" + src)
+        ws.write_config("[git]\npath = alias\n\n" + src, first_days=None)
         rc, out, err = ws.run("run")
         eq(rc, 2, "a symlink to the config's directory: " + err)
         ok(err.startswith("noticewatch: %s:2: " % ws.config) and "holds the config" in err,
@@ -176,7 +180,7 @@ def a_history_path_that_holds_the_database_is_refused():
     try:
         os.mkdir(os.path.join(ws.dir, "data"))
         ws.write_config("[noticewatch]\ndatabase = data/nw.db\n\n[git]\npath = data\n\n" +
-                        source(srv))
+                        source(srv), first_days=None)
         rc, out, err = ws.run("run")
         eq(rc, 2, "exit status: " + err)
         ok(err.startswith("noticewatch: %s:5: " % ws.config) and "holds the database" in err,
@@ -185,7 +189,7 @@ def a_history_path_that_holds_the_database_is_refused():
         # a database reached through a symlinked directory
         os.symlink("data", os.path.join(ws.dir, "link"))
         ws.write_config("[noticewatch]\ndatabase = link/nw.db\n\n[git]\npath = data\n\n" +
-                        source(srv))
+                        source(srv), first_days=None)
         rc, out, err = ws.run("run")
         eq(rc, 2, "exit status: " + err)
         ok("holds the database" in err, err)
@@ -203,7 +207,7 @@ def a_history_path_with_other_files_is_refused():
         notes = os.path.join(ws.dir, "notes")
         os.mkdir(notes)
         write(os.path.join(notes, "todo.txt"), "mine\n")
-        ws.write_config("[noticewatch]\ntimeout = 5\n\n[git]\npath = notes\n\n" + source(srv))
+        ws.write_config("[noticewatch]\ntimeout = 5\n\n[git]\npath = notes\n\n" + source(srv), first_days=None)
         rc, out, err = ws.run("run")
         eq(rc, 2, "exit status: " + err)
         ok(err.startswith("noticewatch: %s:5: " % ws.config) and
@@ -217,7 +221,7 @@ def a_history_path_with_other_files_is_refused():
         subprocess.run(["git", "-C", repo, "add", "a.txt"], check=True)
         subprocess.run(["git", "-C", repo, "-c", "user.name=u", "-c", "user.email=u@x",
                         "commit", "-q", "-m", "mine"], check=True)
-        ws.write_config("[noticewatch]\ntimeout = 5\n\n[git]\npath = repo\n\n" + source(srv))
+        ws.write_config("[noticewatch]\ntimeout = 5\n\n[git]\npath = repo\n\n" + source(srv), first_days=None)
         rc, out, err = ws.run("run")
         eq(rc, 2, "exit status: " + err)
         ok(err.startswith("noticewatch: %s:5: " % ws.config) and
@@ -227,7 +231,7 @@ def a_history_path_with_other_files_is_refused():
         ok(not os.path.exists(ws.db), "no database")
         # an empty directory is fine
         os.mkdir(os.path.join(ws.dir, "empty"))
-        ws.write_config("[noticewatch]\ntimeout = 5\n\n[git]\npath = empty\n\n" + source(srv))
+        ws.write_config("[noticewatch]\ntimeout = 5\n\n[git]\npath = empty\n\n" + source(srv), first_days=None)
         eq(ws.run("run")[0], 0, "an empty directory becomes the history")
         eq(len(lines(git(os.path.join(ws.dir, "empty"), "log", "--format=%H")[1])), 1,
            "one commit")
