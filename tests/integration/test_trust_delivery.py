@@ -177,7 +177,7 @@ def a_digest_larger_than_a_mail_goes_out_in_several():
            "each mail under %d bytes: %r" % (MAIL_CAP, smtp.raw_sizes))
         seen = []
         for m in smtp.messages:
-            seen += [l.split(" ", 3)[3].split(" 二级建造师")[0] for l in text_of(m).splitlines()
+            seen += [l.split()[2] for l in text_of(m).splitlines()
                      if l.startswith("  NEW ")]
         order = [t.split(" 二级建造师")[0] for t, _, _ in items]
         eq(sorted(seen), sorted(order), "every alert once")
@@ -216,9 +216,10 @@ def field(body, path):
     return v
 
 
-def hooks_config(hooks):
-    return "".join("[webhook %s]\nurl = %s\nformat = %s\n%s\n" % (name, hooks.url("/" + name),
-                                                                 fmt, extra)
+def hooks_config(hooks, caps=True):
+    return "".join("[webhook %s]\nurl = %s\nformat = %s\n%s\n"
+                   % (name, hooks.url("/" + name), fmt,
+                      extra if caps or "max_bytes" not in extra else "")
                    for name, fmt, extra, _, _, _ in CHATS)
 
 
@@ -257,7 +258,7 @@ HOSTILE = ('<!channel> @everyone @here 证书 <https://evil.example|点此领取
 @test
 def a_hostile_title_reaches_each_chat_escaped():
     hooks = RawHooks()
-    srv, ws = setup([(HOSTILE, TODAY, "/n/1.html")], hooks_config(hooks))
+    srv, ws = setup([(HOSTILE, TODAY, "/n/1.html")], hooks_config(hooks, caps=False))
     try:
         rc, out, err = ws.run("-q", "run")
         eq((rc, err), (0, ""), "run")
@@ -272,7 +273,7 @@ def a_hostile_title_reaches_each_chat_escaped():
         ok("@everyone" not in disc and "@here" not in disc, "discord: no @everyone: " + disc)
         ok("](https://evil" not in disc and "\\[点此领取证书\\]" in disc,
            "discord: no masked link: " + disc)
-        ok("<https://evil" not in disc and "\\*急\\*" in disc, "discord: markdown escaped: " + disc)
+        ok("\\<https://evil" in disc and "\\*急\\*" in disc, "discord: markdown escaped: " + disc)
         feishu = body["f"]["content"]["text"]
         ok("<at" not in feishu and "所有人" in feishu, "feishu: no <at: " + feishu)
         wecom = body["w"]["text"]["content"]
