@@ -53,11 +53,13 @@ class SMTPServer:
 
 
 class HookServer:
-    """POSTs land in self.posts as (path, query dict, parsed JSON body).
-    self.status and self.reply decide the answer."""
+    """POSTs land in self.posts as (path, query dict, parsed JSON body), and
+    in self.raw as (path, body bytes).  self.status and self.reply decide
+    the answer."""
 
     def __init__(self):
         self.posts = []
+        self.raw = []
         self.status = 200
         self.reply = b'{"errcode":0,"errmsg":"ok"}'
         self.bad_signatures = []
@@ -81,6 +83,7 @@ class HookServer:
                     body = None
                 outer.check_signature(url.path, query, body)
                 outer.posts.append((url.path, query, body))
+                outer.raw.append((url.path, raw))
                 self.send_response(outer.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(outer.reply)))

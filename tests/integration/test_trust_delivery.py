@@ -6,7 +6,6 @@ import asyncio
 import datetime
 import email
 import email.policy
-import http.server
 import json
 import os
 import signal
@@ -17,7 +16,7 @@ import time
 from aiosmtpd.controller import Controller
 
 from harness import Route, Server, Workspace, command, eq, main, ok, test, ul_page
-from mailhook import free_port
+from mailhook import HookServer, free_port
 
 TODAY = datetime.date.today().isoformat()
 MAIL_CAP = 4194304
@@ -61,41 +60,15 @@ class HoldingSMTP:
         self.controller.stop()
 
 
-class RawHooks:
-    """A webhook receiver that keeps each POST's raw body, by path."""
+def chat_hooks():
+    """The webhook receiver, answering as every service wants."""
+    hooks = HookServer()
+    hooks.reply = b'{"errcode":0,"code":0,"ok":true}'
+    return hooks
 
-    def __init__(self, reply=b'{"errcode":0,"code":0,"ok":true}'):
-        self.posts = []
-        outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                outer.posts.append((self.path.split("?")[0], raw))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.httpd.server_address[1], path)
-
-    def bodies(self, path):
-        return [raw for p, raw in self.posts if p == path]
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+def posts_to(hooks, path):
+    return [raw for p, raw in hooks.raw if p == path]
 
 
 def setup(items, channels, extra=""):
@@ -115,6 +88,11 @@ def mail_section(smtp, extra=""):
 
 def text_of(msg):
     return msg.get_body(preferencelist=("plain",)).get_content()
+
+
+def run_ok(ws, what):
+    rc, out, err = ws.run("-q", "run", timeout=600)
+    eq((rc, err), (0, ""), what)
 
 
 def wait_for(cond, what, limit=60):
@@ -170,8 +148,7 @@ def a_digest_larger_than_a_mail_goes_out_in_several():
     smtp = HoldingSMTP()
     srv, ws = setup(items, mail_section(smtp))
     try:
-        rc, out, err = ws.run("-q", "run", timeout=600)
-        eq((rc, err), (0, ""), "the backlog is delivered")
+        run_ok(ws, "the backlog is delivered")
         ok(len(smtp.messages) > 1, "several mails, not one: %d" % len(smtp.messages))
         ok(all(s <= MAIL_CAP for s in smtp.raw_sizes),
            "each mail under %d bytes: %r" % (MAIL_CAP, smtp.raw_sizes))
@@ -187,8 +164,7 @@ def a_digest_larger_than_a_mail_goes_out_in_several():
         n = len(smtp.messages)
         srv.routes["/js/list.html"].body = ul_page(
             [("新发布的二级建造师证书领取通知", TODAY, "/n/new.html")] + items)
-        rc, out, err = ws.run("-q", "run", timeout=600)
-        eq((rc, err), (0, ""), "the next run")
+        run_ok(ws, "the next run")
         eq(len(smtp.messages), n + 1, "one mail for the new alert")
         ok("新发布的二级建造师证书领取通知" in text_of(smtp.messages[-1]), "the new alert is mailed")
     finally:
@@ -226,13 +202,12 @@ def hooks_config(hooks, caps=True):
 @test
 def each_webhook_post_is_under_its_cap():
     items = backlog(400, "第")
-    hooks = RawHooks()
+    hooks = chat_hooks()
     srv, ws = setup(items, hooks_config(hooks))
     try:
-        rc, out, err = ws.run("-q", "run", timeout=600)
-        eq((rc, err), (0, ""), "run")
+        run_ok(ws, "run")
         for name, fmt, _, what, cap, unit in CHATS:
-            bodies = hooks.bodies("/" + name)
+            bodies = posts_to(hooks, "/" + name)
             ok(len(bodies) > 1, "%s: split into several posts" % fmt)
             for b in bodies:
                 v = field(b, what)
@@ -257,12 +232,11 @@ HOSTILE = ('<!channel> @everyone @here 证书 <https://evil.example|点此领取
 
 @test
 def a_hostile_title_reaches_each_chat_escaped():
-    hooks = RawHooks()
+    hooks = chat_hooks()
     srv, ws = setup([(HOSTILE, TODAY, "/n/1.html")], hooks_config(hooks, caps=False))
     try:
-        rc, out, err = ws.run("-q", "run")
-        eq((rc, err), (0, ""), "run")
-        body = {name: json.loads(hooks.bodies("/" + name)[0]) for name, *_ in CHATS}
+        run_ok(ws, "run")
+        body = {name: json.loads(posts_to(hooks, "/" + name)[0]) for name, *_ in CHATS}
         slack = body["s"]["text"]
         ok("<!channel>" not in slack and "<https://evil" not in slack,
            "slack: no mass mention, no disguised link: " + slack)
@@ -285,7 +259,7 @@ def a_hostile_title_reaches_each_chat_escaped():
            "dingtalk: no @ list, the title as written")
         ok("parse_mode" not in body["tg"] and HOSTILE in body["tg"]["text"],
            "telegram: no parse mode, the title as written")
-        eq(json.loads(hooks.bodies("/j")[0])["events"][0]["title"], HOSTILE,
+        eq(json.loads(posts_to(hooks, "/j")[0])["events"][0]["title"], HOSTILE,
            "json: the title as it is")
     finally:
         hooks.close()
