@@ -35,9 +35,11 @@ static const struct {
 	/* content: "the message contents (up to 2000 characters)"
 	 * (discord.com/developers/docs/resources/webhook#execute-webhook) */
 	{"discord", NOTIFY_DISCORD, 1900, 0},
-	/* text.content: at most 20,000 bytes (open.dingtalk.com/document/
-	 * orgapp/custom-robots-send-group-messages, 消息类型 text) */
-	{"dingtalk", NOTIFY_DINGTALK, 18000, 0},
+	/* the custom robot's page states no size; the figure DingTalk
+	 * documents for a robot's group message is msgParam "must not exceed
+	 * 15,000 bytes" (help.dingtalk.io/open/development/the-robot-sends-a-
+	 * group-message): text.content within that */
+	{"dingtalk", NOTIFY_DINGTALK, 14000, 0},
 	/* text.content: "最长不超过2048个字节" (developer.work.weixin.qq.com/
 	 * document/path/91770, 群机器人配置说明) */
 	{"wecom", NOTIFY_WECOM, 2000, 0},

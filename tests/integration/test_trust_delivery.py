@@ -176,7 +176,7 @@ def a_digest_larger_than_a_mail_goes_out_in_several():
 # name, format, extra config, what is measured, the cap
 CHATS = [("s", "slack", "", "text", 40000, "chars"),
          ("d", "discord", "", "content", 2000, "chars"),
-         ("ding", "dingtalk", "", "text.content", 20000, "bytes"),
+         ("ding", "dingtalk", "", "text.content", 15000, "bytes"),
          ("w", "wecom", "", "text.content", 2048, "bytes"),
          ("f", "feishu", "", "body", 20 * 1024, "bytes"),
          ("tg", "telegram", "chat_id = -100123\n", "text", 4096, "chars"),
