@@ -60,6 +60,9 @@ class HookServer:
     def __init__(self):
         self.posts = []
         self.raw = []
+        self.arrived = 0
+        self.hold_after = None      # posts answered before the next is held
+        self.gate = threading.Event()   # set: a held post is dropped
         self.status = 200
         self.reply = b'{"errcode":0,"errmsg":"ok"}'
         self.bad_signatures = []
@@ -75,6 +78,11 @@ class HookServer:
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(n)
+                outer.arrived += 1
+                if outer.hold_after is not None and outer.arrived > outer.hold_after:
+                    outer.gate.wait()
+                    self.close_connection = True
+                    return
                 url = urllib.parse.urlsplit(self.path)
                 query = dict(urllib.parse.parse_qsl(url.query))
                 try:
@@ -116,5 +124,6 @@ class HookServer:
                 self.bad_signatures.append(path)
 
     def close(self):
+        self.gate.set()
         self.httpd.shutdown()
         self.httpd.server_close()

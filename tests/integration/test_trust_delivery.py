@@ -134,6 +134,38 @@ def a_crash_repeats_at_most_the_mail_in_flight():
         ws.close()
 
 
+@test
+def a_crash_repeats_at_most_the_chat_part_in_flight():
+    titles = ["第%02d号 二级建造师证书领取通知：请携带身份证原件到指定地点领取" % i for i in range(60)]
+    hooks = chat_hooks()
+    hooks.hold_after = 3
+    srv, ws = setup([(t, TODAY, "/n/%d.html" % i) for i, t in enumerate(titles)],
+                    "[webhook w]\nurl = %s\nformat = wecom\n" % hooks.url("/w"))
+    try:
+        p = subprocess.Popen(command("-c", ws.config, "run"), cwd=ws.dir,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: hooks.arrived == 4, "the fourth part")
+        finally:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+        hooks.hold_after = None
+        hooks.gate.set()        # the part in flight is dropped with its connection
+        before = [b["text"]["content"] for _, _, b in hooks.posts]
+        eq(len(before), 3, "three parts accepted before the crash")
+        run_ok(ws, "the run after the crash")
+        after = [b["text"]["content"] for _, _, b in hooks.posts[3:]]
+        for t in titles:
+            sent = [x for x in before if t in x]
+            again = [x for x in after if t in x]
+            ok(len(sent) + len(again) >= 1, "no alert lost: " + t)
+            ok(not (sent and again), "an accepted part is not sent again: " + t)
+    finally:
+        hooks.close()
+        srv.close()
+        ws.close()
+
+
 def backlog(n, prefix):
     """n notices with long titles and links, as a first check of a big site
     (or weeks of alerts a dead server let pile up) gives."""
