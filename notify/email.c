@@ -407,7 +407,7 @@ cut_text(const char *t, char **held, int *oom)
 	return *held;
 }
 
-/* Sends events[0..n) alone, cut when too large for a mail of its own. */
+/* Sends the event ev alone, its texts cut to fit a mail of its own. */
 static int
 send_cut(const struct notify_email *cfg, const struct notify_event *ev, char *err,
          size_t errlen)
