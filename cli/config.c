@@ -592,6 +592,10 @@ webhook_key(struct ctx *c, const char *key, const char *value)
 		slot = &w->secret_env;
 	} else if (!strcmp(key, "chat_id")) {
 		slot = &w->chat_id;
+	} else if (!strcmp(key, "max_bytes")) {
+		if (parse_size(value, &w->max_bytes) < 0 || w->max_bytes < 16 * 1024)
+			set_err(c, "max_bytes must be a size of at least 16K, such as 1M, not '%s'%s",
+			        value, NULL);
 	} else if (!strcmp(key, "secret")) {
 		set_err(c, "the secret itself is not kept in the config: use secret_env%s%s", NULL,
 		        NULL);

@@ -54,6 +54,7 @@ struct webhook_cfg {
 	int format;             /* enum notify_format, -1 unset */
 	char *secret_env;
 	char *chat_id;
+	size_t max_bytes;       /* 0: the service's limit */
 	const char *file;
 	int line;
 };

@@ -273,14 +273,13 @@ on_read(struct read_job *r, void *payload)
 
 /* ---- delivery ---- */
 
-/* Sends events to one channel; *sent is how many (a prefix) the channel
- * accepted.  Secrets come from the environment here, and never reach a
- * message. */
+/* Sends events to one channel, in order; on_sent hears of each message
+ * the channel accepted.  Secrets come from the environment here, and
+ * never reach a message. */
 static int
 send_to(const struct config *cfg, const char *channel, const struct notify_event *ev,
-        size_t n, size_t *sent, char *err, size_t errlen)
+        size_t n, notify_sent_fn on_sent, void *payload, char *err, size_t errlen)
 {
-	*sent = 0;
 	if (!strcmp(channel, "email")) {
 		const struct email_cfg *e = &cfg->email;
 		struct notify_email m = {
@@ -296,22 +295,13 @@ send_to(const struct config *cfg, const char *channel, const struct notify_event
 				return -1;
 			}
 		}
-		if (e->digest) {
-			if (notify_email_send(&m, ev, n, err, errlen) < 0)
-				return -1;
-			*sent = n;
-			return 0;
-		}
-		for (; *sent < n; (*sent)++)
-			if (notify_email_send(&m, &ev[*sent], 1, err, errlen) < 0)
-				return -1;
-		return 0;
+		return notify_email_send(&m, ev, n, on_sent, payload, err, errlen);
 	}
 	for (size_t i = 0; i < cfg->nwebhooks; i++) {
 		const struct webhook_cfg *w = &cfg->webhooks[i];
 		struct notify_webhook h = {
 			.name = w->name, .url = w->url, .format = (enum notify_format)w->format,
-			.chat_id = w->chat_id, .timeout = cfg->timeout,
+			.chat_id = w->chat_id, .max_bytes = w->max_bytes, .timeout = cfg->timeout,
 		};
 		if (strcmp(w->name, channel))
 			continue;
@@ -323,7 +313,7 @@ send_to(const struct config *cfg, const char *channel, const struct notify_event
 				return -1;
 			}
 		}
-		return notify_webhook_send(&h, ev, n, sent, err, errlen);
+		return notify_webhook_send(&h, ev, n, on_sent, payload, err, errlen);
 	}
 	snprintf(err, errlen, "no channel '%s'", channel);
 	return -1;
@@ -439,15 +429,40 @@ next_attempt(const struct config *cfg, int attempts_before, int64_t now)
 	return now + (wait < 86400 ? wait : 86400);
 }
 
+/* Records a message's events as delivered the moment its server accepted
+ * it, so a crash repeats at most the message in flight. */
+struct delivery {
+	struct store *st;
+	const struct due *d;
+	int64_t now;
+	size_t sent;            /* events[0..sent) accepted and recorded */
+	int store_failed;
+	char err[512];
+};
+
+static int
+record_sent(size_t first, size_t last, void *payload)
+{
+	struct delivery *dv = payload;
+
+	if (store_outbox_delivered(dv->st, &dv->d->id[first], last - first, dv->now, dv->err,
+	                           sizeof(dv->err)) < 0) {
+		dv->store_failed = 1;
+		return -1;
+	}
+	dv->sent = last;
+	return 0;
+}
+
 /* Delivers what channel has due.  Returns how many rows failed now, or -1
  * when the store failed. */
 static int
 deliver(const struct config *cfg, struct store *st, const char *channel, int64_t now)
 {
 	struct due d = {0};
+	struct delivery dv = {.st = st, .d = &d, .now = now};
 	char err[512], serr[512];
 	int64_t dead = 0;
-	size_t sent = 0;
 	int failed = 0;
 
 	if (store_outbox_expire(st, channel, now - cfg->outbox_max_age, now, &dead, serr,
@@ -471,20 +486,21 @@ deliver(const struct config *cfg, struct store *st, const char *channel, int64_t
 	}
 	due_sort(&d, cfg);
 	err[0] = '\0';
-	if (send_to(cfg, channel, d.ev, d.n, &sent, err, sizeof(err)) == 0)
-		sent = d.n;
-	info("%s: %zu of %zu delivered%s%s", channel, sent, d.n, err[0] ? ": " : "", err);
-	for (size_t i = 0; i < d.n; i++) {
-		int r = i < sent ? store_outbox_delivered(st, d.id[i], now, serr, sizeof(serr))
-		                 : store_outbox_failed(st, d.id[i], now, err,
-		                                       next_attempt(cfg, d.attempts[i], now), serr,
-		                                       sizeof(serr));
-		if (r < 0) {
+	send_to(cfg, channel, d.ev, d.n, record_sent, &dv, err, sizeof(err));
+	info("%s: %zu of %zu delivered%s%s", channel, dv.sent, d.n, err[0] ? ": " : "", err);
+	if (dv.store_failed) {
+		error("%s", dv.err);
+		due_free(&d);
+		return -1;
+	}
+	for (size_t i = dv.sent; i < d.n; i++) {
+		if (store_outbox_failed(st, d.id[i], now, err, next_attempt(cfg, d.attempts[i], now),
+		                        serr, sizeof(serr)) < 0) {
 			error("%s", serr);
 			due_free(&d);
 			return -1;
 		}
-		failed += i >= sent;
+		failed++;
 	}
 	if (failed)
 		error("%s: delivery failed: %s", channel, err);
@@ -1074,11 +1090,10 @@ cmd_notify_test(struct config *cfg, int argc, char **argv)
 	localtime_r(&now, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	for (size_t i = 0; cfg->channels[i]; i++) {
-		size_t sent;
 		if (argc == 1 && strcmp(argv[0], cfg->channels[i]))
 			continue;
 		found = 1;
-		if (send_to(cfg, cfg->channels[i], &ev, 1, &sent, err, sizeof(err)) < 0) {
+		if (send_to(cfg, cfg->channels[i], &ev, 1, NULL, NULL, err, sizeof(err)) < 0) {
 			printf("%s: failed: %s\n", cfg->channels[i], err);
 			status = EXIT_SOME_FAILED;
 		} else {

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#define MAIL_MAX (4u << 20)
+/* Room kept in NOTIFY_MAIL_MAX for the headers and the MIME structure. */
+#define HEAD_ROOM ((size_t)64 * 1024)
+/* What is kept of each text of an event too large for a mail of its own. */
+#define FIELD_CUT ((size_t)16 * 1024)
 
 static int
 ascii(const char *s)
@@ -240,9 +243,31 @@ bodies(struct notify_buf *text, struct notify_buf *html, const struct notify_eve
 	free(done);
 }
 
-int
-notify_email_send(const struct notify_email *cfg, const struct notify_event *ev, size_t n,
-                  char *err, size_t errlen)
+/* Bytes of n bytes in base64 as libcurl writes it: 76-character lines. */
+static size_t
+base64_size(size_t n)
+{
+	size_t b = (n + 2) / 3 * 4;
+
+	return b + (b + 75) / 76 * 2;
+}
+
+/* Renders the bodies of events[0..n); 1 when they fit in a mail. */
+static int
+mail_bodies(struct notify_buf *text, struct notify_buf *html, const struct notify_event *ev,
+            size_t n)
+{
+	bodies(text, html, ev, n);
+	return !text->failed && !html->failed &&
+	       base64_size(text->n) + base64_size(html->n) <= NOTIFY_MAIL_MAX - HEAD_ROOM;
+}
+
+/* Sends one mail of events[0..n).  Returns 0 once the server accepted it,
+ * 1 when it would pass NOTIFY_MAIL_MAX (nothing sent), or -1 with err
+ * set. */
+static int
+send_mail(const struct notify_email *cfg, const struct notify_event *ev, size_t n,
+          char *err, size_t errlen)
 {
 	CURL *h = NULL;
 	curl_mime *mime = NULL;
@@ -256,11 +281,15 @@ notify_email_send(const struct notify_email *cfg, const struct notify_event *ev,
 	CURLcode rc;
 	int rv = -1;
 
-	notify_buf_init(&hdr, 64 * 1024);
-	notify_buf_init(&text, MAIL_MAX);
-	notify_buf_init(&html, MAIL_MAX);
+	notify_buf_init(&hdr, HEAD_ROOM);
+	notify_buf_init(&text, NOTIFY_MAIL_MAX);
+	notify_buf_init(&html, NOTIFY_MAIL_MAX);
 	if (n == 0) {
 		snprintf(err, errlen, "nothing to send");
+		goto out;
+	}
+	if (!mail_bodies(&text, &html, ev, n)) {
+		rv = 1;
 		goto out;
 	}
 	if (split_address(cfg->from, name, sizeof(name), from_addr, sizeof(from_addr)) < 0) {
@@ -323,12 +352,6 @@ notify_email_send(const struct notify_email *cfg, const struct notify_event *ev,
 		snprintf(err, errlen, "mail headers too long");
 		goto out;
 	}
-
-	bodies(&text, &html, ev, n);
-	if (text.failed || html.failed) {
-		snprintf(err, errlen, "mail larger than %u bytes", MAIL_MAX);
-		goto out;
-	}
 	mime = curl_mime_init(h);
 	part = curl_mime_addpart(mime);
 	curl_mime_data(part, text.p, text.n);
@@ -380,4 +403,84 @@ out:
 	notify_buf_free(&text);
 	notify_buf_free(&html);
 	return rv;
+}
+
+/* t, or its first FIELD_CUT bytes in *held (malloc'd). */
+static const char *
+cut_text(const char *t, char **held, int *oom)
+{
+	*held = NULL;
+	if (!t || strlen(t) <= FIELD_CUT)
+		return t;
+	*held = strndup(t, notify_utf8_cut(t, FIELD_CUT));
+	*oom |= !*held;
+	return *held;
+}
+
+/* Sends the event ev alone, its texts cut to fit a mail of its own. */
+static int
+send_cut(const struct notify_email *cfg, const struct notify_event *ev, char *err,
+         size_t errlen)
+{
+	struct notify_event copy = *ev;
+	char *held[3];
+	int oom = 0, r = -1;
+
+	copy.title = cut_text(ev->title, &held[0], &oom);
+	copy.old_title = cut_text(ev->old_title, &held[1], &oom);
+	copy.detail = cut_text(ev->detail, &held[2], &oom);
+	if (oom)
+		snprintf(err, errlen, "out of memory");
+	else
+		r = send_mail(cfg, &copy, 1, err, errlen);
+	for (size_t i = 0; i < 3; i++)
+		free(held[i]);
+	if (r == 1)
+		snprintf(err, errlen, "an alert larger than a mail (%zu bytes)", NOTIFY_MAIL_MAX);
+	return r == 0 ? 0 : -1;
+}
+
+int
+notify_email_send(const struct notify_email *cfg, const struct notify_event *ev, size_t n,
+                  notify_sent_fn on_sent, void *payload, char *err, size_t errlen)
+{
+	size_t first = 0;
+
+	if (n == 0) {
+		snprintf(err, errlen, "nothing to send");
+		return -1;
+	}
+	while (first < n) {
+		size_t k = cfg->digest ? n - first : 1;
+		int r = send_mail(cfg, &ev[first], k, err, errlen);
+
+		if (r == 1 && k > 1) {
+			/* the most events that fit: fits(lo) is unknown, fits(hi) false */
+			size_t lo = 1, hi = k;
+			struct notify_buf text, html;
+			while (hi - lo > 1) {
+				size_t mid = lo + (hi - lo) / 2;
+				notify_buf_init(&text, NOTIFY_MAIL_MAX);
+				notify_buf_init(&html, NOTIFY_MAIL_MAX);
+				if (mail_bodies(&text, &html, &ev[first], mid))
+					lo = mid;
+				else
+					hi = mid;
+				notify_buf_free(&text);
+				notify_buf_free(&html);
+			}
+			k = lo;
+			r = send_mail(cfg, &ev[first], k, err, errlen);
+		}
+		if (r == 1)
+			r = send_cut(cfg, &ev[first], err, errlen);
+		if (r < 0)
+			return -1;
+		if (on_sent && on_sent(first, first + k, payload) != 0) {
+			snprintf(err, errlen, "stopped: the delivery could not be recorded");
+			return -1;
+		}
+		first += k;
+	}
+	return 0;
 }

@@ -103,6 +103,18 @@ notify_buf_printf(struct notify_buf *b, const char *fmt, ...)
 	free(big);
 }
 
+size_t
+notify_utf8_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 const char *
 notify_kind_label(const char *kind)
 {

@@ -27,6 +27,14 @@ int notify_print(FILE *out, const struct notify_event *ev);
 
 enum notify_tls { NOTIFY_TLS_TRY, NOTIFY_TLS_REQUIRED, NOTIFY_TLS_NO };
 
+/* Called after each message the server accepted, with the events it held
+ * (events[first..last)), before the next is sent, so the caller can record
+ * them as delivered at once.  A non-zero return stops the sending. */
+typedef int (*notify_sent_fn)(size_t first, size_t last, void *payload);
+
+/* The largest mail, as sent (headers and base64 bodies). */
+#define NOTIFY_MAIL_MAX ((size_t)4 << 20)
+
 struct notify_email {
 	const char *url;        /* smtp://host:port or smtps://host:port */
 	const char *from;       /* "Name <addr>" or "addr" */
@@ -34,7 +42,7 @@ struct notify_email {
 	const char *username;   /* NULL: no login */
 	const char *password;
 	enum notify_tls tls;
-	int digest;             /* 1: one mail for all events; 0: one each */
+	int digest;             /* 1: a digest of the events; 0: one mail each */
 	const char *subject;    /* template or NULL; {count} {sources} {source} {title} {kind} */
 	long timeout;
 };
@@ -43,10 +51,14 @@ struct notify_email {
  * "addr", addr with a local part and a domain), else -1. */
 int notify_address_check(const char *s);
 
-/* Sends one message holding events[0..n).  Returns 0 once the server
- * accepted it, or -1 with err set (never holding the password). */
+/* Mails events[0..n) in order: one mail each, or (digest) as few mails as
+ * NOTIFY_MAIL_MAX allows; an event too large for a mail of its own is cut.
+ * on_sent (may be NULL) hears of each accepted mail.  Returns 0 once the
+ * server accepted them all, or -1 with err set (never holding the
+ * password). */
 int notify_email_send(const struct notify_email *cfg, const struct notify_event *events,
-                      size_t n, char *err, size_t errlen);
+                      size_t n, notify_sent_fn on_sent, void *payload, char *err,
+                      size_t errlen);
 
 enum notify_format {
 	NOTIFY_JSON, NOTIFY_SLACK, NOTIFY_DISCORD, NOTIFY_DINGTALK, NOTIFY_WECOM,
@@ -59,19 +71,25 @@ struct notify_webhook {
 	enum notify_format format;
 	const char *secret;     /* dingtalk/feishu signing secret, or NULL */
 	const char *chat_id;    /* telegram */
+	size_t max_bytes;       /* 0: the service's limit (json: 1 MiB); else at most this */
 	long timeout;
 };
 
 /* Parses a format name; -1 when unknown. */
 int notify_format_parse(const char *name);
 
-/* Posts events[0..n) in as many messages as the service's size limit
- * needs, in order.  *sent is how many events (a prefix) were accepted.
- * Returns 0 when all were, or -1 with err set (never holding the URL or
- * the secret). */
+/* The default size cap of a json hook's request body. */
+#define NOTIFY_JSON_MAX ((size_t)1 << 20)
+
+/* Posts events[0..n) in as many messages as the service's size limit (or
+ * max_bytes) needs, in order; on_sent (may be NULL) hears of each accepted
+ * post.  Titles and fields are escaped so that a chat service shows them
+ * as written: no mention, no link, no markup of their own.  Returns 0 when
+ * all were accepted, or -1 with err set (never holding the URL or the
+ * secret). */
 int notify_webhook_send(const struct notify_webhook *cfg,
-                        const struct notify_event *events, size_t n, size_t *sent,
-                        char *err, size_t errlen);
+                        const struct notify_event *events, size_t n,
+                        notify_sent_fn on_sent, void *payload, char *err, size_t errlen);
 
 /* The policy history: a git repository (libgit2) whose tree is written
  * whole from the caller's files at each commit. */

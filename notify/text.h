@@ -19,6 +19,10 @@ void notify_buf_puts(struct notify_buf *b, const char *s);
 void notify_buf_printf(struct notify_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The length of the longest prefix of s within max bytes that ends on a
+ * UTF-8 character boundary. */
+size_t notify_utf8_cut(const char *s, size_t max);
+
 /* "NEW", "CHANGED", ... */
 const char *notify_kind_label(const char *kind);
 /* The source as people read it: its name, else its id. */

@@ -11,23 +11,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 
 #define REPLY_MAX (64u * 1024)
 
+/* Message size limits, as each service documents them.  text: bytes of
+ * message text (kept under a limit counted in characters too, as a
+ * character is at least a byte); body: bytes of the request body. */
 static const struct {
 	const char *name;
 	enum notify_format format;
-	size_t limit;           /* bytes of text per message */
+	size_t text, body;
 } formats[] = {
-	{"json", NOTIFY_JSON, 0},
-	{"slack", NOTIFY_SLACK, 3500},          /* keep under Slack's 4000 */
-	{"discord", NOTIFY_DISCORD, 1900},      /* content: 2000 characters */
-	{"dingtalk", NOTIFY_DINGTALK, 18000},   /* content: 20000 bytes */
-	{"wecom", NOTIFY_WECOM, 2000},          /* text content: 2048 bytes */
-	{"feishu", NOTIFY_FEISHU, 18000},       /* request body: 20 KB */
-	{"telegram", NOTIFY_TELEGRAM, 4000},    /* text: 4096 characters */
+	/* a body of max_bytes, NOTIFY_JSON_MAX unless configured */
+	{"json", NOTIFY_JSON, 0, 0},
+	/* Slack truncates text over 40,000 characters and advises keeping a
+	 * message to 4,000 (api.slack.com/changelog/2018-04-truncating-really-
+	 * long-messages; api.slack.com/methods/chat.postMessage, "Truncating
+	 * content") */
+	{"slack", NOTIFY_SLACK, 3500, 0},
+	/* content: "the message contents (up to 2000 characters)"
+	 * (discord.com/developers/docs/resources/webhook#execute-webhook) */
+	{"discord", NOTIFY_DISCORD, 1900, 0},
+	/* the custom robot's page states no size; the figure DingTalk
+	 * documents for a robot's group message is msgParam "must not exceed
+	 * 15,000 bytes" (help.dingtalk.io/open/development/the-robot-sends-a-
+	 * group-message): text.content within that */
+	{"dingtalk", NOTIFY_DINGTALK, 14000, 0},
+	/* text.content: "最长不超过2048个字节" (developer.work.weixin.qq.com/
+	 * document/path/91770, 群机器人配置说明) */
+	{"wecom", NOTIFY_WECOM, 2000, 0},
+	/* "请求体大小不能超过 20 KB" (open.feishu.cn/document/client-docs/
+	 * bot-v3/add-custom-bot, 自定义机器人使用指南) */
+	{"feishu", NOTIFY_FEISHU, 18000, 20000},
+	/* text: "1-4096 characters after entities parsing"
+	 * (core.telegram.org/bots/api#sendmessage) */
+	{"telegram", NOTIFY_TELEGRAM, 4000, 0},
 };
 
 int
@@ -40,12 +61,123 @@ notify_format_parse(const char *name)
 }
 
 static size_t
-limit_of(enum notify_format f)
+text_limit(enum notify_format f)
 {
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
 		if (formats[i].format == f)
-			return formats[i].limit;
+			return formats[i].text;
 	return 0;
+}
+
+/* The largest request body: the service's, lowered by max_bytes. */
+static size_t
+body_limit(const struct notify_webhook *cfg)
+{
+	size_t cap = cfg->format == NOTIFY_JSON ? NOTIFY_JSON_MAX : (size_t)-1;
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (formats[i].format == cfg->format && formats[i].body)
+			cap = formats[i].body;
+	if (cfg->max_bytes && cfg->max_bytes < cap)
+		cap = cfg->max_bytes;
+	return cap;
+}
+
+/* s as the chat service shows it: what the service would read as markup,
+ * a mention or a link is escaped.
+ * - Slack: &, < and > as &amp; &lt; &gt;, the escaping Slack documents
+ *   (api.slack.com/reference/surfaces/formatting#escaping); <!channel>,
+ *   <@U...> and <url|text> need the angle brackets.
+ * - Discord: markdown punctuation behind a backslash, which shows it as
+ *   written (discord.com "Markdown Text 101", escaping), and @everyone
+ *   and @here broken by a zero-width space, as allowed_mentions stops
+ *   pings but not the text.
+ * - Feishu: "<at" broken by a zero-width space, as a text message reads
+ *   <at user_id="all"></at> as a mention of everyone (open.feishu.cn,
+ *   自定义机器人使用指南, 发送文本消息 @所有人) and documents no escape.
+ * - WeCom: "<@" likewise (<@userid> mentions in text content, 群机器人配置
+ *   说明).
+ * - DingTalk (msgtype text) renders no markdown and mentions only who is
+ *   listed in "at", which is never sent; Telegram gets no parse_mode, so
+ *   nothing in the text is markup (core.telegram.org/bots/api#formatting-
+ *   options).  Both as written. */
+static void
+chat_escape(struct notify_buf *b, enum notify_format f, const char *s, int link)
+{
+	static const char zwsp[] = "\xe2\x80\x8b";
+
+	for (; s && *s; s++) {
+		switch (f) {
+		case NOTIFY_SLACK:
+			if (*s == '&' || *s == '<' || *s == '>') {
+				notify_buf_puts(b, *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : "&gt;");
+				continue;
+			}
+			break;
+		case NOTIFY_DISCORD:
+			if (link)
+				break;
+			if (strchr("\\*_~`|<>[]()#", *s)) {
+				notify_buf_add(b, "\\", 1);
+				break;
+			}
+			if (*s == '@' && (!strncmp(s + 1, "everyone", 8) || !strncmp(s + 1, "here", 4))) {
+				notify_buf_add(b, s, 1);
+				notify_buf_puts(b, zwsp);
+				continue;
+			}
+			break;
+		case NOTIFY_FEISHU:
+			if (*s == '<' && !strncasecmp(s + 1, "at", 2)) {
+				notify_buf_add(b, s, 1);
+				notify_buf_puts(b, zwsp);
+				continue;
+			}
+			break;
+		case NOTIFY_WECOM:
+			if (*s == '<' && s[1] == '@') {
+				notify_buf_add(b, s, 1);
+				notify_buf_puts(b, zwsp);
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		notify_buf_add(b, s, 1);
+	}
+}
+
+/* One event as the chat's text, escaped; NULL when out of memory. */
+static char *
+chat_text(enum notify_format f, const struct notify_event *ev, size_t *len)
+{
+	struct notify_buf parts[5], out;
+	const char *in[5] = {notify_source_label(ev), ev->title, ev->old_title, ev->detail,
+	                     ev->link};
+	struct notify_event e = *ev;
+	int failed = 0;
+
+	for (size_t i = 0; i < 5; i++) {
+		notify_buf_init(&parts[i], (size_t)1 << 20);
+		chat_escape(&parts[i], f, in[i], i == 4);
+		failed |= parts[i].failed;
+	}
+	e.source_name = parts[0].p ? parts[0].p : "";
+	e.title = ev->title ? (parts[1].p ? parts[1].p : "") : NULL;
+	e.old_title = ev->old_title ? (parts[2].p ? parts[2].p : "") : NULL;
+	e.detail = ev->detail ? (parts[3].p ? parts[3].p : "") : NULL;
+	e.link = ev->link ? (parts[4].p ? parts[4].p : "") : NULL;
+	notify_buf_init(&out, (size_t)4 << 20);
+	notify_event_text(&out, &e);
+	for (size_t i = 0; i < 5; i++)
+		notify_buf_free(&parts[i]);
+	if (failed || out.failed || !out.p) {
+		notify_buf_free(&out);
+		return NULL;
+	}
+	*len = out.n;
+	return out.p;
 }
 
 static size_t
@@ -254,69 +386,97 @@ out:
 	return rv;
 }
 
+/* The request body for events[first..last): a json array, or the chat
+ * text of each, escaped; NULL with *too_big when the text passes limit,
+ * or NULL when out of memory. */
+static char *
+build_body(const struct notify_webhook *cfg, const struct notify_event *ev, size_t first,
+           size_t last, size_t limit, int *too_big)
+{
+	struct notify_buf text;
+	json_t *p;
+	char *body;
+
+	*too_big = 0;
+	notify_buf_init(&text, limit ? limit : (size_t)1 << 30);
+	for (size_t i = first; cfg->format != NOTIFY_JSON && i < last; i++) {
+		size_t len = 0;
+		char *one = chat_text(cfg->format, &ev[i], &len);
+		if (!one) {
+			notify_buf_free(&text);
+			return NULL;
+		}
+		if (len >= limit) {     /* a single event over the limit: cut it */
+			len = notify_utf8_cut(one, limit - 2);
+			one[len++] = '\n';
+		}
+		notify_buf_add(&text, one, len);
+		free(one);
+	}
+	if (text.failed) {
+		*too_big = 1;
+		notify_buf_free(&text);
+		return NULL;
+	}
+	p = payload(cfg, ev, first, last, text.p ? text.p : "");
+	body = p ? json_dumps(p, JSON_COMPACT) : NULL;
+	json_decref(p);
+	notify_buf_free(&text);
+	return body;
+}
+
 int
 notify_webhook_send(const struct notify_webhook *cfg, const struct notify_event *ev,
-                    size_t n, size_t *sent, char *err, size_t errlen)
+                    size_t n, notify_sent_fn on_sent, void *payload, char *err,
+                    size_t errlen)
 {
-	size_t limit = limit_of(cfg->format), first = 0;
+	size_t limit = text_limit(cfg->format), cap = body_limit(cfg), first = 0;
 
-	*sent = 0;
 	if ((cfg->format == NOTIFY_DINGTALK || cfg->format == NOTIFY_FEISHU) && cfg->secret &&
 	    strlen(cfg->secret) > 400) {
 		snprintf(err, errlen, "signing secret too long");
 		return -1;
 	}
 	while (first < n) {
-		struct notify_buf text;
-		size_t last = first;
-		json_t *p;
-		char *body;
-		int r;
+		/* as many whole events as fit; one always goes */
+		size_t last = first + 1, step = 1;
+		int too_big = 0;
+		char *body = build_body(cfg, ev, first, last, limit, &too_big);
 
-		notify_buf_init(&text, limit ? limit : (size_t)1 << 30);
-		if (cfg->format == NOTIFY_JSON) {
-			last = n;
-		} else {
-			/* as many whole events as fit; one always goes */
-			while (last < n) {
-				struct notify_buf one;
-				notify_buf_init(&one, limit);
-				notify_event_text(&one, &ev[last]);
-				if (one.failed) {       /* a single event over the limit: cut it */
-					notify_buf_free(&one);
-					notify_buf_init(&one, (size_t)1 << 20);
-					notify_event_text(&one, &ev[last]);
-					if (one.p && one.n >= limit) {
-						size_t cut = limit - 1;
-						while (cut > 0 && ((unsigned char)one.p[cut] & 0xc0) == 0x80)
-							cut--;
-						one.p[cut] = '\0';
-						one.n = cut;
-					}
-				}
-				if (text.n && text.n + (one.p ? one.n : 0) + 1 > limit) {
-					notify_buf_free(&one);
-					break;
-				}
-				if (one.p)
-					notify_buf_add(&text, one.p, one.n);
-				notify_buf_free(&one);
-				last++;
+		/* grow by doubling, then narrow down: O(log n) bodies per message */
+		while (body && last < n) {
+			size_t want = last + step < n ? last + step : n;
+			char *more = build_body(cfg, ev, first, want, limit, &too_big);
+			if (!more && !too_big) {
+				free(body);
+				body = NULL;
+				break;
 			}
+			if (!more || strlen(more) > cap) {
+				free(more);
+				if (step == 1)
+					break;
+				step /= 2;
+				continue;
+			}
+			free(body);
+			body = more;
+			last = want;
+			step *= 2;
 		}
-		p = payload(cfg, ev, first, last, text.p ? text.p : "");
-		body = p ? json_dumps(p, JSON_COMPACT) : NULL;
-		json_decref(p);
-		notify_buf_free(&text);
 		if (!body) {
 			snprintf(err, errlen, "cannot build the message");
 			return -1;
 		}
-		r = post(cfg, body, err, errlen);
-		free(body);
-		if (r < 0)
+		if (post(cfg, body, err, errlen) < 0) {
+			free(body);
 			return -1;
-		*sent = last;
+		}
+		free(body);
+		if (on_sent && on_sent(first, last, payload) != 0) {
+			snprintf(err, errlen, "stopped: the delivery could not be recorded");
+			return -1;
+		}
 		first = last;
 	}
 	return 0;

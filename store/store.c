@@ -1079,11 +1079,18 @@ store_outbox_list(struct store *s, int all, store_outbox_fn fn, void *payload, c
 }
 
 int
-store_outbox_delivered(struct store *s, int64_t id, int64_t now, char *err, size_t errlen)
+store_outbox_delivered(struct store *s, const int64_t *ids, size_t n, int64_t now, char *err,
+                       size_t errlen)
 {
-	return run(s, err, errlen, "cannot record a delivery",
-	           prep(s, "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1"
-	                   " WHERE id = ?", "ii", now, id));
+	int ok = 1;
+
+	if (begin(s, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = run(s, err, errlen, "cannot record a delivery",
+		         prep(s, "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1"
+		                 " WHERE id = ?", "ii", now, ids[i])) == 0;
+	return finish(s, ok, err, errlen);
 }
 
 int

@@ -199,8 +199,10 @@ int store_outbox_due(struct store *s, const char *channel, int64_t now,
 /* Rows not delivered (queued, failing, dead); all: delivered ones too. */
 int store_outbox_list(struct store *s, int all, store_outbox_fn fn, void *payload,
                       char *err, size_t errlen);
-int store_outbox_delivered(struct store *s, int64_t id, int64_t now, char *err,
-                           size_t errlen);
+/* Records ids[0..n) (the events of one message) as delivered, in one
+ * transaction. */
+int store_outbox_delivered(struct store *s, const int64_t *ids, size_t n, int64_t now,
+                           char *err, size_t errlen);
 int store_outbox_failed(struct store *s, int64_t id, int64_t now, const char *error,
                         int64_t next_attempt, char *err, size_t errlen);
 /* Marks dead what channel still holds from before created_before. */

@@ -53,11 +53,16 @@ class SMTPServer:
 
 
 class HookServer:
-    """POSTs land in self.posts as (path, query dict, parsed JSON body).
-    self.status and self.reply decide the answer."""
+    """POSTs land in self.posts as (path, query dict, parsed JSON body), and
+    in self.raw as (path, body bytes).  self.status and self.reply decide
+    the answer."""
 
     def __init__(self):
         self.posts = []
+        self.raw = []
+        self.arrived = 0
+        self.hold_after = None      # posts answered before the next is held
+        self.gate = threading.Event()   # set: a held post is dropped
         self.status = 200
         self.reply = b'{"errcode":0,"errmsg":"ok"}'
         self.bad_signatures = []
@@ -73,6 +78,11 @@ class HookServer:
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(n)
+                outer.arrived += 1
+                if outer.hold_after is not None and outer.arrived > outer.hold_after:
+                    outer.gate.wait()
+                    self.close_connection = True
+                    return
                 url = urllib.parse.urlsplit(self.path)
                 query = dict(urllib.parse.parse_qsl(url.query))
                 try:
@@ -81,6 +91,7 @@ class HookServer:
                     body = None
                 outer.check_signature(url.path, query, body)
                 outer.posts.append((url.path, query, body))
+                outer.raw.append((url.path, raw))
                 self.send_response(outer.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(outer.reply)))
@@ -113,5 +124,6 @@ class HookServer:
                 self.bad_signatures.append(path)
 
     def close(self):
+        self.gate.set()
         self.httpd.shutdown()
         self.httpd.server_close()
