@@ -645,7 +645,7 @@ history_commit(const struct config *cfg, struct store *st, int64_t when, int reb
 		} else if (!pushed || strcmp(pushed, oid)) {
 			if (notify_git_push(&g, err, sizeof(err)) < 0) {
 				msg_error("%s (retried next run)", err);
-				rv = -1;
+				rv = 1;         /* committed: what failed is the remote */
 			} else if (store_meta_set(st, "git_pushed", oid, err, sizeof(err)) < 0) {
 				msg_error("%s", err);
 				rv = -1;
