@@ -30,6 +30,7 @@ struct read_job {
 	int extract_failed;         /* the first page came but yielded no notices */
 	int pages;                  /* pages read */
 	/* private */
+	char note[700];             /* said on the main thread when complete */
 	char *next;
 	void *md;
 	int active;

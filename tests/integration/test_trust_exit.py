@@ -5,7 +5,6 @@ state."""
 import os
 import pty
 import resource
-import shutil
 import signal
 import subprocess
 
@@ -125,15 +124,21 @@ def a_history_commit_that_fails_exits_3():
         os.unlink(lock)
         rc, out, err = ws.run("run")
         eq((rc, err), (0, ""), "committed on the next run")
-        shutil.rmtree(os.path.join(ws.dir, "history"))
-
-        def no_room():
-            resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-
-        rc, err = run_to(ws, subprocess.DEVNULL, "history", "--rebuild", preexec_fn=no_room)
-        eq(rc, 3, "a rebuild that cannot be written: " + err)
+        # a commit by hand that the rebuild undoes, while the branch is locked
+        hist = os.path.join(ws.dir, "history")
+        first = subprocess.run(["git", "-C", hist, "ls-files"], capture_output=True,
+                               text=True, check=True).stdout.split("\n")[0]
+        subprocess.run(["git", "-C", hist, "-c", "user.name=x", "-c", "user.email=x@x",
+                        "rm", "-q", first], check=True)
+        subprocess.run(["git", "-C", hist, "-c", "user.name=x", "-c", "user.email=x@x",
+                        "commit", "-qm", "by hand"], check=True)
+        open(lock, "w").close()
         rc, err = run_to(ws, subprocess.DEVNULL, "history", "--rebuild")
-        eq((rc, err), (0, ""), "a rebuild with room")
+        eq(rc, 3, "a rebuild that cannot commit: " + err)
+        os.unlink(lock)
+        rc, err = run_to(ws, subprocess.DEVNULL, "history", "--rebuild")
+        eq((rc, err), (0, ""), "a rebuild that can")
+        ok(os.path.exists(os.path.join(hist, first)), "the rebuild restored " + first)
     finally:
         srv.close()
         ws.close()
