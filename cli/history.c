@@ -467,7 +467,8 @@ build_tree(const struct config *cfg, struct store *st, struct files *files)
 			free(readme.p);
 			return -1;
 		}
-		qsort(l.v, l.n, sizeof(*l.v), by_date_link);
+		if (l.n)        /* qsort(NULL, 0, ...) is undefined (UBSan) */
+			qsort(l.v, l.n, sizeof(*l.v), by_date_link);
 		for (size_t k = 0; k < l.n; k++) {
 			tprintf(&t, "%s\t%s\t%s\t%s\n", l.v[k].date[0] ? l.v[k].date : "-",
 			        l.v[k].relevant ? "*" : "-", l.v[k].title, l.v[k].link);

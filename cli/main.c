@@ -166,11 +166,10 @@ commit_batch(struct run_ctx *rc)
 static void
 print_event(const struct store_event *ev, void *payload)
 {
-	struct run_ctx *rc = payload;
 	struct notify_event ne = {.kind = ev->kind, .source_id = ev->source_id,
 	                          .date = ev->date, .title = ev->title, .link = ev->link};
 
-	(void)rc;
+	(void)payload;
 	if (!ev->relevant || verbose < 0)
 		return;
 	/* an output that fails is reported at the end (msg_finish); the run
