@@ -186,7 +186,7 @@ static int
 article(const struct job *j, const struct fetch_result *res, char **text, char **att,
         char *err, size_t errlen)
 {
-	char used[32], *body = NULL;
+	char used[64], *body = NULL;
 	size_t len = 0;
 	int r;
 
@@ -551,7 +551,8 @@ build_tree(const struct config *cfg, struct store *st, struct files *files)
 			free(readme.p);
 			return -1;
 		}
-		qsort(l.v, l.n, sizeof(*l.v), by_date_link);
+		if (l.n)        /* qsort(NULL, 0, ...) is undefined (UBSan) */
+			qsort(l.v, l.n, sizeof(*l.v), by_date_link);
 		for (size_t k = 0; k < l.n; k++) {
 			tprintf(&t, "%s\t%s\t%s\t%s\n", l.v[k].date[0] ? l.v[k].date : "-",
 			        l.v[k].relevant ? "*" : "-", l.v[k].title, l.v[k].link);
@@ -729,7 +730,7 @@ history_commit(const struct config *cfg, struct store *st, int64_t when, int reb
 		} else if (!pushed || strcmp(pushed, oid)) {
 			if (notify_git_push(&g, err, sizeof(err)) < 0) {
 				msg_error("%s (retried next run)", err);
-				rv = -1;
+				rv = 1;         /* committed: what failed is the remote */
 			} else if (store_meta_set(st, "git_pushed", oid, err, sizeof(err)) < 0) {
 				msg_error("%s", err);
 				rv = -1;

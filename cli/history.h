@@ -23,7 +23,9 @@ int history_details(const struct config *cfg, struct store *st, int64_t run_id,
 /* Writes the store's current state as the history's tree and commits it
  * when it changed, with the events since the last commit as the message;
  * then pushes when a remote is set.  rebuild: commit even without new
- * events (after the repository was lost).  Returns 0, or -1 (reported). */
+ * events (after the repository was lost).  Returns 0; 1 when the commit
+ * is made and the push failed; -1 when the history or the store could not
+ * be written (each reported). */
 int history_commit(const struct config *cfg, struct store *st, int64_t when, int rebuild);
 
 #endif

@@ -27,7 +27,10 @@
 
 #define VERSION "0.1.0"
 
-enum { EXIT_OKAY = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2, EXIT_LOCKED = 75 };
+/* 1: a source, a delivery or an output failed; 3: noticewatch could not
+ * save its own state (the database, the history's commit) */
+enum { EXIT_OKAY = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2, EXIT_UNSAVED = 3,
+       EXIT_LOCKED = 75 };
 
 #define error(...) msg_error(__VA_ARGS__)
 #define info(...) msg_info(__VA_ARGS__)
@@ -55,7 +58,8 @@ usage(FILE *out)
 	      "  -v               say what is done, on stderr\n"
 	      "  --help, --version\n"
 	      "\n"
-	      "exit status: 0 all checked, 1 some sources failed, 2 usage or config error,\n"
+	      "exit status: 0 all checked, 1 some sources, alerts or outputs failed,\n"
+	      "2 usage or config error, 3 the database or the history could not be saved,\n"
 	      "75 another run holds the lock\n", out);
 }
 
@@ -132,7 +136,8 @@ struct run_ctx {
 	struct store *store;
 	int64_t run_id;
 	int failed;
-	int fatal;
+	int fatal;          /* stop storing */
+	int unsaved;        /* the store or the history failed: exit 3 */
 	int batched;        /* checks stored since the batch's last commit */
 	size_t done, total; /* sources read, of all to read */
 };
@@ -153,7 +158,7 @@ commit_batch(struct run_ctx *rc)
 		error("%s (the last %d checks are lost; they are read again next run)", err,
 		      rc->batched);
 		rc->failed += rc->batched;
-		rc->fatal = 1;
+		rc->fatal = rc->unsaved = 1;
 	}
 	rc->batched = 0;
 }
@@ -161,14 +166,15 @@ commit_batch(struct run_ctx *rc)
 static void
 print_event(const struct store_event *ev, void *payload)
 {
-	struct run_ctx *rc = payload;
 	struct notify_event ne = {.kind = ev->kind, .source_id = ev->source_id,
 	                          .date = ev->date, .title = ev->title, .link = ev->link};
 
+	(void)payload;
 	if (!ev->relevant || verbose < 0)
 		return;
-	if (notify_print(stdout, &ne) < 0)
-		rc->fatal = 1;
+	/* an output that fails is reported at the end (msg_finish); the run
+	 * goes on: every event is stored, alerted and committed all the same */
+	notify_print(stdout, &ne);
 }
 
 static void
@@ -182,7 +188,7 @@ fail_source(struct run_ctx *rc, struct store_fetch *f, const char *msg, int sudd
 	rc->batched++;
 	if (store_record_error(rc->store, rc->run_id, f, sudden, err, sizeof(err)) < 0) {
 		error("%s: %s", f->source_id, err);
-		rc->fatal = 1;
+		rc->fatal = rc->unsaved = 1;
 	}
 }
 
@@ -229,7 +235,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		rc->batched++;
 		if (store_record_unchanged(rc->store, rc->run_id, &f, err, sizeof(err)) < 0) {
 			error("%s: %s", s->id, err);
-			rc->fatal = 1;
+			rc->fatal = rc->unsaved = 1;
 		}
 		return;
 	}
@@ -252,7 +258,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 	if (nev < 0) {
 		error("%s: %s", s->id, err);
 		rc->failed++;
-		rc->fatal = 1;
+		rc->fatal = rc->unsaved = 1;
 	} else {
 		info("%s: %ld, %zu notices on %d page%s (%s), %d events", s->id, r->status,
 		     r->list.n, r->pages, r->pages == 1 ? "" : "s", r->charset, nev);
@@ -328,11 +334,28 @@ struct due {
 };
 
 static void
+event_free(struct notify_event *e)
+{
+	free((char *)e->kind);
+	free((char *)e->source_id);
+	free((char *)e->source_name);
+	free((char *)e->title);
+	free((char *)e->old_title);
+	free((char *)e->date);
+	free((char *)e->link);
+	free((char *)e->detail);
+}
+
+/* A row that cannot be copied whole stops the collection (d->oom): none
+ * is sent half-built, and none is left out of due_free. */
+static void
 collect_due(const struct store_outbox_row *r, void *payload)
 {
 	struct due *d = payload;
 	struct notify_event *e;
 
+	if (d->oom)
+		return;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 32;
 		struct notify_event *ev = realloc(d->ev, cap * sizeof(*ev));
@@ -359,7 +382,10 @@ collect_due(const struct store_outbox_row *r, void *payload)
 	e->date = msg_strdup(r->date);
 	e->link = msg_strdup(r->link);
 	e->detail = msg_strdup(r->detail);
-	if (!e->kind || !e->source_id) {
+	if (!e->kind || !e->source_id || (r->source_name && !e->source_name) ||
+	    (r->title && !e->title) || (r->old_title && !e->old_title) ||
+	    (r->date && !e->date) || (r->link && !e->link) || (r->detail && !e->detail)) {
+		event_free(e);
 		d->oom = 1;
 		return;
 	}
@@ -371,17 +397,8 @@ collect_due(const struct store_outbox_row *r, void *payload)
 static void
 due_free(struct due *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		struct notify_event *e = &d->ev[i];
-		free((char *)e->kind);
-		free((char *)e->source_id);
-		free((char *)e->source_name);
-		free((char *)e->title);
-		free((char *)e->old_title);
-		free((char *)e->date);
-		free((char *)e->link);
-		free((char *)e->detail);
-	}
+	for (size_t i = 0; i < d->n; i++)
+		event_free(&d->ev[i]);
 	free(d->ev);
 	free(d->id);
 	free(d->attempts);
@@ -508,7 +525,8 @@ deliver(const struct config *cfg, struct store *st, const char *channel, int64_t
 	return failed;
 }
 
-/* Delivers every channel's queue; 1 when some delivery failed. */
+/* Delivers every channel's queue; 1 when some delivery failed, -1 when
+ * the store could not record a delivery (exit 3: an alert may repeat). */
 static int
 deliver_all(const struct config *cfg, struct store *st, int64_t now)
 {
@@ -521,7 +539,10 @@ deliver_all(const struct config *cfg, struct store *st, int64_t now)
 
 		if (failed == 0)
 			continue;
-		status = 1;
+		if (failed < 0)
+			status = -1;
+		else if (status == 0)
+			status = 1;
 		if (failed > 0 && store_outbox_waiting(st, cfg->channels[i], &waiting, err,
 		                                       sizeof(err)) == 0)
 			error("%s: %lld alert%s wait for delivery", cfg->channels[i],
@@ -555,12 +576,12 @@ cmd_run(struct config *cfg, int argc, char **argv)
 	}
 	if (r < 0) {
 		error("%s", err);
-		return EXIT_SOME_FAILED;
+		return EXIT_UNSAVED;
 	}
 	if (store_open(&rc.store, cfg->database, err, sizeof(err)) < 0 ||
 	    store_run_begin(rc.store, now, &rc.run_id, err, sizeof(err)) < 0) {
 		error("%s", err);
-		status = EXIT_SOME_FAILED;
+		status = EXIT_UNSAVED;
 		goto out;
 	}
 	store_configure(rc.store, cfg->channels, cfg->broken_after);
@@ -600,7 +621,7 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		j->src = s;
 		if (store_source_state(rc.store, s->id, &j->st, err, sizeof(err)) < 0) {
 			error("%s", err);
-			status = EXIT_SOME_FAILED;
+			status = EXIT_UNSAVED;
 			goto out;
 		}
 		if (argc == 0 && s->interval > 0 && j->st.last_check > 0 &&
@@ -635,28 +656,33 @@ cmd_run(struct config *cfg, int argc, char **argv)
 	commit_batch(&rc);
 	if (store_batch_end(rc.store, err, sizeof(err)) < 0) {
 		error("%s", err);
-		rc.fatal = 1;
+		rc.fatal = rc.unsaved = 1;
 	}
 	/* detail pages of relevant notices: their text, and its changes */
 	if (cfg->git.present && !rc.fatal &&
 	    history_details(cfg, rc.store, rc.run_id, cookies, argv, argc, print_event,
 	                    &rc) < 0)
-		rc.fatal = 1;
-	if (fflush(stdout) != 0) {
-		error("cannot write events: %s", strerror(errno));
-		rc.fatal = 1;
-	}
-	if (!rc.fatal && deliver_all(cfg, rc.store, (int64_t)time(NULL)) != 0)
+		rc.fatal = rc.unsaved = 1;
+	msg_flush();        /* the events before what delivery says */
+	if (!rc.fatal && (r = deliver_all(cfg, rc.store, (int64_t)time(NULL))) != 0) {
 		undelivered = 1;
+		rc.unsaved |= r < 0;
+	}
 	/* the history follows the store: what fails here is committed next run */
-	if (cfg->git.present && !rc.fatal && history_commit(cfg, rc.store, now, 0) < 0)
-		rc.fatal = 1;
+	if (cfg->git.present && !rc.fatal) {
+		r = history_commit(cfg, rc.store, now, 0);
+		if (r < 0)
+			rc.fatal = rc.unsaved = 1;
+		else if (r > 0)
+			undelivered = 1;        /* committed, not pushed */
+	}
 	if (store_run_end(rc.store, rc.run_id, (int64_t)time(NULL), rc.failed, err,
 	                  sizeof(err)) < 0) {
 		error("%s", err);
-		rc.fatal = 1;
+		rc.fatal = rc.unsaved = 1;
 	}
-	status = rc.failed || rc.fatal || undelivered ? EXIT_SOME_FAILED : EXIT_OKAY;
+	status = rc.unsaved ? EXIT_UNSAVED
+	       : rc.failed || rc.fatal || undelivered ? EXIT_SOME_FAILED : EXIT_OKAY;
 out:
 	for (size_t i = 0; i < n; i++) {
 		store_source_state_clear(&jobs[i].st);
@@ -742,21 +768,40 @@ fmt_time(int64_t t, char *buf, size_t len)
 struct rows {
 	struct store_source_row *v;
 	size_t n;
+	int oom;        /* a row could not be kept: the table would lie */
 };
+
+static void
+row_free(struct store_source_row *r)
+{
+	free((char *)r->id);
+	free((char *)r->name);
+	free((char *)r->last_error);
+}
 
 static void
 collect_source(const struct store_source_row *r, void *payload)
 {
 	struct rows *rows = payload;
-	struct store_source_row *v = realloc(rows->v, (rows->n + 1) * sizeof(*v));
+	struct store_source_row *v;
 
-	if (!v)
+	if (rows->oom)
 		return;
+	if (!(v = realloc(rows->v, (rows->n + 1) * sizeof(*v)))) {
+		rows->oom = 1;
+		return;
+	}
 	rows->v = v;
-	v[rows->n] = *r;
-	v[rows->n].id = msg_strdup(r->id);
-	v[rows->n].name = msg_strdup(r->name);
-	v[rows->n].last_error = msg_strdup(r->last_error);
+	v += rows->n;
+	*v = *r;
+	v->id = msg_strdup(r->id);
+	v->name = msg_strdup(r->name);
+	v->last_error = msg_strdup(r->last_error);
+	if (!v->id || (r->name && !v->name) || (r->last_error && !v->last_error)) {
+		row_free(v);
+		rows->oom = 1;
+		return;
+	}
 	rows->n++;
 }
 
@@ -787,15 +832,14 @@ cmd_sources(struct config *cfg)
 	struct store *st = open_store(cfg);
 	struct rows rows = {0};
 	char err[512];
+	int rv = EXIT_OKAY;
 
 	if (!st)
 		return EXIT_SOME_FAILED;
-	if (store_sources(st, collect_source, &rows, err, sizeof(err)) < 0) {
-		error("%s", err);
-		store_close(st);
-		return EXIT_SOME_FAILED;
-	}
-	{
+	if (store_sources(st, collect_source, &rows, err, sizeof(err)) < 0 || rows.oom) {
+		error("%s", rows.oom ? "out of memory" : err);
+		rv = EXIT_SOME_FAILED;
+	} else {
 		int idw = 2, namew = 4;
 		for (size_t i = 0; i < cfg->nsources; i++) {
 			int w = msg_width(cfg->sources[i].id) + (cfg->sources[i].enabled ? 0 : 6);
@@ -833,14 +877,11 @@ cmd_sources(struct config *cfg)
 			putchar('\n');
 		}
 	}
-	for (size_t k = 0; k < rows.n; k++) {
-		free((char *)rows.v[k].id);
-		free((char *)rows.v[k].name);
-		free((char *)rows.v[k].last_error);
-	}
+	for (size_t k = 0; k < rows.n; k++)
+		row_free(&rows.v[k]);
 	free(rows.v);
 	store_close(st);
-	return EXIT_OKAY;
+	return rv;
 }
 
 enum { FMT_TEXT, FMT_JSON, FMT_CSV };
@@ -983,8 +1024,11 @@ cmd_notices(struct config *cfg, int argc, char **argv)
 		error("out of memory");
 		rv = EXIT_SOME_FAILED;
 	} else if (nc.format == FMT_JSON) {
-		if (json_dumpf(nc.array, stdout, JSON_INDENT(2)) < 0)
+		/* a write that fails is msg_finish's to report */
+		if (json_dumpf(nc.array, stdout, JSON_INDENT(2)) < 0 && !ferror(stdout)) {
+			error("out of memory");
 			rv = EXIT_SOME_FAILED;
+		}
 		putchar('\n');
 	}
 	json_decref(nc.array);
@@ -1038,14 +1082,15 @@ cmd_history(struct config *cfg, int argc, char **argv)
 		r = store_lock(cfg->database, &lock, err, sizeof(err));
 		if (r < 0) {
 			error("%s", err);
-			return r == STORE_LOCKED ? EXIT_LOCKED : EXIT_SOME_FAILED;
+			return r == STORE_LOCKED ? EXIT_LOCKED : EXIT_UNSAVED;
 		}
 		if (!(st = open_store(cfg))) {
 			store_unlock(lock);
-			return EXIT_SOME_FAILED;
+			return EXIT_UNSAVED;
 		}
-		if (history_commit(cfg, st, (int64_t)time(NULL), 1) < 0)
-			rv = EXIT_SOME_FAILED;
+		r = history_commit(cfg, st, (int64_t)time(NULL), 1);
+		if (r != 0)
+			rv = r < 0 ? EXIT_UNSAVED : EXIT_SOME_FAILED;
 		store_close(st);
 		store_unlock(lock);
 		return rv;
@@ -1229,21 +1274,16 @@ output_open(struct output *o, const char *path)
 static int
 output_close(struct output *o, int ok)
 {
-	const char *name = o->path ? o->path : "standard output";
-	int bad = ferror(o->f);
+	int bad;
 
-	if (!o->path) {
-		if (fflush(stdout) != 0 || bad) {
-			error("cannot write %s: %s", name, strerror(errno));
-			return -1;
-		}
-		return ok ? 0 : -1;
-	}
+	if (!o->path)
+		return ok ? 0 : -1;     /* standard output: msg_finish checks it */
+	bad = ferror(o->f);
 	if (fclose(o->f) != 0 || bad) {
-		error("cannot write '%s': %s", name, strerror(errno));
+		error("cannot write '%s': %s", o->path, strerror(errno));
 		ok = 0;
 	} else if (ok && rename(o->tmp, o->path) < 0) {
-		error("cannot write '%s': %s", name, strerror(errno));
+		error("cannot write '%s': %s", o->path, strerror(errno));
 		ok = 0;
 	}
 	if (!ok)
@@ -1397,8 +1437,8 @@ cmd_init(int argc, char **argv)
 	return EXIT_OKAY;
 }
 
-int
-main(int argc, char **argv)
+static int
+command(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
@@ -1463,4 +1503,10 @@ main(int argc, char **argv)
 		rv = cmd_history(&cfg, argc, argv);
 	config_free(&cfg);
 	return rv;
+}
+
+int
+main(int argc, char **argv)
+{
+	return msg_finish(command(argc, argv));
 }

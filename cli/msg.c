@@ -1,6 +1,9 @@
 /* Messages of the command line. */
 #include "cli/msg.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 
 int msg_verbose;
 static int progress_shown;  /* a progress line is on the terminal */
+static int out_errno;       /* why standard output first failed */
 
 static void
 clear_progress(void)
@@ -44,6 +48,47 @@ msg_info(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void
+msg_flush(void)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 && !out_errno)
+		out_errno = errno;
+}
+
+/* Nobody reads standard output any more (a pipe or socket whose reader
+ * closed): for a write that failed earlier, whose errno is gone. */
+static int
+reader_gone(void)
+{
+	struct pollfd p = {.fd = STDOUT_FILENO};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+int
+msg_finish(int status)
+{
+	int bad = ferror(stdout), e;
+
+	msg_flush();
+	if (!bad && !out_errno)
+		return status;
+	e = out_errno ? out_errno : reader_gone() ? EPIPE : 0;
+	if (e == EPIPE) {
+		if (status != 0)
+			return status;
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+		return 1;
+	}
+	if (e)
+		msg_error("cannot write standard output: %s", strerror(e));
+	else
+		msg_error("cannot write standard output");
+	return status ? status : 1;
 }
 
 char *

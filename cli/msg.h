@@ -25,6 +25,16 @@ int msg_width(const char *s);
  * length in bytes. */
 size_t msg_fit(const char *s, int cols);
 
+/* Flushes standard output, remembering why it failed. */
+void msg_flush(void);
+
+/* Ends a command whose exit status is status: flushes standard output.
+ * When it could not be written: "cannot write standard output: REASON"
+ * and 1 (or status, when that already says something failed).  When its
+ * reader went away (a broken pipe, `| head`): quietly, by SIGPIPE as git
+ * and every filter end (or status, when not 0). */
+int msg_finish(int status);
+
 /* strdup that passes NULL through (a NULL from strdup itself is out of
  * memory only when s was not NULL). */
 char *msg_strdup(const char *s);

@@ -134,10 +134,15 @@ hash_text(EVP_MD_CTX *md, const char *rules, char *out, size_t outlen)
 }
 
 /* A source read to its end: its hash, then the caller's turn, then its
- * notices freed, so memory follows the sources in flight, not all. */
+ * notices freed, so memory follows the sources in flight, not all.  On the
+ * main thread only: it alone prints. */
 static void
 complete(struct round *r, struct read_job *j)
 {
+	if (j->note[0]) {
+		msg_info("%s", j->note);
+		j->note[0] = '\0';
+	}
 	hash_text(j->md, j->rules, j->hash, sizeof(j->hash));
 	if (r->done) {
 		r->done(j, r->payload);
@@ -380,8 +385,10 @@ step(struct read_job *j, const struct fetch_result *res)
 			fail(j, "%s", err);
 			j->extract_failed = 1;
 		} else {
-			/* past the last page: what came before stands */
-			msg_info("%s: page %d: %s; stopping there", s->id, j->pages + 1, err);
+			/* past the last page: what came before stands (said by
+			 * complete: this may be the worker, which never prints) */
+			snprintf(j->note, sizeof(j->note), "%s: page %d: %s; stopping there",
+			         s->id, j->pages + 1, err);
 			j->active = 0;
 		}
 		free(body);

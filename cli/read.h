@@ -33,6 +33,7 @@ struct read_job {
 	int pages;                  /* pages read */
 	size_t *ends;               /* ends[p]: notices of pages 1..p+1 */
 	/* private */
+	char note[700];             /* said on the main thread when complete */
 	char *next;
 	void *md;
 	int active;

@@ -220,7 +220,7 @@ def a_full_disk_is_a_clean_error():
             resource.setrlimit(resource.RLIMIT_FSIZE, (32768, 32768))
 
         rc, out, err = ws.run("run", preexec_fn=small_disk)
-        eq(rc, 1, "a clear failure")
+        eq(rc, 3, "a clear failure: the state could not be saved")
         ok(err.startswith("noticewatch: ") and len(lines(err)) <= 3, err)
         eq(ws.query("PRAGMA integrity_check"), [("ok",)], "nothing half-written")
         eq(ws.query("SELECT count(*) FROM notices"), [(5,)], "the old snapshot intact")

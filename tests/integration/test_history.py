@@ -148,7 +148,7 @@ def a_failed_commit_or_push_is_done_next_run():
         page = [("2021年度二级建造师证书邮寄办理通知", "2021-10-12", "/n/106.html")] + PAGE1
         srv.routes["/js/list.html"].body = ul_page(page)
         rc, out, err = ws.run("run")
-        eq(rc, 1, "the commit failed")
+        eq(rc, 3, "the commit failed: the state could not be saved")
         ok("history" in err and "kept for the next run" in err, err)
         eq(len(lines(out)), 1, "the event still reported")
         os.unlink(lock)
