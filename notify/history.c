@@ -93,6 +93,27 @@ commit_is_history(git_repository *repo, const git_oid *id)
 	return yes;
 }
 
+/* 1 when the branch at id is a history: one of its last 1,000 commits
+ * (first parents: hand-made commits may sit on top, one may even have
+ * removed README.md) is noticewatch's; 0 when none is; -1 on error. */
+static int
+branch_is_history(git_repository *repo, const git_oid *id)
+{
+	git_revwalk *w = NULL;
+	git_oid c;
+	int yes = 0, n = 0;
+
+	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, id) < 0) {
+		git_revwalk_free(w);
+		return commit_is_history(repo, id);
+	}
+	git_revwalk_simplify_first_parent(w);
+	while (!yes && n++ < 1000 && git_revwalk_next(&c, w) == 0)
+		yes = commit_is_history(repo, &c);
+	git_revwalk_free(w);
+	return yes;
+}
+
 int
 notify_git_check(const struct notify_git *g, char *err, size_t errlen)
 {
@@ -122,7 +143,7 @@ notify_git_check(const struct notify_git *g, char *err, size_t errlen)
 	} else if (git_reference_name_to_id(&id, repo, ref) == 0 ||
 	           (git_repository_head(&head, repo) == 0 && git_reference_target(head) &&
 	            (git_oid_cpy(&id, git_reference_target(head)), 1))) {
-		r = commit_is_history(repo, &id);
+		r = branch_is_history(repo, &id);
 	} else {
 		r = holds_nothing_but(g->path, ".git");  /* no commit yet */
 	}

@@ -112,8 +112,9 @@ struct notify_file {
 #define NOTIFY_GIT_MARK "# noticewatch history\n"
 
 /* Whether g->path may hold the history: it is missing, an empty directory,
- * or a git repository whose branch (or HEAD) holds a README.md beginning
- * with NOTIFY_GIT_MARK (or with no commit yet and nothing but .git).
+ * or a git repository whose branch (or HEAD) holds, in one of its last
+ * 1,000 commits, a README.md beginning with NOTIFY_GIT_MARK (or with no
+ * commit yet and nothing but .git).
  * Returns 0, or -1 with err saying why not ("is not empty and ..."). */
 int notify_git_check(const struct notify_git *g, char *err, size_t errlen);
 
