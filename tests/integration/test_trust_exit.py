@@ -70,10 +70,14 @@ def a_reader_that_went_away_is_no_error():
         eq(ws.run("run")[0], 0, "first run")
         srv.routes["/a"].body = ul_page(NEWER)
         for args in [("run",)] + PRINTING:
-            # report | head -1: the reader is gone before the first write
+            # report | head -1: the reader is gone before the first write (its
+            # end is closed before the command starts; closed after, a short
+            # output could fit the pipe's buffer first)
+            r, w = os.pipe()
+            os.close(r)
             p = subprocess.Popen(command("-c", ws.config, *args), cwd=ws.dir,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            p.stdout.close()
+                                 stdout=w, stderr=subprocess.PIPE)
+            os.close(w)
             err = p.stderr.read().decode("utf-8")
             rc = p.wait(timeout=60)
             eq((rc, err), (-signal.SIGPIPE, ""),
