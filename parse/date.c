@@ -124,3 +124,10 @@ parse_date_from_link(const char *link, char out[11])
 	}
 	return -1;
 }
+
+int
+parse_date_yearless(const char *s, size_t len, const char *today, char out[11])
+{
+	(void)today;
+	return parse_date(s, len, out);
+}
