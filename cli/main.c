@@ -43,7 +43,8 @@ usage(FILE *out)
 	      "\n"
 	      "  init [DIR]       write a starter config and catalog, create the database\n"
 	      "  run [ID...]      check the due sources (or the named ones, now)\n"
-	      "  check ID|URL     fetch and extract once, print every item found; store nothing\n"
+	      "  check ID|URL [--items XPATH] [--title P] [--link P] [--date P] [--format F]\n"
+	      "                   fetch and extract once, print every item found; store nothing\n"
 	      "  sources          one row per source: last check, result, failures, notices\n"
 	      "  notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv]\n"
 	      "  history [ID]     events over time\n"
@@ -701,15 +702,39 @@ out:
 static int
 cmd_check(struct config *cfg, int argc, char **argv)
 {
-	struct source adhoc = {.id = argv[0], .pages = 1, .enabled = 1};
+	static const struct option longopts[] = {
+		{"items", required_argument, NULL, 'i'}, {"title", required_argument, NULL, 't'},
+		{"link", required_argument, NULL, 'l'}, {"date", required_argument, NULL, 'd'},
+		{"format", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+	struct source adhoc = {.pages = 1, .enabled = 1}, own;
 	const struct source *s;
+	const char *rule[4] = {NULL, NULL, NULL, NULL}, *fmt = NULL;
 	struct read_job r = {0};
 	struct fetch_cookies *cookies;
 	char err[512];
-	int status = EXIT_OKAY;
+	int status = EXIT_OKAY, c, given = 0;
 
+	/* argv - 1 is the command name: getopt skips element 0 */
+	optind = 0;
+	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': rule[0] = optarg; break;
+		case 't': rule[1] = optarg; break;
+		case 'l': rule[2] = optarg; break;
+		case 'd': rule[3] = optarg; break;
+		case 'f': fmt = optarg; break;
+		default:
+			error("usage: noticewatch check ID|URL [--items XPATH] [--title P] [--link P] "
+			      "[--date P] [--format F]");
+			return EXIT_USAGE;
+		}
+		given = 1;
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc != 1) {
-		error("usage: noticewatch check ID|URL");
+		error("usage: noticewatch check ID|URL [--items XPATH] [--title P] [--link P] "
+		      "[--date P] [--format F]");
 		return EXIT_USAGE;
 	}
 	s = config_source(cfg, argv[0]);
@@ -718,8 +743,35 @@ cmd_check(struct config *cfg, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!s) {
+		adhoc.id = argv[0];
 		adhoc.url = argv[0];
 		s = &adhoc;
+	}
+	if (given) {
+		/* what a [source] with these keys would store */
+		static const char *const names[] = {"items", "title", "link", "date"};
+		int format = fmt ? parse_format_parse(fmt) : s->format;
+		own = *s;
+		if (format < 0) {
+			error("unknown format '%s' (html, json, xml or script)", fmt);
+			return EXIT_USAGE;
+		}
+		own.format = format;
+		for (int k = 0; k < 4; k++) {
+			char **field = k == 0 ? &own.items : k == 1 ? &own.title : k == 2 ? &own.link
+			                                                                 : &own.date;
+			if (!rule[k])
+				continue;
+			if ((format == PARSE_JSON || format == PARSE_SCRIPT)
+			        ? parse_path_check(rule[k], err, sizeof(err)) < 0 &&
+			              !(k == 2 && strchr(rule[k], '{'))
+			        : parse_xpath_check(rule[k], err, sizeof(err)) < 0) {
+				error("%s in '--%s'", err, names[k]);
+				return EXIT_USAGE;
+			}
+			*field = (char *)rule[k];
+		}
+		s = &own;
 	}
 	r.src = s;
 	cookies = fetch_cookies_new();
@@ -730,8 +782,12 @@ cmd_check(struct config *cfg, int argc, char **argv)
 		error("%s: %s", s->id, r.state == READ_FAILED ? r.error : "not modified");
 		status = EXIT_SOME_FAILED;
 	} else {
+		int generic = s->items == NULL;
 		info("%s: HTTP %ld, decoded from %s, %zu items on %d page%s", s->id, r.status,
 		     r.charset, r.list.n, r.pages, r.pages == 1 ? "" : "s");
+		if (generic && (r.list.xpath || r.list.why))
+			info("%s: list %s: %s", s->id, r.list.xpath ? r.list.xpath : "(none)",
+			     r.list.why ? r.list.why : "");
 		for (size_t k = 0; k < r.list.n; k++) {
 			const struct parse_item *it = &r.list.items[k];
 			int rel = parse_relevant(it->title, src_include(cfg, s == &adhoc ? NULL : s),
@@ -1437,6 +1493,21 @@ cmd_init(int argc, char **argv)
 	return EXIT_OKAY;
 }
 
+/* Whether check's arguments name a URL (not a source id). */
+static int
+check_url_given(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		if (!strncmp(argv[i], "--", 2) && !strchr(argv[i], '=') && i + 1 < argc) {
+			i++;    /* --items XPATH */
+			continue;
+		}
+		if (!strncmp(argv[i], "http://", 7) || !strncmp(argv[i], "https://", 8))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 command(int argc, char **argv)
 {
@@ -1478,6 +1549,12 @@ command(int argc, char **argv)
 		error("unknown command '%s' (see noticewatch --help)", cmd);
 		return EXIT_USAGE;
 	}
+	/* check URL needs no config: without -c, $NOTICEWATCH_CONFIG or a
+	 * ./noticewatch.ini, it reads an empty one (every default) and
+	 * creates nothing */
+	if (!strcmp(cmd, "check") && !strcmp(config_path(cfgopt), "noticewatch.ini") &&
+	    access("noticewatch.ini", F_OK) < 0 && errno == ENOENT && check_url_given(argc, argv))
+		cfgopt = "/dev/null";
 	if (config_load(&cfg, config_path(cfgopt), err, sizeof(err)) < 0) {
 		error("%s", err);
 		config_free(&cfg);

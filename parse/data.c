@@ -196,7 +196,8 @@ from_json(json_t *root, const char *page_url, const struct parse_rules *r,
 
 	if (r->html) {
 		json_t *h = path_get(root, r->html);
-		struct parse_rules hr = {r->items, r->title, r->link, r->date, PARSE_HTML, NULL, NULL};
+		struct parse_rules hr = {r->items, r->title, r->link, r->date, PARSE_HTML, NULL, NULL,
+		                         r->today};
 		if (!h) {
 			snprintf(err, errlen, "html path '%s' finds nothing", r->html);
 			return -1;

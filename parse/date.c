@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int
 valid(int y, int m, int d)
@@ -118,6 +119,76 @@ parse_date_from_link(const char *link, char out[11])
 
 		if (sscanf(p, "/%4d-%2d/%2d/%n", &y, &m, &d, &n) == 3 && n == 12 &&
 		    valid(y, m, d)) {
+			snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Brackets and spaces that may stand around a date cell: [ ] ( ) 【 】 （ ）. */
+static size_t
+wrapper_at(const char *s, size_t len, size_t i)
+{
+	static const char *const wide[] = {"\xe3\x80\x90", "\xe3\x80\x91", "\xef\xbc\x88",
+	                                   "\xef\xbc\x89", NULL};
+
+	if (strchr(" \t\r\n[]()", s[i]))
+		return 1;
+	for (size_t k = 0; wide[k]; k++)
+		if (i + 3 <= len && memcmp(s + i, wide[k], 3) == 0)
+			return 3;
+	return 0;
+}
+
+int
+parse_date_yearless(const char *s, size_t len, const char *today, char out[11])
+{
+	size_t i = 0, w, end = len;
+	int ty, tm, td, m, d, y, k;
+	char sep;
+
+	if (parse_date(s, len, out) == 0)
+		return 0;
+	while (i < len && (w = wrapper_at(s, len, i)))
+		i += w;
+	/* trailing wrappers: step back over ASCII and 3-byte ones */
+	for (;;) {
+		if (end > i && strchr(" \t\r\n[]()", s[end - 1]))
+			end--;
+		else if (end >= i + 3 && wrapper_at(s, len, end - 3) == 3)
+			end -= 3;
+		else
+			break;
+	}
+	m = digits(s, end, &i, 1, 2);
+	if (m < 0)
+		return -1;
+	sep = i < end ? s[i] : 0;
+	if (sep != '-' && sep != '/' && sep != '.')
+		sep = 0;
+	k = separator(s, end, &i, sep, "\xe6\x9c\x88");    /* 月 */
+	if (!k)
+		return -1;
+	d = digits(s, end, &i, 1, 2);
+	if (d < 0)
+		return -1;
+	if (k == 2 && i + 3 <= end && memcmp(s + i, "\xe6\x97\xa5", 3) == 0)   /* 日 */
+		i += 3;
+	if (i != end)
+		return -1;
+	if (today && sscanf(today, "%4d-%2d-%2d", &ty, &tm, &td) == 3) {
+		/* given */
+	} else {
+		time_t now = time(NULL);
+		struct tm t;
+		localtime_r(&now, &t);
+		ty = t.tm_year + 1900;
+		tm = t.tm_mon + 1;
+		td = t.tm_mday;
+	}
+	for (y = (m < tm || (m == tm && d <= td)) ? ty : ty - 1; y > ty - 8; y--) {
+		if (valid(y, m, d)) {
 			snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 			return 0;
 		}

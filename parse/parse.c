@@ -27,6 +27,8 @@ struct cand {
 	char *link;
 	char date[11];
 	int dated;              /* date found in the item's text or link */
+	int card;               /* a link around blocks, or a sentence: a description */
+	long rank;              /* link_rank: the notice of its row ranks highest */
 };
 
 struct cands {
@@ -192,6 +194,9 @@ link_title(xmlNode *a)
 			tl--;
 		if (ends_with(text, "\xe2\x80\xa6"))
 			tl = strlen(text) - 3;
+		/* a word or two ("通知", "详情") beside the full title */
+		if (!cut && ulen(text) < 4 && ulen(t) > ulen(text))
+			cut = 1;
 		if (cut || (tl > 0 && strlen(t) > tl && strncmp(t, text, tl) == 0)) {
 			free(text);
 			text = t;
@@ -296,6 +301,11 @@ parse_list_merge(struct parse_list *into, struct parse_list *from)
 {
 	size_t before = into->n;
 
+	if (!into->xpath && !into->why) {       /* the first page's list names it */
+		into->xpath = from->xpath;
+		into->why = from->why;
+		from->xpath = from->why = NULL;
+	}
 	for (size_t i = 0; i < from->n; i++) {
 		struct parse_item *it = &from->items[i];
 		char *title = it->title, *link = it->link;
@@ -316,6 +326,8 @@ parse_list_free(struct parse_list *l)
 		free(l->items[i].link);
 	}
 	free(l->items);
+	free(l->xpath);
+	free(l->why);
 	xmlHashFree(l->seen, NULL);
 	memset(l, 0, sizeof(*l));
 }
@@ -431,40 +443,99 @@ item_of(xmlNode *a)
 static int
 inside(const xmlNode *n, const xmlNode *a)
 {
-	for (; n; n = n->parent)
+	for (; n && a; n = n->parent)
 		if (n == a)
 			return 1;
 	return 0;
 }
 
-/* The first date in the text nodes of item, those outside the link a
- * first (a date cell beside the title), then the link's own text.  Text
- * nodes are read one by one: "2021-09-29" and "2021年度…" side by side
- * must not run together. */
+/* Calls fn on each text node of item, in document order. */
 static int
-item_date(xmlNode *item, const xmlNode *a, char out[11])
+each_text(xmlNode *item, int (*fn)(xmlNode *t, const void *arg, char out[11]), const void *arg,
+          char out[11])
 {
-	for (int pass = 0; pass < 2; pass++) {
-		xmlNode *n = item;
-		while (n) {
-			if (n->type == XML_TEXT_NODE && n->content &&
-			    inside(n, a) == pass &&
-			    parse_date((const char *)n->content, strlen((const char *)n->content), out) == 0)
-				return 0;
-			if (n->children && n->type == XML_ELEMENT_NODE) {
-				n = n->children;
-				continue;
-			}
-			while (n && n != item && !n->next)
-				n = n->parent;
-			if (!n || n == item)
-				break;
-			n = n->next;
+	xmlNode *n = item;
+
+	while (n) {
+		if (n->type == XML_TEXT_NODE && n->content && fn(n, arg, out) == 0)
+			return 0;
+		if (n->children && n->type == XML_ELEMENT_NODE) {
+			n = n->children;
+			continue;
 		}
-		if (!a)
+		while (n && n != item && !n->next)
+			n = n->parent;
+		if (!n || n == item)
 			break;
+		n = n->next;
 	}
 	return -1;
+}
+
+struct date_pass {
+	const xmlNode *a;
+	int in_link;
+	const char *today;      /* non-NULL: a date cell without its year */
+};
+
+static int
+text_date(xmlNode *t, const void *arg, char out[11])
+{
+	const struct date_pass *p = arg;
+	const char *s = (const char *)t->content;
+
+	if (inside(t, p->a) != p->in_link)
+		return -1;
+	if (p->today)
+		return parse_date_yearless(s, strlen(s), p->today, out);
+	return parse_date(s, strlen(s), out);
+}
+
+/* The date of a notice: the first date in the text nodes of item, those
+ * outside the link a first (a date cell beside the title), then the link's
+ * own text, then the link's address (TRS WCM), then a date cell without
+ * its year ([11-26]), given the latest year not after today.  Text nodes
+ * are read one by one: "2021-09-29" and "2021年度…" side by side must not
+ * run together. */
+static int
+item_date(xmlNode *item, const xmlNode *a, const char *link, const char *today, char out[11])
+{
+	struct date_pass p0 = {a, 0, NULL}, p1 = {a, 1, NULL}, p2 = {a, 0, today ? today : ""};
+
+	if (each_text(item, text_date, &p0, out) == 0 ||
+	    (a && each_text(item, text_date, &p1, out) == 0) ||
+	    (link && parse_date_from_link(link, out) == 0) ||
+	    each_text(item, text_date, &p2, out) == 0)
+		return 0;
+	out[0] = '\0';
+	return -1;
+}
+
+/* A link's text wrapped in brackets: a category label ([考试名称]), not a notice. */
+static int
+bracketed(const char *t)
+{
+	size_t n = strlen(t);
+
+	return n > 2 && ((t[0] == '[' && t[n - 1] == ']') ||
+	                 (n > 6 && !strncmp(t, "\xe3\x80\x90", 3) &&
+	                  !strcmp(t + n - 3, "\xe3\x80\x91")));
+}
+
+/* How much a link looks like the notice of its row: the one with a title
+ * attribute, else the longest text; never a bracketed category label. */
+static long
+link_rank(xmlNode *a, const char *title)
+{
+	char *t = attr(a, "title", PARSE_TITLE_MAX);
+	long r = (long)ulen(title);
+
+	if (t && ulen(t) >= 6)
+		r += 10000;
+	if (bracketed(title))
+		r -= 100000;
+	free(t);
+	return r;
 }
 
 static int
@@ -513,17 +584,252 @@ same_shape(const struct cand *a, const struct cand *b)
 struct group {
 	xmlNode *node;
 	size_t first;   /* index of a member candidate */
-	size_t count, dated, titlelen;
+	size_t count, dated, titlelen, cards;
+	int side;       /* in a sidebar (aside, class or id side/aside) */
 };
 
+static xmlNode *
+first_link(xmlNode *n)
+{
+	if (is_tag(n, "a") && xmlHasProp(n, (const xmlChar *)"href"))
+		return n;
+	for (xmlNode *c = n->children; c; c = c->next) {
+		xmlNode *f = c->type == XML_ELEMENT_NODE ? first_link(c) : NULL;
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+/* The notice link of a row, as the generic extractor takes it: of the
+ * links whose address resolves and whose text is no navigation, the best
+ * ranked (link_rank); else the first link. */
+static xmlNode *
+row_link(xmlNode *it, const char *base)
+{
+	xmlNode *best = NULL, *n = it;
+	long best_rank = 0;
+
+	while (n) {
+		if (is_tag(n, "a") && xmlHasProp(n, (const xmlChar *)"href")) {
+			xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+			char *link = href ? parse_resolve((const char *)href, base) : NULL;
+			char *title = link ? link_title(n) : NULL;
+			if (title && *title && !nav_text(title)) {
+				long r = link_rank(n, title);
+				if (!best || r > best_rank) {
+					best = n;
+					best_rank = r;
+				}
+			}
+			xmlFree(href);
+			free(link);
+			free(title);
+		}
+		if (n->children && n->type == XML_ELEMENT_NODE) {
+			n = n->children;
+			continue;
+		}
+		while (n && n != it && !n->next)
+			n = n->parent;
+		if (!n || n == it)
+			break;
+		n = n->next;
+	}
+	return best ? best : first_link(it);
+}
+
+/* Whether a link wraps blocks (a card: heading and description) or its
+ * text is a sentence: a section's description, not a notice. */
 static int
-generic(xmlDoc *doc, const char *base, struct parse_list *out)
+is_card(xmlNode *a, const char *title)
+{
+	static const char *const blocks[] = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6",
+	                                     "ul", "table", NULL};
+
+	if (strstr(title, "\xe3\x80\x82"))     /* 。 */
+		return 1;
+	for (xmlNode *c = a->children; c; c = c->next)
+		for (size_t i = 0; blocks[i]; i++)
+			if (is_tag(c, blocks[i]))
+				return 1;
+	return 0;
+}
+
+static int
+in_sidebar(xmlNode *n)
+{
+	static const char *const words[] = {"side", "aside", NULL};
+
+	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent)
+		if (is_tag(n, "aside") || attr_has(n, "class", words) || attr_has(n, "id", words))
+			return 1;
+	return 0;
+}
+
+/* Whether group a ranks above group b: outside a sidebar, then the most
+ * dated items, then the longest titles. */
+static int
+better(const struct group *a, const struct group *b)
+{
+	if (a->side != b->side)
+		return b->side;
+	if (a->dated != b->dated)
+		return a->dated > b->dated;
+	return a->titlelen > b->titlelen;
+}
+
+/* ---- the chosen list as XPath ---- */
+
+/* "tag[@id='x']" or "tag[@class='x']" (the first without a quote), or
+ * NULL when n has neither. */
+static char *
+named_step(xmlNode *n)
+{
+	static const char *const keys[] = {"id", "class", NULL};
+	char *out = NULL;
+
+	for (size_t i = 0; keys[i] && !out; i++) {
+		xmlChar *v = xmlGetProp(n, (const xmlChar *)keys[i]);
+		if (v && *v && !xmlStrchr(v, '\'') && xmlStrlen(v) < 200) {
+			size_t len = strlen((const char *)n->name) + (size_t)xmlStrlen(v) + 16;
+			if ((out = malloc(len)))
+				snprintf(out, len, "%s[@%s='%s']", (const char *)n->name, keys[i],
+				         (const char *)v);
+		}
+		xmlFree(v);
+	}
+	return out;
+}
+
+/* An XPath for the items of group g, written with the nearest id or class:
+ * //ul[@class='list']/li, //div[@id='c']/ul/li; else the absolute path.
+ * absolute: always the absolute path.  malloc'd. */
+static char *
+group_xpath(xmlNode *g, const xmlChar *item_tag, int absolute)
+{
+	char rel[512] = "", *named = NULL, *out = NULL;
+	xmlNode *n = g;
+	size_t len;
+
+	for (int depth = 0; !absolute && n && n->type == XML_ELEMENT_NODE && depth < 4;
+	     n = n->parent, depth++) {
+		char tmp[512];
+		if ((named = named_step(n)))
+			break;
+		snprintf(tmp, sizeof(tmp), "/%s%s", (const char *)n->name, rel);
+		memcpy(rel, tmp, sizeof(rel));
+	}
+	if (named) {
+		len = strlen(named) + strlen(rel) + xmlStrlen(item_tag) + 8;
+		if ((out = malloc(len)))
+			snprintf(out, len, "//%s%s/%s", named, rel, (const char *)item_tag);
+		free(named);
+		return out;
+	}
+	{
+		xmlChar *path = xmlGetNodePath(g);
+		if (path) {
+			len = (size_t)xmlStrlen(path) + xmlStrlen(item_tag) + 4;
+			if ((out = malloc(len)))
+				snprintf(out, len, "%s/%s", (const char *)path, (const char *)item_tag);
+		}
+		xmlFree(path);
+	}
+	return out;
+}
+
+/* Whether expr selects every item of the list and nothing else that
+ * holds a link (a header row may come along: rules skip it). */
+static int
+selects(xmlDoc *doc, const char *expr, xmlNode **items, size_t n)
+{
+	xmlXPathContext *ctx = xmlXPathNewContext(doc);
+	xmlXPathObject *r = ctx ? xmlXPathEvalExpression((const xmlChar *)expr, ctx) : NULL;
+	int ok = r && r->type == XPATH_NODESET && r->nodesetval;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = xmlXPathNodeSetContains(r->nodesetval, items[i]);
+	for (int i = 0; ok && i < r->nodesetval->nodeNr; i++) {
+		xmlNode *x = r->nodesetval->nodeTab[i];
+		size_t k;
+		for (k = 0; k < n && items[k] != x; k++)
+			;
+		if (k == n && first_link(x))
+			ok = 0;
+	}
+	xmlXPathFreeObject(r);
+	xmlXPathFreeContext(ctx);
+	return ok;
+}
+
+/* out->xpath and out->why for the chosen groups (chosen[k] set). */
+static void
+describe(xmlDoc *doc, const struct cands *c, const struct group *g, size_t ng,
+         const int *chosen, size_t best, struct parse_list *out)
+{
+	xmlNode **items = malloc((c->n ? c->n : 1) * sizeof(*items));
+	size_t n = 0, count = 0, dated = 0, runner = (size_t)-1;
+	const xmlChar *tag = c->v[g[best].first].item->name;
+	char *expr = NULL, why[1024];
+	int pos = 0;
+
+	if (!items)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t k = 0; k < ng; k++)
+			if (chosen[k] && g[k].node == c->v[i].group)
+				items[n++] = c->v[i].item;
+	for (int absolute = 0; absolute < 2 && !expr; absolute++) {
+		/* the named list; then the absolute path of each block */
+		char buf[4096] = "";
+		pos = 0;
+		for (size_t k = 0; k < ng; k++) {
+			char *e;
+			if (!chosen[k] || (!absolute && k != best))
+				continue;
+			e = group_xpath(g[k].node, tag, absolute);
+			if (e && pos < (int)sizeof(buf))
+				pos += snprintf(buf + pos, sizeof(buf) - (size_t)pos, "%s%s",
+				                pos ? " | " : "", e);
+			free(e);
+		}
+		if (pos > 0 && pos < (int)sizeof(buf) && (selects(doc, buf, items, n) || absolute))
+			expr = strdup(buf);
+	}
+	free(items);
+	for (size_t k = 0; k < ng; k++) {
+		if (chosen[k]) {
+			count += g[k].count;
+			dated += g[k].dated;
+		} else if (runner == (size_t)-1 || better(&g[k], &g[runner])) {
+			runner = k;
+		}
+	}
+	pos = snprintf(why, sizeof(why), "%zu item%s, %zu dated", count, count == 1 ? "" : "s",
+	               dated);
+	if (runner != (size_t)-1) {
+		char *r = group_xpath(g[runner].node, c->v[g[runner].first].item->name, 0);
+		snprintf(why + pos, sizeof(why) - (size_t)pos, "; runner-up %s: %zu item%s, %zu dated%s",
+		         r ? r : "?", g[runner].count, g[runner].count == 1 ? "" : "s",
+		         g[runner].dated, g[runner].side ? ", in a sidebar" : "");
+		free(r);
+	} else {
+		snprintf(why + pos, sizeof(why) - (size_t)pos, "; no other list");
+	}
+	out->xpath = expr;
+	out->why = strdup(why);
+}
+
+static int
+generic(xmlDoc *doc, const char *base, const char *today, struct parse_list *out)
 {
 	xmlXPathContext *ctx = xmlXPathNewContext(doc);
 	xmlXPathObject *res = NULL;
 	struct cands c = {0};
 	struct group *g = NULL;
-	size_t ng = 0, best = (size_t)-1;
+	int *chosen = NULL;
+	size_t ng = 0, best = (size_t)-1, kept = 0;
 	int rv = -1;
 
 	if (!ctx)
@@ -552,10 +858,9 @@ generic(xmlDoc *doc, const char *base, struct parse_list *out)
 		}
 		x.item = item_of(a);
 		x.group = x.item->parent;
-		if (item_date(x.item, a, x.date) == 0 || parse_date_from_link(x.link, x.date) == 0)
-			x.dated = 1;
-		else
-			x.date[0] = '\0';
+		x.dated = item_date(x.item, a, x.link, today, x.date) == 0;
+		x.card = is_card(a, x.title);
+		x.rank = link_rank(a, x.title);
 		if (cands_push(&c, &x) < 0) {
 			free(x.title);
 			free(x.link);
@@ -563,9 +868,28 @@ generic(xmlDoc *doc, const char *base, struct parse_list *out)
 		}
 	}
 
+	/* one notice per row: of the links an item holds, the best ranked */
+	for (size_t i = 0; i < c.n; i++) {
+		if (kept > 0 && c.v[kept - 1].item == c.v[i].item) {
+			struct cand *k = &c.v[kept - 1];
+			if (c.v[i].rank > k->rank) {
+				free(k->title);
+				free(k->link);
+				*k = c.v[i];
+			} else {
+				free(c.v[i].title);
+				free(c.v[i].link);
+			}
+			continue;
+		}
+		c.v[kept++] = c.v[i];
+	}
+	c.n = kept;
+
 	/* group candidates by the element that holds their items */
 	g = calloc(c.n ? c.n : 1, sizeof(*g));
-	if (!g)
+	chosen = calloc(c.n ? c.n : 1, sizeof(*chosen));
+	if (!g || !chosen)
 		goto done;
 	for (size_t i = 0; i < c.n; i++) {
 		size_t k;
@@ -574,24 +898,28 @@ generic(xmlDoc *doc, const char *base, struct parse_list *out)
 		if (k == ng) {
 			g[ng].node = c.v[i].group;
 			g[ng].first = i;
+			g[ng].side = in_sidebar(c.v[i].group);
 			ng++;
 		}
 		g[k].count++;
 		g[k].dated += c.v[i].dated;
+		g[k].cards += c.v[i].card;
 		g[k].titlelen += ulen(c.v[i].title);
 	}
-	/* best: the group with the most dated items, at least half dated */
+	/* best: the main list (not a sidebar) with the most dated items, at
+	 * least half dated */
 	for (size_t k = 0; k < ng; k++) {
 		if (g[k].dated == 0 || g[k].dated * 2 < g[k].count)
 			continue;
-		if (best == (size_t)-1 || g[k].dated > g[best].dated ||
-		    (g[k].dated == g[best].dated && g[k].titlelen > g[best].titlelen))
+		if (best == (size_t)-1 || better(&g[k], &g[best]))
 			best = k;
 	}
 	if (best == (size_t)-1) {
-		/* undated lists: the longest run of long titles */
+		/* undated lists: the longest run of long titles, not of section
+		 * descriptions (a landing page has no notice list) */
 		for (size_t k = 0; k < ng; k++) {
-			if (g[k].count < 3 || g[k].titlelen < g[k].count * 10)
+			if (g[k].count < 3 || g[k].titlelen < g[k].count * 10 ||
+			    g[k].cards * 2 >= g[k].count)
 				continue;
 			if (best == (size_t)-1 || g[k].titlelen > g[best].titlelen)
 				best = k;
@@ -600,31 +928,29 @@ generic(xmlDoc *doc, const char *base, struct parse_list *out)
 			rv = 0;
 			goto done;
 		}
-		for (size_t i = 0; i < c.n; i++) {
-			if (c.v[i].group != g[best].node)
-				continue;
-			if (parse_push(out, c.v[i].title, c.v[i].link, c.v[i].date) < 0)
-				goto done;
-			c.v[i].title = c.v[i].link = NULL;
-		}
-		rv = 0;
-		goto done;
+		chosen[best] = 1;
+	} else {
+		/* the best group and its twins (a list split into several blocks) */
+		for (size_t k = 0; k < ng; k++)
+			chosen[k] = k == best ||
+			            (g[k].dated > 0 && g[k].dated * 2 >= g[k].count &&
+			             same_shape(&c.v[g[k].first], &c.v[g[best].first]));
 	}
-	/* the best group and its twins (a list split into several blocks) */
 	for (size_t i = 0; i < c.n; i++) {
 		size_t k;
 		for (k = 0; k < ng && g[k].node != c.v[i].group; k++)
 			;
-		if (k != best && (g[k].dated == 0 || g[k].dated * 2 < g[k].count ||
-		                  !same_shape(&c.v[g[k].first], &c.v[g[best].first])))
+		if (!chosen[k])
 			continue;
 		if (parse_push(out, c.v[i].title, c.v[i].link, c.v[i].date) < 0)
 			goto done;
 		c.v[i].title = c.v[i].link = NULL;
 	}
+	describe(doc, &c, g, ng, chosen, best, out);
 	rv = 0;
 done:
 	free(g);
+	free(chosen);
 	cands_free(&c);
 	xmlXPathFreeObject(res);
 	xmlXPathFreeContext(ctx);
@@ -680,6 +1006,16 @@ hanweb_records(xmlDoc *doc)
 	return buf;
 }
 
+/* A string libxml2 allocated, as a malloc'd copy (NULL passes through). */
+static char *
+raw_string(xmlChar *s)
+{
+	char *out = s ? strdup((const char *)s) : NULL;
+
+	xmlFree(s);
+	return out;
+}
+
 /* String value of an XPath result: an element gives its text, for every
  * field, but for a link an element with an href (HTML's a) gives that. */
 static char *
@@ -708,20 +1044,11 @@ xpath_string(xmlXPathContext *ctx, xmlXPathCompExpr *comp, xmlNode *node, int wa
 		s = xmlXPathCastToString(r);
 	}
 	xmlXPathFreeObject(r);
-	return normalise(s, want_link ? PARSE_LINK_MAX : PARSE_TITLE_MAX);
-}
-
-static xmlNode *
-first_link(xmlNode *n)
-{
-	if (is_tag(n, "a") && xmlHasProp(n, (const xmlChar *)"href"))
-		return n;
-	for (xmlNode *c = n->children; c; c = c->next) {
-		xmlNode *f = c->type == XML_ELEMENT_NODE ? first_link(c) : NULL;
-		if (f)
-			return f;
-	}
-	return NULL;
+	/* a link is read as the URL standard reads it (parse_resolve), not
+	 * cleaned as text: a line break inside it is dropped, not a space */
+	if (want_link)
+		return raw_string(s);
+	return normalise(s, PARSE_TITLE_MAX);
 }
 
 /* A stable key for a record without a link: the page URL and a hash of
@@ -764,7 +1091,7 @@ by_rules(xmlDoc *doc, const char *base, const struct parse_rules *r,
 	}
 	for (int i = 0; items->nodesetval && i < items->nodesetval->nodeNr; i++) {
 		xmlNode *it = items->nodesetval->nodeTab[i];
-		xmlNode *a = first_link(it);
+		xmlNode *a = row_link(it, base);
 		char *title = NULL, *href = NULL, *link, *ds = NULL;
 		char date[11] = "";
 
@@ -775,7 +1102,7 @@ by_rules(xmlDoc *doc, const char *base, const struct parse_rules *r,
 		if (cl)
 			href = xpath_string(ctx, cl, it, 1);
 		else if (a)
-			href = normalise(xmlGetProp(a, (const xmlChar *)"href"), PARSE_LINK_MAX);
+			href = raw_string(xmlGetProp(a, (const xmlChar *)"href"));
 		link = href ? parse_resolve(href, base) : NULL;
 		free(href);
 		if (!link && keyless && title && *title)
@@ -787,11 +1114,12 @@ by_rules(xmlDoc *doc, const char *base, const struct parse_rules *r,
 		}
 		if (cd) {
 			ds = xpath_string(ctx, cd, it, 0);
-			if (!ds || parse_date(ds, strlen(ds), date) < 0)
+			if (!ds || parse_date_yearless(ds, strlen(ds), r->today ? r->today : "",
+			                               date) < 0)
 				date[0] = '\0';
 			free(ds);
-		} else if (item_date(it, a, date) < 0 && parse_date_from_link(link, date) < 0) {
-			date[0] = '\0';
+		} else {
+			item_date(it, a, link, r->today, date);
 		}
 		if (parse_push(out, title, link, date) < 0)
 			goto done;
@@ -871,10 +1199,17 @@ parse_html_page(const char *buf, size_t len, const char *page_url,
 		rec = hanweb_records(doc);
 		if (rec) {
 			sub = htmlReadMemory(rec, (int)strlen(rec), page_url, "UTF-8", HTML_OPTS);
-			if (sub && generic(sub, base, &l) < 0)
+			if (sub && generic(sub, base, rules ? rules->today : NULL, &l) < 0)
 				goto oom;
+			if (l.n > 0) {
+				/* the records are no part of the page's tree */
+				free(l.xpath);
+				free(l.why);
+				l.xpath = NULL;
+				l.why = strdup("Hanweb JCMS records in <script type=\"text/xml\">");
+			}
 		}
-		if (l.n == 0 && generic(doc, base, &l) < 0)
+		if (l.n == 0 && generic(doc, base, rules ? rules->today : NULL, &l) < 0)
 			goto oom;
 		if (l.n == 0) {
 			snprintf(err, errlen, "no notice list found on the page");

@@ -25,6 +25,8 @@ struct parse_rules {
 	enum parse_format format;       /* PARSE_AUTO: HTML */
 	const char *html;               /* json/script: path of an HTML fragment */
 	const char *script;             /* script: the name assigned the data */
+	const char *today;              /* YYYY-MM-DD the page was fetched, for
+	                                 * dates without a year; NULL: today */
 };
 
 /* The format a Content-Type announces (PARSE_HTML when unsure). */
@@ -44,6 +46,10 @@ struct parse_list {
 	struct parse_item *items;
 	size_t n, cap;
 	void *seen;     /* private: the links listed, a libxml2 hash table */
+	char *xpath;    /* the list the generic extractor chose, as an XPath
+	                 * (with the page's id or class) that gives the same
+	                 * items as items; NULL with rules or when it has none */
+	char *why;      /* why that list: "4 items, 4 dated; runner-up ..." */
 };
 
 /* The page's own 'next page' link (下一页, next, ›), resolved; NULL when
@@ -73,6 +79,12 @@ int parse_xpath_check(const char *expr, char *err, size_t errlen);
  * [2021-10-09], 2021/10/9, 2021.10.09, 2021年10月9日, 20211009 in a TRS
  * link) and writes it as YYYY-MM-DD.  Returns 0 when found, else -1. */
 int parse_date(const char *s, size_t len, char out[11]);
+
+/* parse_date; else, when s holds only a date without its year ("11-26",
+ * "[11-26]", "11/26", "11月26日"; brackets and spaces around), that date in
+ * the latest year that puts it on or before today (YYYY-MM-DD; NULL: the
+ * current date).  Returns 0 when found, else -1. */
+int parse_date_yearless(const char *s, size_t len, const char *today, char out[11]);
 
 /* Same, for a link: TRS WCM t20211009_123.html and /2021-10/09/ paths. */
 int parse_date_from_link(const char *link, char out[11]);

@@ -213,6 +213,8 @@ relevance(void)
 
 static void main_trust_fields(void);
 
+static void main_extract13(void);
+
 int
 main(void)
 {
@@ -229,6 +231,7 @@ main(void)
 	RUN(article_text);
 	RUN(relevance);
 	main_trust_fields();
+	main_extract13();
 	T_DONE();
 }
 
@@ -239,7 +242,7 @@ static void
 check_items(const char *page, enum parse_format fmt, const char *items, const char *title,
             const char *link, const char *date, const char *script, const char *want)
 {
-	struct parse_rules r = {items, title, link, date, fmt, NULL, script};
+	struct parse_rules r = {items, title, link, date, fmt, NULL, script, NULL};
 	struct parse_list l = {0};
 	char err[256], *got;
 	size_t n = 1;
@@ -328,7 +331,7 @@ duplicates_in_a_long_list(void)
 	size_t cap = (size_t)N * 2 * 80 + 64, n = 0;
 	char *page = malloc(cap), err[256];
 	struct parse_list l = {0}, more = {0};
-	struct parse_rules r = {"//li", NULL, NULL, NULL, PARSE_HTML, NULL, NULL};
+	struct parse_rules r = {"//li", NULL, NULL, NULL, PARSE_HTML, NULL, NULL, NULL};
 
 	n += (size_t)sprintf(page, "<ul>");
 	for (int i = 0; i < N; i++)
@@ -365,4 +368,228 @@ main_trust_fields(void)
 	RUN(xml_and_html_fields_normalised);
 	RUN(xml_link_element);
 	RUN(links_never_carry_controls);
+}
+
+/* ---- issue 13, items 1, 3 and 4: the generic extractor on real markup ---- */
+
+static void extract_shanxi_rst_sidebar(void) { fixture("shanxi-rst-sidebar"); }
+static void extract_hunanpea_rows(void) { fixture("hunanpea-rows"); }
+
+/* Years-less list dates take the latest year that puts them on or before
+ * the fetch date. */
+static void
+dates_without_year(void)
+{
+	static const char *const cases[][3] = {
+		{"[02-26]", "2026-03-05", "2026-02-26"}, {"02-26", "2026-03-05", "2026-02-26"},
+		{"[12-30]", "2026-01-05", "2025-12-30"}, {" 03-05 ", "2026-03-05", "2026-03-05"},
+		{"03-06", "2026-03-05", "2025-03-06"}, {"11月26日", "2026-03-05", "2025-11-26"},
+		{"(11/26)", "2026-03-05", "2025-11-26"}, {"02-29", "2026-03-05", "2024-02-29"},
+		{"2021-10-09", "2026-03-05", "2021-10-09"}, {"13-01", "2026-03-05", ""},
+		{"第1-2批", "2026-03-05", ""}, {"1-3级", "2026-03-05", ""}, {"no date", "2026-03-05", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[11] = "";
+		if (parse_date_yearless(cases[i][0], strlen(cases[i][0]), cases[i][1], out) < 0)
+			out[0] = '\0';
+		CHECK_STR(out, cases[i][2]);
+	}
+}
+
+/* 天津人事考试网 writes its list dates as [MM-DD] after the link (the shape
+ * a public exam-radar crawler's test feeds its parser, see
+ * shared/reference/catalog-audit.md, tianjin); the generic extractor and a
+ * date rule both give them a year. */
+static void
+yearless_list_dates(void)
+{
+	const char *page =
+	    "<ul class='list'>"
+	    "<li><a href='/jsdw/rsksw/tzgg4/a1.html'>关于领取二级建造师证书的通知</a>[02-26]</li>"
+	    "<li><a href='/jsdw/rsksw/tzgg4/a2.html'>关于专业技术人员职业资格考试有关事项的通知</a>[12-30]</li>"
+	    "<li><a href='/jsdw/rsksw/tzgg4/a3.html'>天津市2025年度执业药师考试考务安排</a>[11-26]</li>"
+	    "</ul>";
+	struct parse_rules none = {.today = "2026-03-05"};
+	struct parse_rules r = {.items = "//ul/li", .date = "text()", .today = "2026-03-05"};
+	struct parse_list l = {0}, m = {0};
+	char err[256];
+
+	CHECK(parse_page(page, strlen(page), "https://hrss.tj.example/", &none, &l, err,
+	                 sizeof(err)) == 0);
+	CHECK_INT(l.n, 3);
+	if (l.n == 3) {
+		CHECK_STR(l.items[0].date, "2026-02-26");
+		CHECK_STR(l.items[1].date, "2025-12-30");
+		CHECK_STR(l.items[2].date, "2025-11-26");
+	}
+	CHECK(parse_page(page, strlen(page), "https://hrss.tj.example/", &r, &m, err,
+	                 sizeof(err)) == 0);
+	CHECK_INT(m.n, 3);
+	if (m.n == 3)
+		CHECK_STR(m.items[1].date, "2025-12-30");
+	parse_list_free(&l);
+	parse_list_free(&m);
+}
+
+static char *
+fixture_body(const char *name, size_t *len)
+{
+	char path[256], used[64], err[256], *html, *body = NULL;
+	size_t hl;
+
+	snprintf(path, sizeof(path), "tests/fixtures/%s.html", name);
+	html = t_slurp(path, &hl);
+	if (!html || fetch_decode(html, hl, NULL, NULL, &body, len, used, sizeof(used), err,
+	                          sizeof(err)) < 0)
+		body = NULL;
+	free(html);
+	return body;
+}
+
+/* A landing page of section cards is no notice list. */
+static void
+landing_page_has_no_list(void)
+{
+	size_t n;
+	char *body = fixture_body("hunanpea-landing", &n), err[256] = "";
+	struct parse_rules none = {0};
+	struct parse_list l = {0};
+
+	CHECK(body != NULL);
+	CHECK(parse_page(body, n, "http://rsks.hunanpea.example/", &none, &l, err,
+	                 sizeof(err)) < 0);
+	CHECK_STR(err, "no notice list found on the page");
+	parse_list_free(&l);
+	free(body);
+}
+
+/* The list the generic extractor chose, named as an XPath with the page's
+ * id or class, gives the same items as items rule. */
+static void
+chosen_list_as_xpath(const char *name, const char *url, const char *want)
+{
+	size_t n;
+	char *body = fixture_body(name, &n), err[256] = "";
+	struct parse_rules none = {0};
+	struct parse_list l = {0}, m = {0};
+
+	CHECK(body != NULL);
+	if (!body)
+		return;
+	CHECK(parse_page(body, n, url, &none, &l, err, sizeof(err)) == 0);
+	CHECK_STR(l.xpath, want);
+	CHECK(l.why != NULL);
+	if (l.xpath) {
+		struct parse_rules r = {.items = l.xpath};
+		CHECK(parse_page(body, n, url, &r, &m, err, sizeof(err)) == 0);
+		CHECK_INT(m.n, l.n);
+		for (size_t i = 0; i < l.n && i < m.n; i++) {
+			CHECK_STR(m.items[i].title, l.items[i].title);
+			CHECK_STR(m.items[i].link, l.items[i].link);
+			CHECK_STR(m.items[i].date, l.items[i].date);
+		}
+	}
+	parse_list_free(&l);
+	parse_list_free(&m);
+	free(body);
+}
+
+static void
+chosen_list_xpath_by_class(void)
+{
+	chosen_list_as_xpath("shanxi-rst-sidebar", "http://rst.shanxi.example/rsks/zyjsryzgks/",
+	                     "//ul[@class='list-items-box-inner']/li");
+}
+
+static void
+chosen_list_xpath_by_id(void)
+{
+	chosen_list_as_xpath("hunanpea-rows", "http://rsks.hunanpea.example/Category/2f1a/x.do",
+	                     "//div[@id='column_content']/ul/li");
+}
+
+static void
+chosen_table_xpath(void)
+{
+	const char *page =
+	    "<table id='grid'><tr><th>标题</th><th>日期</th></tr>"
+	    "<tr><td><a href='/a1.html'>关于领取二级建造师证书的通知</a></td><td>2024-03-01</td></tr>"
+	    "<tr><td><a href='/a2.html'>二级建造师考试合格人员公示</a></td><td>2024-02-01</td></tr>"
+	    "</table>";
+	struct parse_rules none = {0};
+	struct parse_list l = {0};
+	char err[256];
+
+	CHECK(parse_page(page, strlen(page), "http://x.example/", &none, &l, err, sizeof(err)) == 0);
+	CHECK_STR(l.xpath, "//table[@id='grid']/tr");
+	parse_list_free(&l);
+}
+
+/* A link written across a line break is read as browsers read it, by the
+ * generic extractor and by rules alike. */
+static void
+href_across_a_line_break(void)
+{
+	const char *page = "<ul><li><a href=' ./2024/a\r\n1.html\t'>关于领取二级建造师证书的通知</a>"
+	                   "<span>2024-03-01</span></li>"
+	                   "<li><a href='./2024/a2.html'>二级建造师考试合格人员公示</a>"
+	                   "<span>2024-02-01</span></li></ul>";
+	struct parse_rules none = {0};
+	struct parse_rules r = {.items = "//li", .link = "a/@href"};
+	struct parse_rules r2 = {.items = "//li", .link = "a"};
+	struct parse_list l = {0}, m = {0}, k = {0};
+	char err[256];
+
+	CHECK(parse_page(page, strlen(page), "http://x.example/l/", &none, &l, err, sizeof(err)) == 0);
+	CHECK(parse_page(page, strlen(page), "http://x.example/l/", &r, &m, err, sizeof(err)) == 0);
+	CHECK(parse_page(page, strlen(page), "http://x.example/l/", &r2, &k, err, sizeof(err)) == 0);
+	if (l.n && m.n && k.n) {
+		CHECK_STR(l.items[0].link, "http://x.example/l/2024/a1.html");
+		CHECK_STR(m.items[0].link, "http://x.example/l/2024/a1.html");
+		CHECK_STR(k.items[0].link, "http://x.example/l/2024/a1.html");
+	} else {
+		CHECK(0);
+	}
+	parse_list_free(&l);
+	parse_list_free(&m);
+	parse_list_free(&k);
+}
+
+/* Rows with a category link and the notice link: one notice per row, by
+ * rules too when they name no title or link. */
+static void
+one_notice_per_row_by_rules(void)
+{
+	const char *page =
+	    "<ul><li><span>2024-03-01</span><a class='node' href='/c/1'>[二级建造师考试]</a>"
+	    "<a class='title' href='/n/1' title='关于领取二级建造师证书的通知'>通知</a></li>"
+	    "<li><span>2024-02-01</span><a class='node' href='/c/2'>[一级造价工程师考试]</a>"
+	    "<a class='title' href='/n/2'>一级造价工程师考试合格人员公示</a></li></ul>";
+	struct parse_rules r = {.items = "//li"};
+	struct parse_list l = {0};
+	char err[256];
+
+	CHECK(parse_page(page, strlen(page), "http://x.example/", &r, &l, err, sizeof(err)) == 0);
+	CHECK_INT(l.n, 2);
+	if (l.n == 2) {
+		CHECK_STR(l.items[0].title, "关于领取二级建造师证书的通知");
+		CHECK_STR(l.items[0].link, "http://x.example/n/1");
+		CHECK_STR(l.items[1].link, "http://x.example/n/2");
+	}
+	parse_list_free(&l);
+}
+
+static void
+main_extract13(void)
+{
+	RUN(extract_shanxi_rst_sidebar);
+	RUN(extract_hunanpea_rows);
+	RUN(dates_without_year);
+	RUN(yearless_list_dates);
+	RUN(landing_page_has_no_list);
+	RUN(chosen_list_xpath_by_class);
+	RUN(chosen_list_xpath_by_id);
+	RUN(chosen_table_xpath);
+	RUN(href_across_a_line_break);
+	RUN(one_notice_per_row_by_rules);
 }
