@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VERSION "0.1.0"
+#define VERSION NW_VERSION
 
 /* 1: a source, a delivery or an output failed; 3: noticewatch could not
  * save its own state (the database, the history's commit) */
@@ -123,6 +123,22 @@ rules_digest(const struct config *cfg, const struct source *s, char out[17])
 
 /* ---- run ---- */
 
+/* The local day (YYYY-MM-DD) days before now. */
+static void
+days_before(int64_t now, long days, char out[11])
+{
+	time_t day = (time_t)now;
+	struct tm tm;
+
+	out[0] = '\0';
+	localtime_r(&day, &tm);
+	tm.tm_mday -= (int)days;
+	tm.tm_isdst = -1;
+	day = mktime(&tm);
+	if (localtime_r(&day, &tm))
+		strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 struct job {
 	struct source *src;
 	struct store_source_state st;
@@ -202,7 +218,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		.source_id = s->id, .name = s->name ? s->name : s->id, .url = s->url,
 		.at = (int64_t)time(NULL), .status = r->status, .etag = r->new_etag,
 		.last_modified = r->new_last_modified, .charset = r->charset,
-		.body_hash = r->hash,
+		.body_hash = r->hash, .moved_to = r->moved ? r->url : NULL,
 	};
 	struct store_item *items;
 	char err[512];
@@ -587,16 +603,15 @@ cmd_run(struct config *cfg, int argc, char **argv)
 	store_configure(rc.store, cfg->channels, cfg->broken_after);
 	if (cfg->first_days >= 0) {
 		/* a source's first check: notices dated first_days back alert */
-		time_t day = (time_t)now;
-		struct tm tm;
 		char since[11] = "";
-		localtime_r(&day, &tm);
-		tm.tm_mday -= (int)cfg->first_days;
-		tm.tm_isdst = -1;
-		day = mktime(&tm);
-		if (cfg->first_days > 0 && localtime_r(&day, &tm))
-			strftime(since, sizeof(since), "%Y-%m-%d", &tm);
+		if (cfg->first_days > 0)
+			days_before(now, cfg->first_days, since);
 		store_baseline(rc.store, since);
+	}
+	if (cfg->stale_days > 0) {
+		char before[11];
+		days_before(now, cfg->stale_days, before);
+		store_stale(rc.store, before, (int)cfg->stale_days);
 	}
 	store_batch_begin(rc.store);
 	jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*jobs));
@@ -777,6 +792,8 @@ row_free(struct store_source_row *r)
 	free((char *)r->id);
 	free((char *)r->name);
 	free((char *)r->last_error);
+	free((char *)r->newest);
+	free((char *)r->moved_to);
 }
 
 static void
@@ -797,7 +814,10 @@ collect_source(const struct store_source_row *r, void *payload)
 	v->id = msg_strdup(r->id);
 	v->name = msg_strdup(r->name);
 	v->last_error = msg_strdup(r->last_error);
-	if (!v->id || (r->name && !v->name) || (r->last_error && !v->last_error)) {
+	v->newest = msg_strdup(r->newest);
+	v->moved_to = msg_strdup(r->moved_to);
+	if (!v->id || (r->name && !v->name) || (r->last_error && !v->last_error) ||
+	    (r->newest && !v->newest) || (r->moved_to && !v->moved_to)) {
 		row_free(v);
 		rows->oom = 1;
 		return;
@@ -874,6 +894,10 @@ cmd_sources(struct config *cfg)
 			       r ? (long long)r->notices : 0LL);
 			if (r && r->last_error)
 				printf("  %s", r->last_error);
+			if (r && r->stale)
+				printf("  stale: newest notice %s", r->newest ? r->newest : "-");
+			if (r && r->moved_to)
+				printf("  moved to %s", r->moved_to);
 			putchar('\n');
 		}
 	}
