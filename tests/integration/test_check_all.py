@@ -53,7 +53,7 @@ def catalog(srv):
             ("moved", srv.url("/old.html"), ""),
             ("off", srv.url("/off.html"), "enabled = no\n")]:
         text += "[source %s]\nurl = %s\n%s\n" % (sid, url, extra)
-    ws.write_config(text)
+    ws.write_config(text, stale_days=None)
     return ws
 
 
@@ -140,6 +140,24 @@ def check_all_exit_zero_and_nothing_stored():
         eq(ws.run("check", "--all", "--format", "xml")[0], 2, "an unknown format")
         rc, out, err = ws.run("check", "--all", "good")
         eq(rc, 2, "--all takes no source: " + err)
+    finally:
+        srv.close()
+        ws.close()
+
+
+@test
+def default_user_agent_is_honest():
+    srv = Server()
+    srv.routes["/ok.html"] = Route(fresh_page())
+    ws = Workspace()
+    ws.write_config("[noticewatch]\ntimeout = 5\n\n[source good]\nurl = %s\n"
+                    % srv.url("/ok.html"))
+    try:
+        rc, out, err = ws.run("--version")
+        version = out.split()[1]
+        eq(ws.run("check", "--all")[0], 0, "check --all")
+        agents = [h.get("User-Agent") for p, h in srv.requests if p == "/ok.html"]
+        eq(agents, ["noticewatch/" + version], "the user agent names noticewatch and its version")
     finally:
         srv.close()
         ws.close()

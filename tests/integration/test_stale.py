@@ -23,7 +23,7 @@ def setup(extra="", channels=""):
     ws.write_config("[noticewatch]\ntimeout = 5\n%s\n[source old]\nname = 旧\nurl = %s\n\n"
                     "[source fresh]\nname = 新\nurl = %s\n\n%s"
                     % (extra, srv.url("/old.html"), srv.url("/fresh.html"), channels),
-                    first_days=None)
+                    first_days=None, stale_days=None)
     return srv, ws
 
 
@@ -101,7 +101,7 @@ def moved_shown_with_new_address():
     srv.routes["/moved.html"] = Route(b"", status=301, headers={"Location": new})
     srv.routes["/temp.html"] = Route(b"", status=302, headers={"Location": new})
     ws.write_config("[noticewatch]\ntimeout = 5\n[source mv]\nurl = %s\n\n[source tmp]\n"
-                    "url = %s\n" % (srv.url("/moved.html"), srv.url("/temp.html")))
+                    "url = %s\n" % (srv.url("/moved.html"), srv.url("/temp.html")), stale_days=None)
     try:
         eq(ws.run("run")[0], 0, "run")
         out = ws.run("sources")[1]
