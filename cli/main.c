@@ -44,6 +44,7 @@ usage(FILE *out)
 	      "  init [DIR]       write a starter config and catalog, create the database\n"
 	      "  run [ID...]      check the due sources (or the named ones, now)\n"
 	      "  check ID|URL     fetch and extract once, print every item found; store nothing\n"
+	      "  check --all [--format text|json]  verify every enabled source; store nothing\n"
 	      "  sources          one row per source: last check, result, failures, notices\n"
 	      "  notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv]\n"
 	      "  history [ID]     events over time\n"
