@@ -871,9 +871,12 @@ cmd_check_all(struct config *cfg, int argc, char **argv)
 		status = EXIT_SOME_FAILED;
 		goto out;
 	}
-	for (size_t i = 0; i < cfg->nsources; i++)
-		if (cfg->sources[i].enabled)
-			c.reads[c.total++].src = &cfg->sources[i];
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		if (!cfg->sources[i].enabled)
+			continue;
+		c.rows[c.total].verdict = "failing";    /* until read */
+		c.reads[c.total++].src = &cfg->sources[i];
+	}
 	if (read_sources(cfg, c.reads, c.total, cookies, on_checked, &c, err, sizeof(err)) < 0) {
 		msg_progress_end();
 		error("%s", err);
