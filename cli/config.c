@@ -711,6 +711,9 @@ handler(void *user, const char *section, const char *key, const char *value)
 			if (parse_long(value, 1, 1000, &l) < 0)
 				set_err(c, "broken_after must be 1..1000, not '%s'%s", value, NULL);
 			cfg->broken_after = (int)l;
+		} else if (!strcmp(key, "stale_days")) {
+			if (parse_long(value, 0, 36500, &cfg->stale_days) < 0)
+				set_err(c, "stale_days must be 0..36500, not '%s'%s", value, NULL);
 		} else if (!strcmp(key, "first_days")) {
 			if (!strcmp(value, "all"))
 				cfg->first_days = -1;
@@ -1053,6 +1056,7 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	cfg->outbox_retry = 300;
 	cfg->broken_after = 3;
 	cfg->first_days = 30;
+	cfg->stale_days = 400;
 	cfg->path = strdup(path);
 	cfg->include = list_dup(config_default_include);
 	cfg->exclude = list_dup(config_default_exclude);

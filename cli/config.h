@@ -94,6 +94,8 @@ struct config {
 	int broken_after;       /* failed checks in a row that raise 'broken' */
 	long first_days;        /* a source's first check alerts notices dated this
 	                         * many days back (0: none); -1: all */
+	long stale_days;        /* a source whose newest dated notice is older is
+	                         * stale (0: never) */
 	char *files[2];         /* file names the sources point to */
 };
 

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VERSION "0.1.0"
+#define VERSION NW_VERSION
 
 /* 1: a source, a delivery or an output failed; 3: noticewatch could not
  * save its own state (the database, the history's commit) */
@@ -45,6 +45,7 @@ usage(FILE *out)
 	      "  run [ID...]      check the due sources (or the named ones, now)\n"
 	      "  check ID|URL [--items XPATH] [--title P] [--link P] [--date P] [--format F]\n"
 	      "                   fetch and extract once, print every item found; store nothing\n"
+	      "  check --all [--format text|json]  verify every enabled source; store nothing\n"
 	      "  sources          one row per source: last check, result, failures, notices\n"
 	      "  notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv]\n"
 	      "  history [ID]     events over time\n"
@@ -123,6 +124,22 @@ rules_digest(const struct config *cfg, const struct source *s, char out[17])
 }
 
 /* ---- run ---- */
+
+/* The local day (YYYY-MM-DD) days before now. */
+static void
+days_before(int64_t now, long days, char out[11])
+{
+	time_t day = (time_t)now;
+	struct tm tm;
+
+	out[0] = '\0';
+	localtime_r(&day, &tm);
+	tm.tm_mday -= (int)days;
+	tm.tm_isdst = -1;
+	day = mktime(&tm);
+	if (localtime_r(&day, &tm))
+		strftime(out, 11, "%Y-%m-%d", &tm);
+}
 
 struct job {
 	struct source *src;
@@ -203,7 +220,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		.source_id = s->id, .name = s->name ? s->name : s->id, .url = s->url,
 		.at = (int64_t)time(NULL), .status = r->status, .etag = r->new_etag,
 		.last_modified = r->new_last_modified, .charset = r->charset,
-		.body_hash = r->hash,
+		.body_hash = r->hash, .moved_to = r->moved ? r->url : NULL,
 	};
 	struct store_item *items;
 	char err[512];
@@ -588,16 +605,15 @@ cmd_run(struct config *cfg, int argc, char **argv)
 	store_configure(rc.store, cfg->channels, cfg->broken_after);
 	if (cfg->first_days >= 0) {
 		/* a source's first check: notices dated first_days back alert */
-		time_t day = (time_t)now;
-		struct tm tm;
 		char since[11] = "";
-		localtime_r(&day, &tm);
-		tm.tm_mday -= (int)cfg->first_days;
-		tm.tm_isdst = -1;
-		day = mktime(&tm);
-		if (cfg->first_days > 0 && localtime_r(&day, &tm))
-			strftime(since, sizeof(since), "%Y-%m-%d", &tm);
+		if (cfg->first_days > 0)
+			days_before(now, cfg->first_days, since);
 		store_baseline(rc.store, since);
+	}
+	if (cfg->stale_days > 0) {
+		char before[11];
+		days_before(now, cfg->stale_days, before);
+		store_stale(rc.store, before, (int)cfg->stale_days);
 	}
 	store_batch_begin(rc.store);
 	jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*jobs));
@@ -699,6 +715,201 @@ out:
 
 /* ---- check ---- */
 
+static void print_padded(const char *s, int cols);
+
+/* check --all: what one read of each enabled source gave, and its verdict. */
+struct check_row {
+	size_t items, dated, relevant;
+	char newest[16];            /* the newest date listed, or "" */
+	const char *verdict;
+	char *list;                 /* the source's items, or the list the generic
+	                             * extractor chose, as an XPath; or NULL */
+};
+
+struct check_all {
+	const struct config *cfg;
+	struct read_job *reads;
+	struct check_row *rows;
+	char stale_before[11];      /* "": never stale */
+	size_t done, total;
+};
+
+/* What stands between a source and 'ok': the site turned the client away
+ * (403, 412, 418), it failed, its page lists nothing, a permanent redirect
+ * took it to another host, or its newest notice is older than stale_days. */
+static const char *
+check_verdict(const struct check_all *c, const struct read_job *r, const struct check_row *w)
+{
+	if (r->state == READ_FAILED && (r->status == 403 || r->status == 412 || r->status == 418))
+		return "refused";
+	if (r->state == READ_FAILED && r->extract_failed)
+		return "empty";
+	if (r->state != READ_OK || r->partial)
+		return "failing";
+	if (r->moved)
+		return "moved";
+	if (w->items == 0)
+		return "empty";
+	if (c->stale_before[0] && w->newest[0] && strcmp(w->newest, c->stale_before) < 0)
+		return "stale";
+	return "ok";
+}
+
+static void
+on_checked(struct read_job *r, void *payload)
+{
+	struct check_all *c = payload;
+	struct check_row *w = &c->rows[r - c->reads];
+
+	w->items = r->list.n;
+	for (size_t k = 0; k < r->list.n; k++) {
+		const struct parse_item *it = &r->list.items[k];
+		if (it->date[0]) {
+			w->dated++;
+			if (strcmp(it->date, w->newest) > 0)
+				snprintf(w->newest, sizeof(w->newest), "%s", it->date);
+		}
+		w->relevant += parse_relevant(it->title, src_include(c->cfg, r->src),
+		                              src_exclude(c->cfg, r->src)) != 0;
+	}
+	w->verdict = check_verdict(c, r, w);
+	if (r->list.n > 0)
+		w->list = msg_strdup(r->src->items ? r->src->items : r->list.xpath);
+	msg_progress("%zu/%zu sources done (%s)", ++c->done, c->total, r->src->id);
+}
+
+static void
+check_all_text(const struct check_all *c)
+{
+	int idw = 2;
+
+	for (size_t i = 0; i < c->total; i++)
+		if (msg_width(c->reads[i].src->id) > idw)
+			idw = msg_width(c->reads[i].src->id);
+	print_padded("ID", idw + 2);
+	printf("%-5s%6s%6s  %-11s%8s  %-8s %s\n", "HTTP", "ITEMS", "DATED", "NEWEST",
+	       "RELEVANT", "VERDICT", "ADDRESS");
+	for (size_t i = 0; i < c->total; i++) {
+		const struct read_job *r = &c->reads[i];
+		const struct check_row *w = &c->rows[i];
+		char http[16] = "-";
+
+		if (r->status > 0)
+			snprintf(http, sizeof(http), "%ld", r->status);
+		print_padded(r->src->id, idw + 2);
+		printf("%-5s%6zu%6zu  %-11s%8zu  %-8s %s", http, w->items, w->dated,
+		       w->newest[0] ? w->newest : "-", w->relevant, w->verdict,
+		       r->url ? r->url : r->src->url);
+		if (r->state == READ_FAILED || r->partial)
+			printf("  %s", r->error);
+		if (w->list)
+			printf("  list %s", w->list);
+		putchar('\n');
+	}
+}
+
+static int
+check_all_json(const struct check_all *c)
+{
+	json_t *a = json_array();
+	int rv = 0;
+
+	for (size_t i = 0; a && i < c->total; i++) {
+		const struct read_job *r = &c->reads[i];
+		const struct check_row *w = &c->rows[i];
+		int failed = r->state == READ_FAILED || r->partial;
+		json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:o, s:I, s:s, s:o, s:o}",
+		    "source", r->src->id, "url", r->src->url,
+		    "status", r->status > 0 ? json_integer(r->status) : json_null(),
+		    "final_url", r->url ? json_string(r->url) : json_null(), "moved", r->moved,
+		    "items", (json_int_t)w->items, "dated", (json_int_t)w->dated,
+		    "newest", w->newest[0] ? json_string(w->newest) : json_null(),
+		    "relevant", (json_int_t)w->relevant, "verdict", w->verdict,
+		    "error", failed ? json_string(r->error) : json_null(),
+		    "list", w->list ? json_string(w->list) : json_null());
+		if (!o || json_array_append_new(a, o) < 0) {
+			rv = -1;
+			break;
+		}
+	}
+	/* a write that fails is msg_finish's to report */
+	if (!a || rv < 0 || (json_dumpf(a, stdout, JSON_INDENT(2)) < 0 && !ferror(stdout)))
+		rv = -1;
+	else
+		putchar('\n');
+	json_decref(a);
+	return rv;
+}
+
+/* check --all [--format text|json]: every enabled source read once, as run
+ * reads it (politely, concurrently), without conditions; nothing stored. */
+static int
+cmd_check_all(struct config *cfg, int argc, char **argv)
+{
+	struct check_all c = {.cfg = cfg};
+	struct fetch_cookies *cookies = NULL;
+	int json = 0, status = EXIT_OKAY;
+	char err[512];
+
+	for (int i = 0; i < argc; i++) {
+		const char *f = NULL;
+		if (!strcmp(argv[i], "--all"))
+			continue;
+		if (!strcmp(argv[i], "--format") && i + 1 < argc)
+			f = argv[++i];
+		else if (!strncmp(argv[i], "--format=", 9))
+			f = argv[i] + 9;
+		if (f && (!strcmp(f, "text") || !strcmp(f, "json"))) {
+			json = !strcmp(f, "json");
+			continue;
+		}
+		if (f)
+			error("unknown format '%s' (text or json)", f);
+		else
+			error("usage: noticewatch check --all [--format text|json]");
+		return EXIT_USAGE;
+	}
+	if (cfg->stale_days > 0)
+		days_before((int64_t)time(NULL), cfg->stale_days, c.stale_before);
+	c.reads = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*c.reads));
+	c.rows = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*c.rows));
+	cookies = fetch_cookies_new();
+	if (!c.reads || !c.rows || !cookies) {
+		error("out of memory");
+		status = EXIT_SOME_FAILED;
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		if (!cfg->sources[i].enabled)
+			continue;
+		c.rows[c.total].verdict = "failing";    /* until read */
+		c.reads[c.total++].src = &cfg->sources[i];
+	}
+	if (read_sources(cfg, c.reads, c.total, cookies, on_checked, &c, err, sizeof(err)) < 0) {
+		msg_progress_end();
+		error("%s", err);
+		status = EXIT_SOME_FAILED;
+		goto out;
+	}
+	msg_progress_end();
+	if (json ? check_all_json(&c) < 0 : (check_all_text(&c), 0)) {
+		error("out of memory");
+		status = EXIT_SOME_FAILED;
+	}
+	for (size_t i = 0; i < c.total; i++)
+		if (strcmp(c.rows[i].verdict, "ok"))
+			status = EXIT_SOME_FAILED;
+out:
+	for (size_t i = 0; c.reads && i < c.total; i++) {
+		read_job_clear(&c.reads[i]);
+		free(c.rows[i].list);
+	}
+	free(c.reads);
+	free(c.rows);
+	fetch_cookies_free(cookies);
+	return status;
+}
+
 static int
 cmd_check(struct config *cfg, int argc, char **argv)
 {
@@ -714,6 +925,9 @@ cmd_check(struct config *cfg, int argc, char **argv)
 	char err[512];
 	int status = EXIT_OKAY, c, given = 0;
 
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--all"))
+			return cmd_check_all(cfg, argc, argv);
 	/* argv - 1 is the command name: getopt skips element 0 */
 	optind = 0;
 	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
@@ -833,6 +1047,8 @@ row_free(struct store_source_row *r)
 	free((char *)r->id);
 	free((char *)r->name);
 	free((char *)r->last_error);
+	free((char *)r->newest);
+	free((char *)r->moved_to);
 }
 
 static void
@@ -853,7 +1069,10 @@ collect_source(const struct store_source_row *r, void *payload)
 	v->id = msg_strdup(r->id);
 	v->name = msg_strdup(r->name);
 	v->last_error = msg_strdup(r->last_error);
-	if (!v->id || (r->name && !v->name) || (r->last_error && !v->last_error)) {
+	v->newest = msg_strdup(r->newest);
+	v->moved_to = msg_strdup(r->moved_to);
+	if (!v->id || (r->name && !v->name) || (r->last_error && !v->last_error) ||
+	    (r->newest && !v->newest) || (r->moved_to && !v->moved_to)) {
 		row_free(v);
 		rows->oom = 1;
 		return;
@@ -930,6 +1149,10 @@ cmd_sources(struct config *cfg)
 			       r ? (long long)r->notices : 0LL);
 			if (r && r->last_error)
 				printf("  %s", r->last_error);
+			if (r && r->stale)
+				printf("  stale: newest notice %s", r->newest ? r->newest : "-");
+			if (r && r->moved_to)
+				printf("  moved to %s", r->moved_to);
 			putchar('\n');
 		}
 	}

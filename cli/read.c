@@ -348,6 +348,13 @@ step(struct read_job *j, const struct fetch_result *res)
 		j->active = 0;
 		return;
 	}
+	if (j->pages == 0) {
+		/* what answered, whatever it answered (check --all shows it) */
+		j->status = res->status;
+		j->moved = res->moved;
+		free(j->url);
+		j->url = res->url ? strdup(res->url) : NULL;
+	}
 	if (res->code == FETCH_ERROR) {
 		fail(j, "%s", res->error);
 		return;
@@ -359,7 +366,6 @@ step(struct read_job *j, const struct fetch_result *res)
 		return;
 	}
 	if (j->pages == 0) {
-		j->status = res->status;
 		j->new_etag = res->etag ? strdup(res->etag) : NULL;
 		j->new_last_modified = res->last_modified ? strdup(res->last_modified) : NULL;
 	}
@@ -529,8 +535,9 @@ read_job_clear(struct read_job *j)
 	free(j->new_etag);
 	free(j->new_last_modified);
 	free(j->next);
+	free(j->url);
 	parse_list_free(&j->list);
 	EVP_MD_CTX_free(j->md);
-	j->new_etag = j->new_last_modified = j->next = NULL;
+	j->new_etag = j->new_last_modified = j->next = j->url = NULL;
 	j->md = NULL;
 }

@@ -20,7 +20,10 @@ struct read_job {
 	                             * is not parsed again */
 	/* out */
 	int state;                  /* READ_OK, READ_NOT_MODIFIED, READ_FAILED */
-	long status;                /* of the first page */
+	long status;                /* of the first page (0: no answer came) */
+	char *url;                  /* the first page's final address, after
+	                             * redirects (NULL: no answer came) */
+	int moved;                  /* a permanent redirect to another host */
 	char *new_etag;             /* validators of the first page */
 	char *new_last_modified;
 	char charset[64];           /* what the body was decoded from, and what it cost */

@@ -20,6 +20,8 @@ struct row {
 	long last_status;
 	char *last_error;
 	int failures;
+	char *stale;            /* stale: its newest notice's date, else NULL */
+	char *moved_to;         /* moved: the new address, else NULL */
 	/* the latest relevant notice, or none */
 	char *title, *link, *date;
 	int64_t first_seen;
@@ -55,6 +57,10 @@ take_source(const struct store_source_row *r, void *payload)
 	w->failures = r->failures;
 	if (r->last_error && !(w->last_error = strdup(r->last_error)))
 		b->oom = 1;
+	if (r->stale && !(w->stale = strdup(r->newest ? r->newest : "-")))
+		b->oom = 1;
+	if (r->moved_to && !(w->moved_to = strdup(r->moved_to)))
+		b->oom = 1;
 }
 
 /* Rows come newest first: the first one of a source that was not removed
@@ -80,6 +86,8 @@ board_free(struct board *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		free(b->rows[i].last_error);
+		free(b->rows[i].stale);
+		free(b->rows[i].moved_to);
 		free(b->rows[i].title);
 		free(b->rows[i].link);
 		free(b->rows[i].date);
@@ -252,6 +260,14 @@ write_text(FILE *out, const struct board *b, int64_t now, int failing)
 			text_line(out, "  certificates: ", r->src->certificate);
 		if (st == ST_FAILING && r->last_error)
 			text_line(out, "  ! ", r->last_error);
+		if (r->stale) {
+			snprintf(line, sizeof(line), "STALE: newest notice %s", r->stale);
+			text_line(out, "  ! ", line);
+		}
+		if (r->moved_to) {
+			snprintf(line, sizeof(line), "MOVED to %s", r->moved_to);
+			text_line(out, "  ! ", line);
+		}
 		if (i + 1 < b->n)
 			fputc('\n', out);
 	}
@@ -314,6 +330,12 @@ write_md(FILE *out, const struct board *b, int64_t now, int failing)
 			md_cell(out, r->last_error ? r->last_error : "");
 		} else {
 			fputs(status_words[st], out);
+		}
+		if (r->stale)
+			fprintf(out, "; **STALE**: newest notice %s", r->stale);
+		if (r->moved_to) {
+			fputs("; **MOVED** to ", out);
+			md_cell(out, r->moved_to);
 		}
 		fputs(" |\n", out);
 	}
@@ -421,6 +443,16 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 				fputs(": ", out);
 				html_text(out, r->last_error);
 			}
+			fputs("</small>", out);
+		}
+		if (r->stale) {
+			fputs("<small>STALE: newest notice ", out);
+			html_text(out, r->stale);
+			fputs("</small>", out);
+		}
+		if (r->moved_to) {
+			fputs("<small>MOVED to ", out);
+			html_text(out, r->moved_to);
 			fputs("</small>", out);
 		}
 		fputs("</td></tr>\n", out);

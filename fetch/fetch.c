@@ -21,6 +21,7 @@ struct xfer {
 	int hops;                   /* redirects followed */
 	int foreign;                /* 1: url is on another origin: no custom headers */
 	int get;                    /* 1: a POST turned GET by a 301/302/303 */
+	int moved;                  /* 1: a 301 or 308 led to another host */
 	CURL *h;
 	struct curl_slist *headers;
 	char *buf;
@@ -78,7 +79,7 @@ fetch_options_default(struct fetch_options *opt)
 	opt->per_host = 2;
 	opt->timeout = 30;
 	opt->max_size = 8u << 20;
-	opt->user_agent = "noticewatch/0.1 (+https://github.com/noticewatch)";
+	opt->user_agent = "noticewatch/" NW_VERSION;
 	opt->retry_wait_ms = 1000;
 	opt->max_retry_after = 60;
 }
@@ -282,6 +283,12 @@ redirect(struct xfer *x, long status, struct fetch_result *res)
 		snprintf(res->error, sizeof(res->error), "out of memory");
 		return -1;
 	}
+	/* a permanent redirect away from the request's host: the source moved */
+	if (status == 301 || status == 308) {
+		char orig[sizeof(x->host)];
+		if (host_of(x->req->url, orig, sizeof(orig)) == 0 && strcasecmp(orig, host) != 0)
+			x->moved = 1;
+	}
 	free(x->url);
 	x->url = url;
 	x->hops++;
@@ -310,6 +317,7 @@ evaluate(struct xfer *x, CURLcode rc, const struct fetch_options *opt,
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	res->status = status;
+	res->moved = x->moved;
 	res->attempts = x->attempts;
 	res->code = FETCH_ERROR;
 	if (curl_easy_getinfo(x->h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)

@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+/* noticewatch's version: --version prints it, and the default user agent
+ * names it ("noticewatch/0.1.0", no address: none is made up) */
+#define NW_VERSION "0.1.0"
+
 /* fetch_result.code */
 #define FETCH_OK            0
 #define FETCH_ERROR        -1
@@ -48,7 +52,9 @@ struct fetch_result {
 	size_t len;
 	char *etag;             /* validators the server sent, or NULL */
 	char *last_modified;
-	char *url;              /* effective URL after redirects */
+	char *url;              /* effective URL after redirects: the final address */
+	int moved;              /* 1: a permanent redirect (301, 308) led to
+	                         * another host than the request's */
 	char charset[64];       /* what the body was decoded from (raw: the
 	                         * HTTP charset label, or "") */
 	char content_type[128]; /* as the server sent it, or "" */

@@ -120,7 +120,8 @@ notify_kind_label(const char *kind)
 {
 	static const char *const kinds[][2] = {
 		{"new", "NEW"}, {"changed", "CHANGED"}, {"removed", "REMOVED"},
-		{"broken", "BROKEN"}, {"recovered", "RECOVERED"}, {"test", "TEST"}};
+		{"broken", "BROKEN"}, {"recovered", "RECOVERED"}, {"stale", "STALE"},
+		{"test", "TEST"}};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(kind, kinds[i][0]))

@@ -38,6 +38,10 @@ struct store {
 	int ncache;
 	char *const *channels;  /* outbox channels, NULL-terminated; not owned */
 	int broken_after;       /* failed checks in a row that raise 'broken' */
+	/* store_stale: a source whose newest dated notice is dated before
+	 * stale_before is stale ("": never) */
+	char stale_before[11];
+	int stale_days;
 	/* store_baseline: on a source's first check, only notices dated on or
 	 * after since raise events ("": none) */
 	int baseline;
@@ -124,6 +128,18 @@ static const char *const migrations[] = {
 	/* 5: the page each notice was last seen on: removals are judged only
 	 * among the pages read */
 	"ALTER TABLE notices ADD COLUMN page INTEGER NOT NULL DEFAULT 1;",
+	/* 6: stale and moved sources, and 'stale' alerts (the kind's CHECK
+	 * is part of the table: it is rebuilt, foreign keys off meanwhile) */
+	"ALTER TABLE sources ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sources ADD COLUMN moved_to TEXT;"
+	"CREATE TABLE alerts6 ("
+	"  id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES runs(id), source_id TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('broken','recovered','stale')),"
+	"  at INTEGER NOT NULL, detail TEXT);"
+	"INSERT INTO alerts6(id, run_id, source_id, kind, at, detail)"
+	"  SELECT id, run_id, source_id, kind, at, detail FROM alerts;"
+	"DROP TABLE alerts;"
+	"ALTER TABLE alerts6 RENAME TO alerts;",
 };
 
 static int
@@ -206,8 +222,8 @@ store_open(struct store **out, const char *path, char *err, size_t errlen)
 	sqlite3_busy_timeout(s->db, 5000);
 	if (exec(s, "PRAGMA journal_mode = WAL", err, errlen) < 0 ||
 	    exec(s, "PRAGMA synchronous = NORMAL", err, errlen) < 0 ||
-	    exec(s, "PRAGMA foreign_keys = ON", err, errlen) < 0 ||
-	    migrate(s, err, errlen) < 0) {
+	    migrate(s, err, errlen) < 0 ||
+	    exec(s, "PRAGMA foreign_keys = ON", err, errlen) < 0) {
 		store_close(s);
 		return -1;
 	}
@@ -220,6 +236,13 @@ store_configure(struct store *s, char *const *channels, int broken_after)
 {
 	s->channels = channels;
 	s->broken_after = broken_after > 0 ? broken_after : 1;
+}
+
+void
+store_stale(struct store *s, const char *before, int days)
+{
+	snprintf(s->stale_before, sizeof(s->stale_before), "%s", before ? before : "");
+	s->stale_days = days;
 }
 
 void
@@ -420,9 +443,10 @@ static int
 upsert_source(struct store *s, const struct store_fetch *f, char *err, size_t errlen)
 {
 	return run(s, err, errlen, "cannot store source",
-	           prep(s, "INSERT INTO sources(id, name, url) VALUES (?1, ?2, ?3)"
-	                   " ON CONFLICT(id) DO UPDATE SET name = ?2, url = ?3",
-	                "ttt", f->source_id, f->name ? f->name : "", f->url ? f->url : ""));
+	           prep(s, "INSERT INTO sources(id, name, url, moved_to) VALUES (?1, ?2, ?3, ?4)"
+	                   " ON CONFLICT(id) DO UPDATE SET name = ?2, url = ?3, moved_to = ?4",
+	                "tttt", f->source_id, f->name ? f->name : "", f->url ? f->url : "",
+	                f->moved_to));
 }
 
 static int
@@ -614,6 +638,42 @@ store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
 	return finish(s, ok, err, errlen);
 }
 
+/* After a good check: one 'stale' alert when the source's newest dated
+ * notice is older than store_stale says, one 'recovered' when a fresher
+ * one is listed again.  Undated notices do not count. */
+static int
+judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *err,
+            size_t errlen)
+{
+	sqlite3_stmt *st = prep(s,
+	    "SELECT s.stale, (SELECT max(n.date) FROM notices n WHERE n.source_id = s.id"
+	    "   AND n.removed_at IS NULL AND n.date != '')"
+	    " FROM sources s WHERE s.id = ?", "t", f->source_id);
+	int was, is;
+	char newest[32] = "", detail[128];
+
+	if (!st || sqlite3_step(st) != SQLITE_ROW) {
+		release(st);
+		return fail(s->db, err, errlen, "cannot read source state");
+	}
+	was = sqlite3_column_int(st, 0);
+	if (col_text(st, 1))
+		snprintf(newest, sizeof(newest), "%s", col_text(st, 1));
+	release(st);
+	is = s->stale_before[0] && newest[0] && strcmp(newest, s->stale_before) < 0;
+	if (is == was || (!is && !newest[0]))
+		return 0;
+	if (is)
+		snprintf(detail, sizeof(detail), "newest notice %s, more than %d days ago", newest,
+		         s->stale_days);
+	else
+		snprintf(detail, sizeof(detail), "a notice dated %s", newest);
+	if (run(s, err, errlen, "cannot store source state",
+	        prep(s, "UPDATE sources SET stale = ? WHERE id = ?", "nt", is, f->source_id)) < 0)
+		return -1;
+	return raise_alert(s, run_id, f, is ? "stale" : "recovered", detail, err, errlen);
+}
+
 static int
 mark_ok(struct store *s, int64_t run_id, const struct store_fetch *f, int changed,
         char *err, size_t errlen)
@@ -626,6 +686,8 @@ mark_ok(struct store *s, int64_t run_id, const struct store_fetch *f, int change
 	    (run(s, err, errlen, "cannot store source state",
 	         prep(s, "UPDATE sources SET broken = 0 WHERE id = ?", "t", f->source_id)) < 0 ||
 	     raise_alert(s, run_id, f, "recovered", NULL, err, errlen) < 0))
+		return -1;
+	if (judge_stale(s, run_id, f, err, errlen) < 0)
 		return -1;
 	return run(s, err, errlen, "cannot store source state",
 	           prep(s, "UPDATE sources SET last_check = ?1, last_ok = ?1, last_status = ?2,"
@@ -932,7 +994,9 @@ store_sources(struct store *s, store_source_fn fn, void *payload, char *err,
 	    " s.failures,"
 	    " (SELECT count(*) FROM notices n WHERE n.source_id = s.id AND n.removed_at IS NULL),"
 	    " (SELECT count(*) FROM notices n WHERE n.source_id = s.id AND n.removed_at IS NULL"
-	    "   AND n.relevant)"
+	    "   AND n.relevant),"
+	    " s.stale, (SELECT max(n.date) FROM notices n WHERE n.source_id = s.id"
+	    "   AND n.removed_at IS NULL AND n.date != ''), s.moved_to"
 	    " FROM sources s ORDER BY s.id", "");
 	int rc;
 
@@ -946,6 +1010,8 @@ store_sources(struct store *s, store_source_fn fn, void *payload, char *err,
 			.last_change = sqlite3_column_int64(st, 5),
 			.failures = sqlite3_column_int(st, 6),
 			.notices = sqlite3_column_int64(st, 7), .relevant = sqlite3_column_int64(st, 8),
+			.stale = sqlite3_column_int(st, 9), .newest = col_text(st, 10),
+			.moved_to = col_text(st, 11),
 		};
 		fn(&r, payload);
 	}

@@ -58,6 +58,8 @@ struct store_fetch {
 	const char *body_hash;
 	const char *charset;
 	const char *error;      /* store_record_error only */
+	const char *moved_to;   /* where a permanent redirect to another host
+	                         * led, or NULL */
 };
 
 struct store_item {
@@ -117,6 +119,12 @@ int store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
                 const struct store_item *items, size_t n,
                 store_event_fn fn, void *payload, char *err, size_t errlen);
 
+/* A source whose newest dated notice is dated before 'before'
+ * (YYYY-MM-DD; NULL or "": never), that is more than days ago, is stale:
+ * a good check that finds it so marks it and queues one 'stale' alert;
+ * one that lists a fresher notice again queues one 'recovered'. */
+void store_stale(struct store *s, const char *before, int days);
+
 /* The first check of a source is a baseline: only notices dated on or
  * after since (YYYY-MM-DD) raise 'new' events, the others (undated ones
  * too) are stored silently.  since NULL: every notice raises its event (the
@@ -144,6 +152,9 @@ struct store_source_row {
 	int failures;
 	int64_t notices;
 	int64_t relevant;
+	int stale;                  /* store_stale judged it stale */
+	const char *newest;         /* the newest date of its notices, or NULL */
+	const char *moved_to;       /* moved: the new address, else NULL */
 };
 typedef void (*store_source_fn)(const struct store_source_row *row, void *payload);
 int store_sources(struct store *s, store_source_fn fn, void *payload,
@@ -182,7 +193,7 @@ struct store_outbox_row {
 	const char *last_error;     /* NULL until a delivery failed */
 	int64_t delivered_at;       /* 0: not delivered */
 	int64_t dead_at;            /* 0: still tried */
-	const char *kind;           /* new, changed, removed, broken, recovered */
+	const char *kind;           /* new, changed, removed, broken, recovered, stale */
 	const char *source_id;
 	const char *source_name;
 	const char *title;          /* events: the notice; NULL for alerts */

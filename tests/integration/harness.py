@@ -202,15 +202,21 @@ class Workspace:
         self.config = os.path.join(self.dir, "noticewatch.ini")
         self.db = os.path.join(self.dir, "noticewatch.db")
 
-    def write_config(self, text, first_days="all"):
+    def write_config(self, text, first_days="all", stale_days="0"):
         """Writes the config.  A first check is a baseline that raises events
         only for recent notices (first_days, 30 by default); the fixtures'
         dates are years old, so a test that is about something else sets
         first_days = all in [noticewatch] unless it sets first_days itself
-        or passes first_days=None (the default applies)."""
+        or passes first_days=None (the default applies).  For the same reason
+        stale_days = 0 (never stale) is set with it, unless the config sets
+        it or stale_days=None is passed (first_days=None, which keeps the
+        config's line numbers, adds neither line)."""
         if first_days is not None and "first_days" not in text:
             text = re.sub(r"^\[noticewatch\][ \t]*\n", lambda m: "%sfirst_days = %s\n"
                           % (m.group(0), first_days), text, count=1, flags=re.M)
+        if first_days is not None and stale_days is not None and "stale_days" not in text:
+            text = re.sub(r"^\[noticewatch\][ \t]*\n", lambda m: "%sstale_days = %s\n"
+                          % (m.group(0), stale_days), text, count=1, flags=re.M)
         with open(self.config, "w", encoding="utf-8") as f:
             f.write(text)
 
