@@ -1,5 +1,6 @@
 /* Charset detection and conversion to UTF-8 with iconv. */
 #include "fetch/fetch.h"
+#include "base/buf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -176,51 +177,41 @@ convert(const char *from, const char *buf, size_t len, int strict,
         char **out, size_t *outlen, size_t *skipped)
 {
 	iconv_t cd = iconv_open("UTF-8", from);
-	size_t cap = len * 2 + 16, used = 0;
-	char *dst, *in = (char *)buf;
+	char *in = (char *)buf;
 	size_t inleft = len;
+	struct buf dst;
 
 	*skipped = 0;
 	if (cd == (iconv_t)-1)
 		return -2;
-	dst = malloc(cap);
-	if (!dst) {
-		iconv_close(cd);
-		return -1;
-	}
+	buf_init(&dst, (size_t)-1);
 	while (inleft > 0) {
-		char *o = dst + used;
-		size_t oleft = cap - used - 1;
+		char chunk[4096], *o = chunk;
+		size_t oleft = sizeof(chunk);
 		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
-		used = (size_t)(o - dst);
+		int e = errno;
+
+		if (buf_add(&dst, chunk, (size_t)(o - chunk)) < 0)
+			goto fail;
 		if (r != (size_t)-1)
 			break;
-		if (errno == E2BIG) {
-			char *n;
-			cap *= 2;
-			n = realloc(dst, cap);
-			if (!n)
-				goto fail;
-			dst = n;
-		} else if (errno == EILSEQ || errno == EINVAL) {
-			if (strict)
-				goto fail;
-			in++;
-			inleft--;
-			(*skipped)++;
-			iconv(cd, NULL, NULL, NULL, NULL);
-		} else {
+		if (e == E2BIG)
+			continue;
+		if ((e != EILSEQ && e != EINVAL) || strict)
 			goto fail;
-		}
+		in++;
+		inleft--;
+		(*skipped)++;
+		iconv(cd, NULL, NULL, NULL, NULL);
 	}
 	iconv_close(cd);
-	dst[used] = '\0';
-	*out = dst;
-	*outlen = used;
+	if (!dst.p && buf_add(&dst, "", 0) < 0)
+		return -1;
+	*out = buf_take(&dst, outlen);
 	return 0;
 fail:
 	iconv_close(cd);
-	free(dst);
+	buf_free(&dst);
 	return -1;
 }
 

@@ -1,5 +1,6 @@
 /* Concurrent, polite, conditional downloads with libcurl's multi interface. */
 #include "fetch/fetch.h"
+#include "base/buf.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -24,8 +25,7 @@ struct xfer {
 	int moved;                  /* 1: a 301 or 308 led to another host */
 	CURL *h;
 	struct curl_slist *headers;
-	char *buf;
-	size_t len, cap, max;
+	struct buf body;            /* capped at the options' max_size */
 	int too_big;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -89,25 +89,10 @@ on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct xfer *x = userp;
 	size_t n = size * nmemb;
+	int r = buf_add(&x->body, data, n);
 
-	if (x->len + n > x->max) {
-		x->too_big = 1;
-		return 0;
-	}
-	if (x->len + n + 1 > x->cap) {
-		size_t cap = x->cap ? x->cap : 16384;
-		char *b;
-		while (cap < x->len + n + 1)
-			cap *= 2;
-		b = realloc(x->buf, cap);
-		if (!b)
-			return 0;
-		x->buf = b;
-		x->cap = cap;
-	}
-	memcpy(x->buf + x->len, data, n);
-	x->len += n;
-	return n;
+	x->too_big = r == BUF_TOO_LARGE;
+	return r == 0 ? n : 0;
 }
 
 /* scheme, host and port of a URL (the scheme's default port filled in) */
@@ -182,10 +167,10 @@ start(CURLM *multi, struct xfer *x, const struct fetch_options *opt)
 	x->h = curl_easy_init();
 	if (!x->h)
 		return -1;
-	x->len = 0;
+	buf_free(&x->body);
+	buf_init(&x->body, opt->max_size + 1);     /* max_size bytes and the NUL */
 	x->too_big = 0;
 	x->errbuf[0] = '\0';
-	x->max = opt->max_size;
 	x->attempts++;
 	if (rq->etag && *rq->etag) {
 		snprintf(line, sizeof(line), "If-None-Match: %s", rq->etag);
@@ -353,7 +338,7 @@ evaluate(struct xfer *x, CURLcode rc, const struct fetch_options *opt,
 		curl_easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &retry_after);
 		goto decide;
 	}
-	if (x->len == 0) {
+	if (x->body.len == 0) {
 		snprintf(res->error, sizeof(res->error), "empty body (HTTP %ld)", status);
 		return -1;
 	}
@@ -366,12 +351,8 @@ evaluate(struct xfer *x, CURLcode rc, const struct fetch_options *opt,
 	if (opt->raw) {
 		if (!fetch_charset_canon(charset, res->charset, sizeof(res->charset)))
 			res->charset[0] = '\0';
-		x->buf[x->len] = '\0';         /* put() keeps room for it */
-		res->body = x->buf;
-		res->len = x->len;
-		x->buf = NULL;
-		x->len = x->cap = 0;
-	} else if (fetch_decode(x->buf, x->len, charset, x->req->encoding, &res->body,
+		res->body = buf_take(&x->body, &res->len);
+	} else if (fetch_decode(x->body.p, x->body.len, charset, x->req->encoding, &res->body,
 	                        &res->len, res->charset, sizeof(res->charset), res->error,
 	                        sizeof(res->error)) < 0) {
 		return -1;
@@ -500,9 +481,7 @@ fetch_run(const struct fetch_request *reqs, size_t n,
 				continue;
 			}
 			x->state = DONE;
-			free(x->buf);
-			x->buf = NULL;
-			x->cap = 0;
+			buf_free(&x->body);
 			done(x->index, &res, payload);
 			result_clear(&res);
 			ndone++;
@@ -522,7 +501,7 @@ fetch_run(const struct fetch_request *reqs, size_t n,
 cleanup:
 	for (size_t i = 0; xs && i < n; i++) {
 		finish_handle(multi, &xs[i]);
-		free(xs[i].buf);
+		buf_free(&xs[i].body);
 		free(xs[i].url);
 	}
 	free(xs);

@@ -30,7 +30,7 @@ ascii(const char *s)
  * 64 with the markers), cut on character boundaries and folded, so header
  * lines stay within 78 characters, "Subject: " included. */
 static void
-encode_words(struct notify_buf *b, const char *s)
+encode_words(struct buf *b, const char *s)
 {
 	size_t len = strlen(s), i = 0;
 
@@ -41,7 +41,7 @@ encode_words(struct notify_buf *b, const char *s)
 		while (i + n < len && n > 0 && ((unsigned char)s[i + n] & 0xc0) == 0x80)
 			n--;
 		EVP_EncodeBlock(out, (const unsigned char *)s + i, (int)n);
-		notify_buf_printf(b, "%s=?UTF-8?B?%s?=", i ? "\r\n " : "", out);
+		buf_printf(b, "%s=?UTF-8?B?%s?=", i ? "\r\n " : "", out);
 		i += n;
 	}
 }
@@ -90,156 +90,169 @@ notify_address_check(const char *s)
 /* "Name <addr>" as a header value: the name encoded when not ASCII,
  * quoted otherwise. */
 static void
-address_header(struct notify_buf *b, const char *name, const char *addr)
+address_header(struct buf *b, const char *name, const char *addr)
 {
 	if (!*name) {
-		notify_buf_puts(b, addr);
+		buf_addstr(b, addr);
 		return;
 	}
 	if (ascii(name)) {
-		notify_buf_puts(b, "\"");
+		buf_addstr(b, "\"");
 		for (const char *p = name; *p; p++) {
 			if (*p == '"' || *p == '\\')
-				notify_buf_puts(b, "\\");
-			notify_buf_add(b, p, 1);
+				buf_addstr(b, "\\");
+			buf_add(b, p, 1);
 		}
-		notify_buf_puts(b, "\"");
+		buf_addstr(b, "\"");
 	} else {
 		encode_words(b, name);
 	}
-	notify_buf_printf(b, " <%s>", addr);
+	buf_printf(b, " <%s>", addr);
 }
 
 static void
-html_escape(struct notify_buf *b, const char *s)
+html_escape(struct buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '&': notify_buf_puts(b, "&amp;"); break;
-		case '<': notify_buf_puts(b, "&lt;"); break;
-		case '>': notify_buf_puts(b, "&gt;"); break;
-		case '"': notify_buf_puts(b, "&quot;"); break;
-		case '\'': notify_buf_puts(b, "&#39;"); break;
-		default: notify_buf_add(b, s, 1);
+		case '&': buf_addstr(b, "&amp;"); break;
+		case '<': buf_addstr(b, "&lt;"); break;
+		case '>': buf_addstr(b, "&gt;"); break;
+		case '"': buf_addstr(b, "&quot;"); break;
+		case '\'': buf_addstr(b, "&#39;"); break;
+		default: buf_add(b, s, 1);
 		}
 	}
 }
 
 /* Distinct source labels in order of first appearance, "、"-joined. */
 static void
-source_list(struct notify_buf *b, const struct notify_event *ev, size_t n)
+source_list(struct buf *b, const struct notify_event *ev, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *label = notify_source_label(&ev[i]);
 		size_t k;
 		for (k = 0; k < i && strcmp(notify_source_label(&ev[k]), label); k++)
 			;
-		if (k == i)
-			notify_buf_printf(b, "%s%s", b->n ? "、" : "", label);
+		if (k < i)
+			continue;
+		/* a list too long is cut after its last whole label */
+		if ((b->len ? strlen("、") : 0) + strlen(label) > buf_room(b))
+			break;
+		buf_printf(b, "%s%s", b->len ? "、" : "", label);
 	}
 }
 
+/* Appends s[0..n) while the pieces fit: a subject too long is cut after
+ * its last whole piece. */
 static void
-subject_of(struct notify_buf *b, const struct notify_email *cfg,
+piece(struct buf *b, const char *s, size_t n, int *full)
+{
+	*full |= n > buf_room(b);
+	if (!*full)
+		buf_add(b, s, n);
+}
+
+static void
+subject_of(struct buf *b, const struct notify_email *cfg,
            const struct notify_event *ev, size_t n)
 {
-	struct notify_buf sources;
-	const char *t = cfg->subject;
+	struct buf sources;
+	const char *t = cfg->subject, *s;
+	char count[32];
+	size_t len;
+	int full = 0;
 
-	notify_buf_init(&sources, 4096);
+	buf_init(&sources, 4096);
 	source_list(&sources, ev, n);
+	snprintf(count, sizeof(count), "%zu", n);
 	if (!t)
 		t = n == 1 ? "[{source}] {kind} {title}" : "noticewatch: {count} updates ({sources})";
 	while (*t) {
-		if (!strncmp(t, "{count}", 7)) {
-			notify_buf_printf(b, "%zu", n);
-			t += 7;
-		} else if (!strncmp(t, "{sources}", 9)) {
-			notify_buf_puts(b, sources.p ? sources.p : "");
-			t += 9;
-		} else if (!strncmp(t, "{source}", 8)) {
-			notify_buf_puts(b, notify_source_label(&ev[0]));
-			t += 8;
-		} else if (!strncmp(t, "{title}", 7)) {
-			notify_buf_puts(b, ev[0].title ? ev[0].title : ev[0].detail ? ev[0].detail : "");
-			t += 7;
-		} else if (!strncmp(t, "{kind}", 6)) {
-			notify_buf_puts(b, notify_kind_label(ev[0].kind));
-			t += 6;
-		} else {
-			notify_buf_add(b, t, 1);
-			t++;
-		}
+		if (!strncmp(t, "{count}", 7))
+			s = count, len = 7;
+		else if (!strncmp(t, "{sources}", 9))
+			s = buf_str(&sources), len = 9;
+		else if (!strncmp(t, "{source}", 8))
+			s = notify_source_label(&ev[0]), len = 8;
+		else if (!strncmp(t, "{title}", 7))
+			s = ev[0].title ? ev[0].title : ev[0].detail ? ev[0].detail : "", len = 7;
+		else if (!strncmp(t, "{kind}", 6))
+			s = notify_kind_label(ev[0].kind), len = 6;
+		else
+			s = NULL, len = 1;
+		piece(b, s ? s : t, s ? strlen(s) : 1, &full);
+		t += len;
 	}
-	notify_buf_free(&sources);
+	buf_free(&sources);
 	/* a subject is one line */
-	for (size_t i = 0; b->p && i < b->n; i++)
+	for (size_t i = 0; b->p && i < b->len; i++)
 		if (b->p[i] == '\r' || b->p[i] == '\n')
 			b->p[i] = ' ';
 }
 
 /* The bodies, grouped by source in order of first appearance. */
 static void
-bodies(struct notify_buf *text, struct notify_buf *html, const struct notify_event *ev,
+bodies(struct buf *text, struct buf *html, const struct notify_event *ev,
        size_t n)
 {
 	char *done = calloc(n ? n : 1, 1);
 
 	if (!done) {
-		text->failed = html->failed = 1;
+		text->failed = html->failed = BUF_NO_MEMORY;
 		return;
 	}
-	notify_buf_puts(html, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>\n");
+	buf_addstr(html, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>\n");
 	for (size_t i = 0; i < n; i++) {
 		const char *label = notify_source_label(&ev[i]);
 		if (done[i])
 			continue;
-		notify_buf_printf(text, "%s%s (%s)\n", i ? "\n" : "", label, ev[i].source_id);
-		notify_buf_puts(html, "<h3>");
+		buf_printf(text, "%s%s (%s)\n", i ? "\n" : "", label, ev[i].source_id);
+		buf_addstr(html, "<h3>");
 		html_escape(html, label);
-		notify_buf_puts(html, "</h3>\n<ul>\n");
+		buf_addstr(html, "</h3>\n<ul>\n");
 		for (size_t k = i; k < n; k++) {
 			const struct notify_event *e = &ev[k];
 			if (done[k] || strcmp(notify_source_label(e), label))
 				continue;
 			done[k] = 1;
-			notify_buf_printf(text, "  %s", notify_kind_label(e->kind));
-			notify_buf_printf(html, "<li><b>%s</b> ", notify_kind_label(e->kind));
+			buf_printf(text, "  %s", notify_kind_label(e->kind));
+			buf_printf(html, "<li><b>%s</b> ", notify_kind_label(e->kind));
 			if (e->title) {
-				notify_buf_printf(text, " %s %s\n", e->date && *e->date ? e->date : "-",
+				buf_printf(text, " %s %s\n", e->date && *e->date ? e->date : "-",
 				                  e->title);
 				html_escape(html, e->date && *e->date ? e->date : "-");
-				notify_buf_puts(html, " ");
+				buf_addstr(html, " ");
 				if (e->link && *e->link) {
-					notify_buf_puts(html, "<a href=\"");
+					buf_addstr(html, "<a href=\"");
 					html_escape(html, e->link);
-					notify_buf_puts(html, "\">");
+					buf_addstr(html, "\">");
 				}
 				html_escape(html, e->title);
 				if (e->link && *e->link)
-					notify_buf_puts(html, "</a>");
+					buf_addstr(html, "</a>");
 				if (e->old_title && strcmp(e->old_title, e->title)) {
-					notify_buf_printf(text, "    was: %s\n", e->old_title);
-					notify_buf_puts(html, "<br><small>was: ");
+					buf_printf(text, "    was: %s\n", e->old_title);
+					buf_addstr(html, "<br><small>was: ");
 					html_escape(html, e->old_title);
-					notify_buf_puts(html, "</small>");
+					buf_addstr(html, "</small>");
 				}
 				if (e->link && *e->link)
-					notify_buf_printf(text, "    %s\n", e->link);
+					buf_printf(text, "    %s\n", e->link);
 			}
 			if (e->detail) {
-				notify_buf_printf(text, ": %s\n", e->detail);
-				notify_buf_puts(html, ": ");
+				buf_printf(text, ": %s\n", e->detail);
+				buf_addstr(html, ": ");
 				html_escape(html, e->detail);
 			} else if (!e->title) {
-				notify_buf_puts(text, "\n");
+				buf_addstr(text, "\n");
 			}
-			notify_buf_puts(html, "</li>\n");
+			buf_addstr(html, "</li>\n");
 		}
-		notify_buf_puts(html, "</ul>\n");
+		buf_addstr(html, "</ul>\n");
 	}
-	notify_buf_puts(text, "\n-- \nnoticewatch\n");
-	notify_buf_puts(html, "<p style=\"color:#888\">noticewatch</p></body></html>\n");
+	buf_addstr(text, "\n-- \nnoticewatch\n");
+	buf_addstr(html, "<p style=\"color:#888\">noticewatch</p></body></html>\n");
 	free(done);
 }
 
@@ -254,12 +267,152 @@ base64_size(size_t n)
 
 /* Renders the bodies of events[0..n); 1 when they fit in a mail. */
 static int
-mail_bodies(struct notify_buf *text, struct notify_buf *html, const struct notify_event *ev,
+mail_bodies(struct buf *text, struct buf *html, const struct notify_event *ev,
             size_t n)
 {
 	bodies(text, html, ev, n);
 	return !text->failed && !html->failed &&
-	       base64_size(text->n) + base64_size(html->n) <= NOTIFY_MAIL_MAX - HEAD_ROOM;
+	       base64_size(text->len) + base64_size(html->len) <= NOTIFY_MAIL_MAX - HEAD_ROOM;
+}
+
+/* Appends hdr to the header list and empties it; -1 once hdr failed. */
+static int
+header_line(struct curl_slist **headers, struct buf *hdr)
+{
+	int failed = hdr->failed;
+
+	if (!failed)
+		*headers = curl_slist_append(*headers, hdr->p);
+	buf_reset(hdr);
+	return failed ? -1 : 0;
+}
+
+/* The Subject header's value, encoded when it is not short ASCII. */
+static void
+subject_header(struct buf *hdr, const struct notify_email *cfg, const struct notify_event *ev,
+               size_t n)
+{
+	struct buf subj;
+
+	buf_init(&subj, 16 * 1024);
+	subject_of(&subj, cfg, ev, n);
+	if (subj.p && ascii(subj.p) && subj.len < 900)
+		buf_addstr(hdr, subj.p);
+	else if (subj.p)
+		encode_words(hdr, subj.p);
+	buf_free(&subj);
+}
+
+/* From, To, Subject, Date, Message-ID and the content type of one mail of
+ * events[0..n) into *headers, the envelope recipients into *rcpt.
+ * Returns 0, or -1 with err set. */
+static int
+mail_headers(const struct notify_email *cfg, const struct notify_event *ev, size_t n,
+             const char *from_name, const char *from_addr, struct curl_slist **headers,
+             struct curl_slist **rcpt, char *err, size_t errlen)
+{
+	struct buf hdr;
+	char name[256], addr[256], date[64];
+	unsigned char rnd[12];
+	time_t now = time(NULL);
+	struct tm tm;
+	int bad = 0;
+
+	buf_init(&hdr, HEAD_ROOM);
+	buf_addstr(&hdr, "From: ");
+	address_header(&hdr, from_name, from_addr);
+	bad |= header_line(headers, &hdr);
+	for (size_t i = 0; cfg->to && cfg->to[i]; i++) {
+		char line[300];
+		if (split_address(cfg->to[i], name, sizeof(name), addr, sizeof(addr)) < 0) {
+			snprintf(err, errlen, "bad recipient address '%s'", cfg->to[i]);
+			goto fail;
+		}
+		snprintf(line, sizeof(line), "<%s>", addr);
+		*rcpt = curl_slist_append(*rcpt, line);
+		buf_addstr(&hdr, "To: ");
+		address_header(&hdr, name, addr);
+		bad |= header_line(headers, &hdr);
+	}
+	if (!*rcpt) {
+		snprintf(err, errlen, "no recipient");
+		goto fail;
+	}
+	buf_addstr(&hdr, "Subject: ");
+	subject_header(&hdr, cfg, ev, n);
+	bad |= header_line(headers, &hdr);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S +0000", &tm);
+	*headers = curl_slist_append(*headers, date);
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		snprintf(err, errlen, "no random bytes for a Message-ID");
+		goto fail;
+	}
+	buf_printf(&hdr, "Message-ID: <%lld.", (long long)now);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		buf_printf(&hdr, "%02x", rnd[i]);
+	buf_printf(&hdr, ".noticewatch@%s>", strchr(from_addr, '@') + 1);
+	bad |= header_line(headers, &hdr);
+	*headers = curl_slist_append(*headers, "Content-Type: multipart/alternative");
+	buf_free(&hdr);
+	if (bad) {
+		snprintf(err, errlen, "mail headers too long");
+		return -1;
+	}
+	return 0;
+fail:
+	buf_free(&hdr);
+	return -1;
+}
+
+/* Hands the mail to the server; 0 once it accepted it, or -1 with err
+ * set. */
+static int
+smtp_send(CURL *h, const struct notify_email *cfg, const char *from_addr,
+          struct curl_slist *rcpt, struct curl_slist *headers, curl_mime *mime, char *err,
+          size_t errlen)
+{
+	char mailfrom[300], errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode rc;
+	long code = 0;
+
+	snprintf(mailfrom, sizeof(mailfrom), "<%s>", from_addr);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, mailfrom);
+	curl_easy_setopt(h, CURLOPT_URL, cfg->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, cfg->timeout > 0 ? cfg->timeout : 60L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, cfg->tls == NOTIFY_TLS_REQUIRED ? (long)CURLUSESSL_ALL
+	                                     : cfg->tls == NOTIFY_TLS_TRY   ? (long)CURLUSESSL_TRY
+	                                                                    : (long)CURLUSESSL_NONE);
+	if (cfg->username) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, cfg->username);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+	}
+	rc = curl_easy_perform(h);
+	if (rc == CURLE_OK)
+		return 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 400)
+		snprintf(err, errlen, "SMTP %ld: %s", code, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	else
+		snprintf(err, errlen, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	return -1;
+}
+
+/* A base64 part of the mail. */
+static void
+mime_part(curl_mime *mime, const struct buf *b, const char *type)
+{
+	curl_mimepart *part = curl_mime_addpart(mime);
+
+	curl_mime_data(part, buf_str(b), b->len);
+	curl_mime_type(part, type);
+	curl_mime_encoder(part, "base64");
 }
 
 /* Sends one mail of events[0..n).  Returns 0 once the server accepted it,
@@ -271,19 +424,13 @@ send_mail(const struct notify_email *cfg, const struct notify_event *ev, size_t 
 {
 	CURL *h = NULL;
 	curl_mime *mime = NULL;
-	curl_mimepart *part;
 	struct curl_slist *headers = NULL, *rcpt = NULL;
-	struct notify_buf hdr, text, html;
-	char name[256], addr[256], from_addr[256], date[64], errbuf[CURL_ERROR_SIZE] = "";
-	unsigned char rnd[12];
-	time_t now = time(NULL);
-	struct tm tm;
-	CURLcode rc;
+	struct buf text, html;
+	char name[256], from_addr[256];
 	int rv = -1;
 
-	notify_buf_init(&hdr, HEAD_ROOM);
-	notify_buf_init(&text, NOTIFY_MAIL_MAX);
-	notify_buf_init(&html, NOTIFY_MAIL_MAX);
+	buf_init(&text, NOTIFY_MAIL_MAX);
+	buf_init(&html, NOTIFY_MAIL_MAX);
 	if (n == 0) {
 		snprintf(err, errlen, "nothing to send");
 		goto out;
@@ -301,107 +448,19 @@ send_mail(const struct notify_email *cfg, const struct notify_event *ev, size_t 
 		snprintf(err, errlen, "cannot start libcurl");
 		goto out;
 	}
-	notify_buf_puts(&hdr, "From: ");
-	address_header(&hdr, name, from_addr);
-	headers = curl_slist_append(headers, hdr.p);
-	for (size_t i = 0; cfg->to && cfg->to[i]; i++) {
-		char line[300];
-		if (split_address(cfg->to[i], name, sizeof(name), addr, sizeof(addr)) < 0) {
-			snprintf(err, errlen, "bad recipient address '%s'", cfg->to[i]);
-			goto out;
-		}
-		snprintf(line, sizeof(line), "<%s>", addr);
-		rcpt = curl_slist_append(rcpt, line);
-		hdr.n = 0;
-		notify_buf_puts(&hdr, "To: ");
-		address_header(&hdr, name, addr);
-		headers = curl_slist_append(headers, hdr.p);
-	}
-	if (!rcpt) {
-		snprintf(err, errlen, "no recipient");
+	if (mail_headers(cfg, ev, n, name, from_addr, &headers, &rcpt, err, errlen) < 0)
 		goto out;
-	}
-	hdr.n = 0;
-	notify_buf_puts(&hdr, "Subject: ");
-	{
-		struct notify_buf subj;
-		notify_buf_init(&subj, 16 * 1024);
-		subject_of(&subj, cfg, ev, n);
-		if (subj.p && ascii(subj.p) && subj.n < 900)
-			notify_buf_puts(&hdr, subj.p);
-		else if (subj.p)
-			encode_words(&hdr, subj.p);
-		notify_buf_free(&subj);
-	}
-	headers = curl_slist_append(headers, hdr.p);
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S +0000", &tm);
-	headers = curl_slist_append(headers, date);
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		snprintf(err, errlen, "no random bytes for a Message-ID");
-		goto out;
-	}
-	hdr.n = 0;
-	notify_buf_printf(&hdr, "Message-ID: <%lld.", (long long)now);
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		notify_buf_printf(&hdr, "%02x", rnd[i]);
-	notify_buf_printf(&hdr, ".noticewatch@%s>", strchr(from_addr, '@') + 1);
-	headers = curl_slist_append(headers, hdr.p);
-	headers = curl_slist_append(headers, "Content-Type: multipart/alternative");
-	if (hdr.failed) {
-		snprintf(err, errlen, "mail headers too long");
-		goto out;
-	}
 	mime = curl_mime_init(h);
-	part = curl_mime_addpart(mime);
-	curl_mime_data(part, text.p, text.n);
-	curl_mime_type(part, "text/plain; charset=UTF-8");
-	curl_mime_encoder(part, "base64");
-	part = curl_mime_addpart(mime);
-	curl_mime_data(part, html.p, html.n);
-	curl_mime_type(part, "text/html; charset=UTF-8");
-	curl_mime_encoder(part, "base64");
-
-	{
-		char mailfrom[300];
-		snprintf(mailfrom, sizeof(mailfrom), "<%s>", from_addr);
-		curl_easy_setopt(h, CURLOPT_MAIL_FROM, mailfrom);
-	}
-	curl_easy_setopt(h, CURLOPT_URL, cfg->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, cfg->timeout > 0 ? cfg->timeout : 60L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USE_SSL, cfg->tls == NOTIFY_TLS_REQUIRED ? (long)CURLUSESSL_ALL
-	                                     : cfg->tls == NOTIFY_TLS_TRY   ? (long)CURLUSESSL_TRY
-	                                                                    : (long)CURLUSESSL_NONE);
-	if (cfg->username) {
-		curl_easy_setopt(h, CURLOPT_USERNAME, cfg->username);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
-	}
-	rc = curl_easy_perform(h);
-	if (rc != CURLE_OK) {
-		long code = 0;
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-		if (code >= 400)
-			snprintf(err, errlen, "SMTP %ld: %s", code, errbuf[0] ? errbuf
-			                                                  : curl_easy_strerror(rc));
-		else
-			snprintf(err, errlen, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		goto out;
-	}
-	rv = 0;
+	mime_part(mime, &text, "text/plain; charset=UTF-8");
+	mime_part(mime, &html, "text/html; charset=UTF-8");
+	rv = smtp_send(h, cfg, from_addr, rcpt, headers, mime, err, errlen);
 out:
 	curl_mime_free(mime);
 	curl_slist_free_all(headers);
 	curl_slist_free_all(rcpt);
 	curl_easy_cleanup(h);
-	notify_buf_free(&hdr);
-	notify_buf_free(&text);
-	notify_buf_free(&html);
+	buf_free(&text);
+	buf_free(&html);
 	return rv;
 }
 
@@ -457,17 +516,17 @@ notify_email_send(const struct notify_email *cfg, const struct notify_event *ev,
 		if (r == 1 && k > 1) {
 			/* the most events that fit: fits(lo) is unknown, fits(hi) false */
 			size_t lo = 1, hi = k;
-			struct notify_buf text, html;
+			struct buf text, html;
 			while (hi - lo > 1) {
 				size_t mid = lo + (hi - lo) / 2;
-				notify_buf_init(&text, NOTIFY_MAIL_MAX);
-				notify_buf_init(&html, NOTIFY_MAIL_MAX);
+				buf_init(&text, NOTIFY_MAIL_MAX);
+				buf_init(&html, NOTIFY_MAIL_MAX);
 				if (mail_bodies(&text, &html, &ev[first], mid))
 					lo = mid;
 				else
 					hi = mid;
-				notify_buf_free(&text);
-				notify_buf_free(&html);
+				buf_free(&text);
+				buf_free(&html);
 			}
 			k = lo;
 			r = send_mail(cfg, &ev[first], k, err, errlen);

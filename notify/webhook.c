@@ -102,7 +102,7 @@ body_limit(const struct notify_webhook *cfg)
  *   nothing in the text is markup (core.telegram.org/bots/api#formatting-
  *   options).  Both as written. */
 static void
-chat_escape(struct notify_buf *b, enum notify_format f, const char *s, int link)
+chat_escape(struct buf *b, enum notify_format f, const char *s, int link)
 {
 	static const char zwsp[] = "\xe2\x80\x8b";
 
@@ -110,7 +110,7 @@ chat_escape(struct notify_buf *b, enum notify_format f, const char *s, int link)
 		switch (f) {
 		case NOTIFY_SLACK:
 			if (*s == '&' || *s == '<' || *s == '>') {
-				notify_buf_puts(b, *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : "&gt;");
+				buf_addstr(b, *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : "&gt;");
 				continue;
 			}
 			break;
@@ -118,33 +118,33 @@ chat_escape(struct notify_buf *b, enum notify_format f, const char *s, int link)
 			if (link)
 				break;
 			if (strchr("\\*_~`|<>[]()#", *s)) {
-				notify_buf_add(b, "\\", 1);
+				buf_add(b, "\\", 1);
 				break;
 			}
 			if (*s == '@' && (!strncmp(s + 1, "everyone", 8) || !strncmp(s + 1, "here", 4))) {
-				notify_buf_add(b, s, 1);
-				notify_buf_puts(b, zwsp);
+				buf_add(b, s, 1);
+				buf_addstr(b, zwsp);
 				continue;
 			}
 			break;
 		case NOTIFY_FEISHU:
 			if (*s == '<' && !strncasecmp(s + 1, "at", 2)) {
-				notify_buf_add(b, s, 1);
-				notify_buf_puts(b, zwsp);
+				buf_add(b, s, 1);
+				buf_addstr(b, zwsp);
 				continue;
 			}
 			break;
 		case NOTIFY_WECOM:
 			if (*s == '<' && s[1] == '@') {
-				notify_buf_add(b, s, 1);
-				notify_buf_puts(b, zwsp);
+				buf_add(b, s, 1);
+				buf_addstr(b, zwsp);
 				continue;
 			}
 			break;
 		default:
 			break;
 		}
-		notify_buf_add(b, s, 1);
+		buf_add(b, s, 1);
 	}
 }
 
@@ -152,14 +152,14 @@ chat_escape(struct notify_buf *b, enum notify_format f, const char *s, int link)
 static char *
 chat_text(enum notify_format f, const struct notify_event *ev, size_t *len)
 {
-	struct notify_buf parts[5], out;
+	struct buf parts[5], out;
 	const char *in[5] = {notify_source_label(ev), ev->title, ev->old_title, ev->detail,
 	                     ev->link};
 	struct notify_event e = *ev;
 	int failed = 0;
 
 	for (size_t i = 0; i < 5; i++) {
-		notify_buf_init(&parts[i], (size_t)1 << 20);
+		buf_init(&parts[i], (size_t)1 << 20);
 		chat_escape(&parts[i], f, in[i], i == 4);
 		failed |= parts[i].failed;
 	}
@@ -168,23 +168,24 @@ chat_text(enum notify_format f, const struct notify_event *ev, size_t *len)
 	e.old_title = ev->old_title ? (parts[2].p ? parts[2].p : "") : NULL;
 	e.detail = ev->detail ? (parts[3].p ? parts[3].p : "") : NULL;
 	e.link = ev->link ? (parts[4].p ? parts[4].p : "") : NULL;
-	notify_buf_init(&out, (size_t)4 << 20);
+	buf_init(&out, (size_t)4 << 20);
 	notify_event_text(&out, &e);
 	for (size_t i = 0; i < 5; i++)
-		notify_buf_free(&parts[i]);
-	if (failed || out.failed || !out.p) {
-		notify_buf_free(&out);
+		buf_free(&parts[i]);
+	if (failed) {
+		buf_free(&out);
 		return NULL;
 	}
-	*len = out.n;
-	return out.p;
+	return buf_take(&out, len);
 }
 
 static size_t
 on_reply(char *data, size_t size, size_t nmemb, void *userp)
 {
-	notify_buf_add(userp, data, size * nmemb);
-	return size * nmemb;    /* a long reply is cut, not an error */
+	size_t n = size * nmemb, room = buf_room(userp);
+
+	buf_add(userp, data, n < room ? n : room);
+	return n;               /* a long reply is cut, not an error */
 }
 
 /* base64(HMAC-SHA256(key, msg)) */
@@ -342,13 +343,13 @@ post(const struct notify_webhook *cfg, const char *body, char *err, size_t errle
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *headers = NULL;
-	struct notify_buf reply;
+	struct buf reply;
 	char errbuf[CURL_ERROR_SIZE] = "", *url = post_url(cfg);
 	long status = 0;
 	CURLcode rc;
 	int rv = -1;
 
-	notify_buf_init(&reply, REPLY_MAX);
+	buf_init(&reply, REPLY_MAX);
 	if (!h || !url) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -381,7 +382,7 @@ post(const struct notify_webhook *cfg, const char *body, char *err, size_t errle
 out:
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(h);
-	notify_buf_free(&reply);
+	buf_free(&reply);
 	free(url);
 	return rv;
 }
@@ -393,35 +394,35 @@ static char *
 build_body(const struct notify_webhook *cfg, const struct notify_event *ev, size_t first,
            size_t last, size_t limit, int *too_big)
 {
-	struct notify_buf text;
+	struct buf text;
 	json_t *p;
 	char *body;
 
 	*too_big = 0;
-	notify_buf_init(&text, limit ? limit : (size_t)1 << 30);
+	buf_init(&text, limit ? limit : (size_t)1 << 30);
 	for (size_t i = first; cfg->format != NOTIFY_JSON && i < last; i++) {
 		size_t len = 0;
 		char *one = chat_text(cfg->format, &ev[i], &len);
 		if (!one) {
-			notify_buf_free(&text);
+			buf_free(&text);
 			return NULL;
 		}
 		if (len >= limit) {     /* a single event over the limit: cut it */
 			len = notify_utf8_cut(one, limit - 2);
 			one[len++] = '\n';
 		}
-		notify_buf_add(&text, one, len);
+		buf_add(&text, one, len);
 		free(one);
 	}
 	if (text.failed) {
 		*too_big = 1;
-		notify_buf_free(&text);
+		buf_free(&text);
 		return NULL;
 	}
 	p = payload(cfg, ev, first, last, text.p ? text.p : "");
 	body = p ? json_dumps(p, JSON_COMPACT) : NULL;
 	json_decref(p);
-	notify_buf_free(&text);
+	buf_free(&text);
 	return body;
 }
 

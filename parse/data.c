@@ -1,5 +1,6 @@
 /* Notices from data: JSON APIs (jansson), HTML inside JSON, object
  * literals in scripts, and the dispatch on a page's format. */
+#include "base/buf.h"
 #include "parse/internal.h"
 #include "parse/parse.h"
 
@@ -256,31 +257,14 @@ from_json(json_t *root, const char *page_url, const struct parse_rules *r,
 
 struct js {
 	const char *p, *end;
-	char *out;
-	size_t n, cap;
+	struct buf out;         /* the literal as JSON */
 	int bad;
 };
 
 static void
 emit(struct js *j, const char *s, size_t n)
 {
-	if (j->bad)
-		return;
-	if (j->n + n + 1 > j->cap) {
-		size_t cap = j->cap ? j->cap * 2 : 4096;
-		char *o;
-		while (cap < j->n + n + 1)
-			cap *= 2;
-		if (cap > (64u << 20) || !(o = realloc(j->out, cap))) {
-			j->bad = 1;
-			return;
-		}
-		j->out = o;
-		j->cap = cap;
-	}
-	memcpy(j->out + j->n, s, n);
-	j->n += n;
-	j->out[j->n] = '\0';
+	j->bad |= buf_add(&j->out, s, n) != 0;
 }
 
 static void
@@ -450,10 +434,11 @@ script_json(const char *buf, size_t len, const char *name, char *err, size_t err
 			q++;
 		if (q < end && (*q == '{' || *q == '[')) {
 			struct js j = {.p = q, .end = end};
+			buf_init(&j.out, 64u << 20);
 			js_value(&j, 0);
 			if (!j.bad)
-				return j.out;
-			free(j.out);
+				return buf_take(&j.out, NULL);
+			buf_free(&j.out);
 			snprintf(err, errlen, "the value of '%s' is not a data literal", name);
 			return NULL;
 		}

@@ -1,6 +1,7 @@
 /* Notice extraction: per-source XPath, or a generic extractor that knows
  * the list shapes of the provincial sites (ul/li lists, table rows, TRS WCM
  * links, Hanweb JCMS records in CDATA). */
+#include "base/buf.h"
 #include "parse/internal.h"
 #include "parse/parse.h"
 
@@ -965,11 +966,11 @@ hanweb_records(xmlDoc *doc)
 {
 	xmlXPathContext *ctx = xmlXPathNewContext(doc);
 	xmlXPathObject *res = NULL;
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
+	struct buf out;
 
 	if (!ctx)
 		return NULL;
+	buf_init(&out, (size_t)-1);
 	res = xmlXPathEvalExpression((const xmlChar *)"//script", ctx);
 	for (int i = 0; res && res->nodesetval && i < res->nodesetval->nodeNr; i++) {
 		xmlChar *s = xmlNodeGetContent(res->nodesetval->nodeTab[i]);
@@ -983,27 +984,17 @@ hanweb_records(xmlDoc *doc)
 			close = strstr(open, "]]>");
 			if (!close)
 				break;
-			if (n + (size_t)(close - open) + 64 > cap) {
-				size_t ncap = (cap + (size_t)(close - open) + 64) * 2;
-				char *nb = realloc(buf, ncap);
-				if (!nb)
-					break;
-				buf = nb;
-				cap = ncap;
-			}
-			if (n == 0)
-				n = (size_t)sprintf(buf, "<html><body><div>");
-			memcpy(buf + n, open, (size_t)(close - open));
-			n += (size_t)(close - open);
-			buf[n++] = '\n';
-			buf[n] = '\0';
+			if (!out.len)
+				buf_addstr(&out, "<html><body><div>");
+			buf_add(&out, open, (size_t)(close - open));
+			buf_addstr(&out, "\n");
 			p = close + 3;
 		}
 		xmlFree(s);
 	}
 	xmlXPathFreeObject(res);
 	xmlXPathFreeContext(ctx);
-	return buf;
+	return buf_take(&out, NULL);
 }
 
 /* A string libxml2 allocated, as a malloc'd copy (NULL passes through). */
@@ -1263,37 +1254,6 @@ parse_relevant(const char *title, char *const *include, char *const *exclude)
 
 #define ARTICLE_MAX (256u * 1024)
 
-struct text {
-	char *p;
-	size_t n, cap;
-	int failed;
-};
-
-static void
-text_add(struct text *t, const char *s, size_t n)
-{
-	if (t->failed || t->n + n + 1 > ARTICLE_MAX) {
-		t->failed = 1;
-		return;
-	}
-	if (t->n + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		char *p;
-		while (cap < t->n + n + 1)
-			cap *= 2;
-		p = realloc(t->p, cap);
-		if (!p) {
-			t->failed = 1;
-			return;
-		}
-		t->p = p;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->n, s, n);
-	t->n += n;
-	t->p[t->n] = '\0';
-}
-
 static int
 skipped(const xmlNode *n)
 {
@@ -1322,20 +1282,20 @@ block(const xmlNode *n)
 /* Text of n with a line break around each block; whitespace collapsed
  * per line afterwards. */
 static void
-collect_text(xmlNode *n, struct text *t)
+collect_text(xmlNode *n, struct buf *t)
 {
 	for (xmlNode *c = n->children; c; c = c->next) {
 		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
 			if (c->content)
-				text_add(t, (const char *)c->content, strlen((const char *)c->content));
+				buf_addstr(t, (const char *)c->content);
 		} else if (c->type == XML_ELEMENT_NODE && !skipped(c)) {
 			if (block(c))
-				text_add(t, "\n", 1);
+				buf_addstr(t, "\n");
 			else if (is_tag(c, "td") || is_tag(c, "th"))
-				text_add(t, " ", 1);
+				buf_addstr(t, " ");
 			collect_text(c, t);
 			if (block(c))
-				text_add(t, "\n", 1);
+				buf_addstr(t, "\n");
 		}
 	}
 }
@@ -1344,9 +1304,11 @@ collect_text(xmlNode *n, struct text *t)
 static char *
 tidy_lines(const char *s)
 {
-	struct text out = {0};
+	struct buf out;
 	const char *p = s;
+	char *tidy;
 
+	buf_init(&out, ARTICLE_MAX);
 	while (*p) {
 		const char *e = strchr(p, '\n');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
@@ -1354,16 +1316,13 @@ tidy_lines(const char *s)
 
 		norm = line ? normalise((xmlChar *)xmlStrdup((xmlChar *)line), ARTICLE_MAX) : NULL;
 		free(line);
-		if (norm && *norm) {
-			text_add(&out, norm, strlen(norm));
-			text_add(&out, "\n", 1);
-		}
+		if (norm && *norm)
+			buf_printf(&out, "%s\n", norm);
 		free(norm);
 		p += n + (e ? 1 : 0);
 	}
-	if (!out.p)
-		out.p = strdup("");
-	return out.p;
+	tidy = buf_take(&out, NULL);
+	return tidy ? tidy : strdup("");
 }
 
 /* Length of the text directly under n (not in links), in bytes. */
@@ -1463,7 +1422,7 @@ parse_is_document(const char *url, const char *content_type)
 }
 
 static void
-collect_attachments(xmlNode *n, const char *base, struct text *t)
+collect_attachments(xmlNode *n, const char *base, struct buf *t)
 {
 	for (xmlNode *c = n->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
@@ -1474,13 +1433,10 @@ collect_attachments(xmlNode *n, const char *base, struct text *t)
 			xmlFree(href);
 			if (link && parse_is_document(link, NULL) && !(t->p && strstr(t->p, link))) {
 				char *title = link_title(c);
-				if (title && *title)
-					text_add(t, title, strlen(title));
-				else
-					text_add(t, "-", 1);
-				text_add(t, " <", 2);
-				text_add(t, link, strlen(link));
-				text_add(t, ">\n", 2);
+				const char *shown = title && *title ? title : "-";
+				/* a list too long ends after its last whole line */
+				if (strlen(shown) + strlen(link) + 4 <= buf_room(t))
+					buf_printf(t, "%s <%s>\n", shown, link);
 				free(title);
 			}
 			free(link);
@@ -1497,11 +1453,13 @@ parse_article(const char *buf, size_t len, const char *page_url, const char *con
 	xmlNode *root = NULL;
 	xmlXPathContext *ctx = NULL;
 	xmlXPathObject *r = NULL;
-	struct text raw = {0}, att = {0};
+	struct buf raw, att;
 	char *base = NULL;
 	int rv = -1;
 
 	*text = *attachments = NULL;
+	buf_init(&raw, ARTICLE_MAX);
+	buf_init(&att, ARTICLE_MAX);
 	if (read_html(buf, len, page_url, &doc, &base, err, errlen) < 0)
 		goto done;
 	if (content) {
@@ -1526,9 +1484,8 @@ parse_article(const char *buf, size_t len, const char *page_url, const char *con
 		snprintf(err, errlen, "article text over %u bytes", ARTICLE_MAX);
 		goto done;
 	}
-	*text = tidy_lines(raw.p ? raw.p : "");
-	*attachments = att.p ? att.p : strdup("");
-	att.p = NULL;
+	*text = tidy_lines(buf_str(&raw));
+	*attachments = att.len ? buf_take(&att, NULL) : strdup("");
 	if (!*text || !*attachments || !**text) {
 		free(*text);
 		free(*attachments);
@@ -1538,8 +1495,8 @@ parse_article(const char *buf, size_t len, const char *page_url, const char *con
 	}
 	rv = 0;
 done:
-	free(raw.p);
-	free(att.p);
+	buf_free(&raw);
+	buf_free(&att);
 	free(base);
 	xmlXPathFreeObject(r);
 	xmlXPathFreeContext(ctx);
