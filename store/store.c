@@ -2,7 +2,7 @@
 #include "store/store.h"
 
 #include <errno.h>
-#include <stdarg.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -29,10 +29,11 @@ struct pending {
 struct store {
 	sqlite3 *db;
 	char path[4096];
-	/* prepared statements, kept for the store's life: the SQL texts are
-	 * literals, so their addresses name them */
+	/* prepared statements, kept for the store's life, found by their
+	 * SQL text */
 	struct {
-		const char *sql;
+		uint64_t hash;
+		char *sql;      /* a copy of the text */
 		sqlite3_stmt *st;
 	} cache[STMT_CACHE];
 	int ncache;
@@ -257,8 +258,10 @@ store_close(struct store *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < s->ncache; i++)
+	for (int i = 0; i < s->ncache; i++) {
 		sqlite3_finalize(s->cache[i].st);
+		free(s->cache[i].sql);
+	}
 	sqlite3_close(s->db);   /* an uncommitted batch rolls back */
 	for (size_t i = 0; i < s->npending; i++)
 		evlist_free(&s->pending[i].ev);
@@ -299,8 +302,6 @@ store_unlock(int fd)
 		close(fd);
 }
 
-/* Prepares sql and binds the arguments described by types: 't' text
- * (NULL binds NULL), 'i' int64, 'n' int.  */
 /* Done with a statement from prep: reset, kept for the next use. */
 static void
 release(sqlite3_stmt *st)
@@ -309,49 +310,99 @@ release(sqlite3_stmt *st)
 		sqlite3_reset(st);
 }
 
-static sqlite3_stmt *
-prep(struct store *s, const char *sql, const char *types, ...)
+/* A value for one '?' of a statement, made by txt(), num() or nil(): the
+ * compiler checks each value against its maker's parameter type. */
+struct arg {
+	enum { ARG_END, ARG_TEXT, ARG_INT, ARG_NULL } type;
+	const char *text;
+	int64_t num;
+};
+
+/* Text; NULL binds NULL. */
+static struct arg
+txt(const char *v)
 {
-	sqlite3_stmt *st = NULL;
-	va_list ap;
-	int i = 1;
+	return (struct arg){.type = v ? ARG_TEXT : ARG_NULL, .text = v};
+}
+
+static struct arg
+num(int64_t v)
+{
+	return (struct arg){.type = ARG_INT, .num = v};
+}
+
+static struct arg
+nil(void)
+{
+	return (struct arg){.type = ARG_NULL};
+}
+
+/* FNV-1a of the SQL text: the statement cache's key, with the text
+ * compared on a match. */
+static uint64_t
+sql_hash(const char *sql)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (; *sql; sql++)
+		h = (h ^ (unsigned char)*sql) * 1099511628211u;
+	return h;
+}
+
+/* The prepared statement for sql, from the cache or new; NULL when SQLite
+ * refuses it. */
+static sqlite3_stmt *
+statement(struct store *s, const char *sql)
+{
+	uint64_t h = sql_hash(sql);
+	sqlite3_stmt *st;
 
 	for (int k = 0; k < s->ncache; k++) {
-		if (s->cache[k].sql == sql) {
+		if (s->cache[k].hash == h && strcmp(s->cache[k].sql, sql) == 0) {
 			st = s->cache[k].st;
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);
-			break;
+			return st;
 		}
 	}
-	if (!st) {
-		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-			return NULL;
-		if (s->ncache == STMT_CACHE) {     /* more texts than this file has */
-			sqlite3_finalize(st);
-			return NULL;
-		}
-		s->cache[s->ncache].sql = sql;
-		s->cache[s->ncache].st = st;
-		s->ncache++;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (s->ncache == STMT_CACHE ||    /* more texts than this file has */
+	    !(s->cache[s->ncache].sql = strdup(sql))) {
+		sqlite3_finalize(st);
+		return NULL;
 	}
-	va_start(ap, types);
-	for (const char *t = types; *t; t++, i++) {
-		if (*t == 't') {
-			const char *v = va_arg(ap, const char *);
-			if (v)
-				sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-			else
-				sqlite3_bind_null(st, i);
-		} else if (*t == 'i') {
-			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
-		} else {
-			sqlite3_bind_int(st, i, va_arg(ap, int));
-		}
-	}
-	va_end(ap);
+	s->cache[s->ncache].hash = h;
+	s->cache[s->ncache].st = st;
+	s->ncache++;
 	return st;
 }
+
+/* Prepares sql and binds args[1..] (args[0] is a placeholder) to its
+ * parameters 1, 2, ...; NULL when SQLite refuses the text or a value. */
+static sqlite3_stmt *
+prep_args(struct store *s, const char *sql, const struct arg *args, size_t nargs)
+{
+	sqlite3_stmt *st = statement(s, sql);
+	int rc = SQLITE_OK;
+
+	for (size_t i = 1; st && rc == SQLITE_OK && i < nargs; i++) {
+		if (args[i].type == ARG_TEXT)
+			rc = sqlite3_bind_text(st, (int)i, args[i].text, -1, SQLITE_TRANSIENT);
+		else if (args[i].type == ARG_INT)
+			rc = sqlite3_bind_int64(st, (int)i, args[i].num);
+		else
+			rc = sqlite3_bind_null(st, (int)i);
+	}
+	return rc == SQLITE_OK ? st : NULL;
+}
+
+/* prep(s, sql, txt(a), num(b), ...): the statement with its values bound
+ * in order; NULL when it could not be made. */
+#define prep(s, sql, ...)                                                          \
+	prep_args((s), (sql), (const struct arg[]){{.type = ARG_END}, __VA_ARGS__}, \
+	          sizeof((const struct arg[]){{.type = ARG_END}, __VA_ARGS__}) /      \
+	              sizeof(struct arg))
 
 /* Runs a statement that returns no rows. */
 static int
@@ -388,7 +439,7 @@ store_source_state(struct store *s, const char *id, struct store_source_state *o
 	sqlite3_stmt *st = prep(s,
 	    "SELECT etag, last_modified, body_hash, last_check, failures,"
 	    " (SELECT count(*) FROM notices WHERE source_id = ?1 AND removed_at IS NULL)"
-	    " FROM sources WHERE id = ?1", "t", id);
+	    " FROM sources WHERE id = ?1", txt(id));
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -424,7 +475,7 @@ int
 store_run_begin(struct store *s, int64_t now, int64_t *run_id, char *err, size_t errlen)
 {
 	if (run(s, err, errlen, "cannot start run",
-	        prep(s, "INSERT INTO runs(started) VALUES (?)", "i", now)) < 0)
+	        prep(s, "INSERT INTO runs(started) VALUES (?)", num(now))) < 0)
 		return -1;
 	*run_id = sqlite3_last_insert_rowid(s->db);
 	return 0;
@@ -435,8 +486,8 @@ store_run_end(struct store *s, int64_t run_id, int64_t now, int failed, char *er
               size_t errlen)
 {
 	return run(s, err, errlen, "cannot finish run",
-	           prep(s, "UPDATE runs SET finished = ?, failed = ? WHERE id = ?", "ini",
-	                now, failed, run_id));
+	           prep(s, "UPDATE runs SET finished = ?, failed = ? WHERE id = ?", num(now),
+	           num(failed), num(run_id)));
 }
 
 static int
@@ -445,8 +496,8 @@ upsert_source(struct store *s, const struct store_fetch *f, char *err, size_t er
 	return run(s, err, errlen, "cannot store source",
 	           prep(s, "INSERT INTO sources(id, name, url, moved_to) VALUES (?1, ?2, ?3, ?4)"
 	                   " ON CONFLICT(id) DO UPDATE SET name = ?2, url = ?3, moved_to = ?4",
-	                "tttt", f->source_id, f->name ? f->name : "", f->url ? f->url : "",
-	                f->moved_to));
+	                txt(f->source_id), txt(f->name ? f->name : ""), txt(f->url ? f->url : ""),
+	                txt(f->moved_to)));
 }
 
 static int
@@ -457,22 +508,24 @@ insert_fetch(struct store *s, int64_t run_id, const struct store_fetch *f,
 	           prep(s, "INSERT INTO fetches(run_id, source_id, at, status, outcome, etag,"
 	                   " last_modified, body_hash, charset, items, error)"
 	                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                "itintttttit", run_id, f->source_id, f->at, (int)f->status, outcome,
-	                f->etag, f->last_modified, f->body_hash, f->charset, (int64_t)items,
-	                f->error));
+	                num(run_id), txt(f->source_id), num(f->at), num((int)f->status),
+	                txt(outcome),
+	                txt(f->etag), txt(f->last_modified), txt(f->body_hash), txt(f->charset),
+	                num((int64_t)items),
+	                txt(f->error)));
 }
 
 static int
 begin(struct store *s, char *err, size_t errlen)
 {
 	if (!s->batch)
-		return run(s, err, errlen, "cannot begin", prep(s, "BEGIN IMMEDIATE", ""));
+		return run(s, err, errlen, "cannot begin", prep(s, "BEGIN IMMEDIATE"));
 	if (!s->in_txn) {
-		if (run(s, err, errlen, "cannot begin", prep(s, "BEGIN IMMEDIATE", "")) < 0)
+		if (run(s, err, errlen, "cannot begin", prep(s, "BEGIN IMMEDIATE")) < 0)
 			return -1;
 		s->in_txn = 1;
 	}
-	return run(s, err, errlen, "cannot begin", prep(s, "SAVEPOINT one", ""));
+	return run(s, err, errlen, "cannot begin", prep(s, "SAVEPOINT one"));
 }
 
 /* Ends what begin started: commits it, or in a batch keeps it for the
@@ -481,12 +534,12 @@ static int
 finish(struct store *s, int ok, char *err, size_t errlen)
 {
 	if (!s->batch) {
-		if (ok && run(s, err, errlen, "cannot commit", prep(s, "COMMIT", "")) == 0)
+		if (ok && run(s, err, errlen, "cannot commit", prep(s, "COMMIT")) == 0)
 			return 0;
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	if (ok && run(s, err, errlen, "cannot commit", prep(s, "RELEASE one", "")) == 0)
+	if (ok && run(s, err, errlen, "cannot commit", prep(s, "RELEASE one")) == 0)
 		return 0;
 	/* an I/O error may have rolled back the whole transaction already */
 	if (!sqlite3_get_autocommit(s->db)) {
@@ -539,7 +592,7 @@ store_batch_commit(struct store *s, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot commit: the transaction was rolled back: %s",
 			         sqlite3_errmsg(s->db));
 			ok = 0;
-		} else if (run(s, err, errlen, "cannot commit", prep(s, "COMMIT", "")) < 0) {
+		} else if (run(s, err, errlen, "cannot commit", prep(s, "COMMIT")) < 0) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			ok = 0;
 		}
@@ -571,14 +624,9 @@ enqueue(struct store *s, int64_t event_id, int64_t alert_id, int64_t at, char *e
 {
 	for (size_t i = 0; s->channels && s->channels[i]; i++) {
 		sqlite3_stmt *st = prep(s, "INSERT INTO outbox(channel, event_id, alert_id, created)"
-		                           " VALUES (?, ?, ?, ?)", "t", s->channels[i]);
-		if (st) {
-			if (event_id)
-				sqlite3_bind_int64(st, 2, event_id);
-			if (alert_id)
-				sqlite3_bind_int64(st, 3, alert_id);
-			sqlite3_bind_int64(st, 4, at);
-		}
+		                           " VALUES (?, ?, ?, ?)", txt(s->channels[i]),
+		                        event_id ? num(event_id) : nil(),
+		                        alert_id ? num(alert_id) : nil(), num(at));
 		if (run(s, err, errlen, "cannot queue alert", st) < 0)
 			return -1;
 	}
@@ -591,8 +639,9 @@ raise_alert(struct store *s, int64_t run_id, const struct store_fetch *f, const 
 {
 	if (run(s, err, errlen, "cannot store alert",
 	        prep(s, "INSERT INTO alerts(run_id, source_id, kind, at, detail)"
-	                " VALUES (?, ?, ?, ?, ?)", "ittit", run_id, f->source_id, kind, f->at,
-	             detail)) < 0)
+	                " VALUES (?, ?, ?, ?, ?)", num(run_id), txt(f->source_id), txt(kind),
+	                num(f->at),
+	             txt(detail))) < 0)
 		return -1;
 	return enqueue(s, 0, sqlite3_last_insert_rowid(s->db), f->at, err, errlen);
 }
@@ -611,10 +660,11 @@ store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
 	     run(s, err, errlen, "cannot store source state",
 	         prep(s, "UPDATE sources SET last_check = ?, last_status = ?, last_error = ?,"
 	                 " failures = failures + 1 WHERE id = ?",
-	              "intt", f->at, (int)f->status, f->error ? f->error : "error",
-	              f->source_id)) == 0;
+	              num(f->at), num((int)f->status), txt(f->error ? f->error : "error"),
+	              txt(f->source_id))) == 0;
 	if (ok) {
-		st = prep(s, "SELECT failures, broken FROM sources WHERE id = ?", "t", f->source_id);
+		st = prep(s, "SELECT failures, broken FROM sources WHERE id = ?",
+		txt(f->source_id));
 		ok = st && sqlite3_step(st) == SQLITE_ROW;
 		if (ok) {
 			failures = sqlite3_column_int(st, 0);
@@ -631,8 +681,8 @@ store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
 		snprintf(detail, sizeof(detail), "%d failed check%s in a row: %s", failures,
 		         failures == 1 ? "" : "s", f->error ? f->error : "error");
 		ok = run(s, err, errlen, "cannot store source state",
-		         prep(s, "UPDATE sources SET broken = 1 WHERE id = ?", "t",
-		              f->source_id)) == 0 &&
+		         prep(s, "UPDATE sources SET broken = 1 WHERE id = ?",
+		         txt(f->source_id))) == 0 &&
 		     raise_alert(s, run_id, f, "broken", detail, err, errlen) == 0;
 	}
 	return finish(s, ok, err, errlen);
@@ -648,7 +698,7 @@ judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *
 	sqlite3_stmt *st = prep(s,
 	    "SELECT s.stale, (SELECT max(n.date) FROM notices n WHERE n.source_id = s.id"
 	    "   AND n.removed_at IS NULL AND n.date != '')"
-	    " FROM sources s WHERE s.id = ?", "t", f->source_id);
+	    " FROM sources s WHERE s.id = ?", txt(f->source_id));
 	int was, is;
 	char newest[32] = "", detail[128];
 
@@ -669,7 +719,8 @@ judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *
 	else
 		snprintf(detail, sizeof(detail), "a notice dated %s", newest);
 	if (run(s, err, errlen, "cannot store source state",
-	        prep(s, "UPDATE sources SET stale = ? WHERE id = ?", "nt", is, f->source_id)) < 0)
+	        prep(s, "UPDATE sources SET stale = ? WHERE id = ?", num(is),
+	        txt(f->source_id))) < 0)
 		return -1;
 	return raise_alert(s, run_id, f, is ? "stale" : "recovered", detail, err, errlen);
 }
@@ -678,13 +729,13 @@ static int
 mark_ok(struct store *s, int64_t run_id, const struct store_fetch *f, int changed,
         char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prep(s, "SELECT broken FROM sources WHERE id = ?", "t", f->source_id);
+	sqlite3_stmt *st = prep(s, "SELECT broken FROM sources WHERE id = ?", txt(f->source_id));
 	int broken = st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
 
 	release(st);
 	if (broken &&
 	    (run(s, err, errlen, "cannot store source state",
-	         prep(s, "UPDATE sources SET broken = 0 WHERE id = ?", "t", f->source_id)) < 0 ||
+	         prep(s, "UPDATE sources SET broken = 0 WHERE id = ?", txt(f->source_id))) < 0 ||
 	     raise_alert(s, run_id, f, "recovered", NULL, err, errlen) < 0))
 		return -1;
 	if (judge_stale(s, run_id, f, err, errlen) < 0)
@@ -696,8 +747,8 @@ mark_ok(struct store *s, int64_t run_id, const struct store_fetch *f, int change
 	                   " body_hash = coalesce(?5, body_hash),"
 	                   " last_change = CASE WHEN ?6 THEN ?1 ELSE last_change END"
 	                   " WHERE id = ?7",
-	                "inttt" "nt", f->at, (int)f->status, f->etag, f->last_modified,
-	                f->body_hash, changed, f->source_id));
+	                num(f->at), num((int)f->status), txt(f->etag), txt(f->last_modified),
+	                txt(f->body_hash), num(changed), txt(f->source_id)));
 }
 
 int
@@ -735,8 +786,9 @@ add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
 	        prep(s, "INSERT INTO events(run_id, source_id, notice_id, kind, at, title,"
 	                " old_title, date, old_date, link, relevant)"
 	                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	             "itititttttn", run_id, f->source_id, notice_id, kind, f->at, title,
-	             old_title, date, old_date, link, relevant)) < 0)
+	             num(run_id), txt(f->source_id), num(notice_id), txt(kind), num(f->at),
+	             txt(title),
+	             txt(old_title), txt(date), txt(old_date), txt(link), num(relevant))) < 0)
 		return -1;
 	event_id = sqlite3_last_insert_rowid(s->db);
 	if (relevant && enqueue(s, event_id, 0, f->at, err, errlen) < 0)
@@ -785,7 +837,7 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
 {
 	sqlite3_stmt *st = prep(s,
 	    "SELECT id, title, date, relevant, removed_at, page, pos FROM notices"
-	    " WHERE source_id = ? AND link = ?", "tt", f->source_id, it->link);
+	    " WHERE source_id = ? AND link = ?", txt(f->source_id), txt(it->link));
 	int rc, rv = -1, page = it->page > 0 ? it->page : 1;
 
 	if (!st)
@@ -801,8 +853,9 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
 		        prep(s, "INSERT INTO notices(source_id, link, title, date, relevant,"
 		                " first_seen, last_seen, pos, seen_run, page)"
 		                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		             "ttttniini" "n", f->source_id, it->link, it->title, it->date,
-		             it->relevant, f->at, f->at, pos, run_id, page)) < 0)
+		             txt(f->source_id), txt(it->link), txt(it->title), txt(it->date),
+		             num(it->relevant), num(f->at), num(f->at), num(pos), num(run_id),
+		             num(page))) < 0)
 			return -1;
 		if (quiet)
 			return 0;
@@ -837,8 +890,9 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
 		        prep(s, "UPDATE notices SET title = ?, date = ?, relevant = ?, last_seen = ?,"
 		                " removed_at = NULL, gone = NULL, pos = ?, seen_run = ?, page = ?"
 		                " WHERE id = ?",
-		             "ttnini" "ni", it->title, it->date, it->relevant, f->at, pos, run_id,
-		             page, id)) < 0)
+		             txt(it->title), txt(it->date), num(it->relevant), num(f->at), num(pos),
+		             num(run_id),
+		             num(page), num(id))) < 0)
 			goto out;
 		if (gone)
 			rv = add_event(s, ev, run_id, id, f, "new", it->title, NULL, it->date,
@@ -884,7 +938,7 @@ retire_missing(struct store *s, int64_t run_id, const struct store_fetch *f,
 
 	if (query_notices(s, prep(s,
 	        "SELECT count(*) FROM notices WHERE source_id = ? AND removed_at IS NULL"
-	        " AND seen_run != ? AND page <= ?", "tin", f->source_id, run_id, d->window),
+	        " AND seen_run != ? AND page <= ?", txt(f->source_id), num(run_id), num(d->window)),
 	        &missing, err, errlen) < 0)
 		return -1;
 	if (missing == 0)
@@ -893,18 +947,18 @@ retire_missing(struct store *s, int64_t run_id, const struct store_fetch *f,
 	 * next one goes before what was seen there */
 	if (query_notices(s, prep(s,
 	        "SELECT count(*) FROM notices WHERE source_id = ? AND removed_at IS NULL"
-	        " AND page > ?", "tn", f->source_id, d->window), &beyond, err, errlen) < 0 ||
+	        " AND page > ?", txt(f->source_id), num(d->window)), &beyond, err, errlen) < 0 ||
 	    (beyond > 0 &&
 	     query_notices(s, prep(s,
 	         "SELECT coalesce(min(pos), 0) FROM notices WHERE source_id = ?"
-	         " AND removed_at IS NULL AND page = ?", "tn", f->source_id, d->window + 1),
+	         " AND removed_at IS NULL AND page = ?", txt(f->source_id), num(d->window + 1)),
 	         &next_pos, err, errlen) < 0))
 		return -1;
 	next_pos -= missing;
 
 	st = prep(s, "SELECT id, title, date, link, relevant, page, pos FROM notices"
 	             " WHERE source_id = ? AND removed_at IS NULL AND seen_run != ? AND page <= ?"
-	             " ORDER BY page, pos", "tin", f->source_id, run_id, d->window);
+	             " ORDER BY page, pos", txt(f->source_id), num(run_id), num(d->window));
 	if (!st)
 		return fail(s->db, err, errlen, "cannot read notices");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -917,14 +971,14 @@ retire_missing(struct store *s, int64_t run_id, const struct store_fetch *f,
 
 		if (aged && beyond > 0) {
 			if (run(s, err, errlen, "cannot store notice",
-			        prep(s, "UPDATE notices SET page = ?, pos = ? WHERE id = ?", "nii",
-			             d->window + 1, next_pos + moved++, id)) < 0)
+			        prep(s, "UPDATE notices SET page = ?, pos = ? WHERE id = ?",
+			        num(d->window + 1), num(next_pos + moved++), num(id))) < 0)
 				break;
 			continue;
 		}
 		if (run(s, err, errlen, "cannot store notice",
-		        prep(s, "UPDATE notices SET removed_at = ?, gone = ? WHERE id = ?", "iti",
-		             f->at, aged ? "aged" : "removed", id)) < 0)
+		        prep(s, "UPDATE notices SET removed_at = ?, gone = ? WHERE id = ?",
+		        num(f->at), txt(aged ? "aged" : "removed"), num(id))) < 0)
 			break;
 		if (!aged && add_event(s, ev, run_id, id, f, "removed", col_text(st, 1), NULL,
 		                       date ? date : "", NULL, col_text(st, 3),
@@ -961,7 +1015,7 @@ store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
 	if (begin(s, err, errlen) < 0)
 		return -1;
 	if (query_notices(s, prep(s, "SELECT EXISTS (SELECT 1 FROM notices WHERE source_id = ?)",
-	                          "t", f->source_id), &known, err, errlen) < 0 ||
+	                          txt(f->source_id)), &known, err, errlen) < 0 ||
 	    upsert_source(s, f, err, errlen) < 0)
 		goto done;
 	d.quiet = s->baseline && known == 0;
@@ -997,7 +1051,7 @@ store_sources(struct store *s, store_source_fn fn, void *payload, char *err,
 	    "   AND n.relevant),"
 	    " s.stale, (SELECT max(n.date) FROM notices n WHERE n.source_id = s.id"
 	    "   AND n.removed_at IS NULL AND n.date != ''), s.moved_to"
-	    " FROM sources s ORDER BY s.id", "");
+	    " FROM sources s ORDER BY s.id");
 	int rc;
 
 	if (!st)
@@ -1034,7 +1088,7 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 	    " AND (?3 OR n.relevant)"
 	    " ORDER BY CASE WHEN n.date = '' THEN date(n.first_seen, 'unixepoch') ELSE n.date END"
 	    " DESC, n.first_seen DESC, n.id DESC",
-	    "ttn", source, since && *since ? since : NULL, all);
+	    txt(source), txt(since && *since ? since : NULL), num(all));
 	int rc;
 
 	if (!st)
@@ -1063,7 +1117,7 @@ list_events(struct store *s, const char *source, int64_t after, store_event_fn f
 	sqlite3_stmt *st = prep(s,
 	    "SELECT id, run_id, at, kind, source_id, title, old_title, date, old_date, link,"
 	    " relevant, diff FROM events WHERE (?1 IS NULL OR source_id = ?1) AND id > ?2"
-	    " ORDER BY id", "ti", source, after);
+	    " ORDER BY id", txt(source), num(after));
 	int rc;
 
 	if (!st)
@@ -1131,7 +1185,7 @@ store_outbox_due(struct store *s, const char *channel, int64_t now, store_outbox
 {
 	return outbox_rows(s, prep(s, OUTBOX_SELECT
 	    "WHERE o.channel = ? AND o.delivered_at IS NULL AND o.dead_at IS NULL"
-	    " AND o.next_attempt <= ? ORDER BY o.id", "ti", channel, now), fn, payload,
+	    " AND o.next_attempt <= ? ORDER BY o.id", txt(channel), num(now)), fn, payload,
 	    err, errlen);
 }
 
@@ -1140,7 +1194,7 @@ store_outbox_list(struct store *s, int all, store_outbox_fn fn, void *payload, c
                   size_t errlen)
 {
 	return outbox_rows(s, prep(s, OUTBOX_SELECT
-	    "WHERE ? OR o.delivered_at IS NULL ORDER BY o.id", "n", all), fn, payload,
+	    "WHERE ? OR o.delivered_at IS NULL ORDER BY o.id", num(all)), fn, payload,
 	    err, errlen);
 }
 
@@ -1155,7 +1209,7 @@ store_outbox_delivered(struct store *s, const int64_t *ids, size_t n, int64_t no
 	for (size_t i = 0; ok && i < n; i++)
 		ok = run(s, err, errlen, "cannot record a delivery",
 		         prep(s, "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1"
-		                 " WHERE id = ?", "ii", now, ids[i])) == 0;
+		                 " WHERE id = ?", num(now), num(ids[i]))) == 0;
 	return finish(s, ok, err, errlen);
 }
 
@@ -1166,7 +1220,8 @@ store_outbox_failed(struct store *s, int64_t id, int64_t now, const char *error,
 	(void)now;
 	return run(s, err, errlen, "cannot record a failed delivery",
 	           prep(s, "UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
-	                   " next_attempt = ? WHERE id = ?", "tii", error, next_attempt, id));
+	                   " next_attempt = ? WHERE id = ?", txt(error), num(next_attempt),
+	                   num(id)));
 }
 
 int
@@ -1175,8 +1230,8 @@ store_outbox_expire(struct store *s, const char *channel, int64_t created_before
 {
 	if (run(s, err, errlen, "cannot expire the outbox",
 	        prep(s, "UPDATE outbox SET dead_at = ? WHERE channel = ? AND delivered_at IS NULL"
-	                " AND dead_at IS NULL AND created < ?", "iti", now, channel,
-	             created_before)) < 0)
+	                " AND dead_at IS NULL AND created < ?", num(now), txt(channel),
+	             num(created_before))) < 0)
 		return -1;
 	*count = sqlite3_changes(s->db);
 	return 0;
@@ -1187,7 +1242,7 @@ store_outbox_waiting(struct store *s, const char *channel, int64_t *count, char 
                      size_t errlen)
 {
 	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM outbox WHERE channel = ?"
-	                           " AND delivered_at IS NULL AND dead_at IS NULL", "t", channel);
+	                           " AND delivered_at IS NULL AND dead_at IS NULL", txt(channel));
 
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
 		release(st);
@@ -1208,7 +1263,7 @@ store_details_due(struct store *s, int64_t first_seen_since, store_detail_fn fn,
 	    "SELECT n.id, n.source_id, n.link, n.title, d.etag, d.last_modified, d.hash, n.date"
 	    " FROM notices n LEFT JOIN details d ON d.notice_id = n.id"
 	    " WHERE n.relevant AND n.removed_at IS NULL AND n.first_seen >= ? ORDER BY n.id",
-	    "i", first_seen_since);
+	    num(first_seen_since));
 	int rc;
 
 	if (!st)
@@ -1243,13 +1298,14 @@ store_detail_save(struct store *s, int64_t run_id, const struct store_detail *d,
 	                " ON CONFLICT(notice_id) DO UPDATE SET text = ?2, attachments = ?3,"
 	                " hash = ?4, etag = ?5, last_modified = ?6, fetched_at = ?7,"
 	                " checked_at = ?7, error = NULL",
-	             "ittttti", d->notice_id, d->text, d->attachments, d->hash, d->etag,
-	             d->last_modified, d->at)) < 0)
+	             num(d->notice_id), txt(d->text), txt(d->attachments), txt(d->hash),
+	             txt(d->etag),
+	             txt(d->last_modified), num(d->at))) < 0)
 		goto done;
 	if (d->diff) {
 		struct store_fetch f = {.at = d->at};
 		st = prep(s, "SELECT source_id, title, date, link, relevant FROM notices WHERE id = ?",
-		          "i", d->notice_id);
+		          num(d->notice_id));
 		if (!st || sqlite3_step(st) != SQLITE_ROW) {
 			release(st);
 			fail(s->db, err, errlen, "cannot read notice");
@@ -1266,8 +1322,8 @@ store_detail_save(struct store *s, int64_t run_id, const struct store_detail *d,
 		release(st);
 		if (!ev.v[ev.n - 1].source_id ||
 		    run(s, err, errlen, "cannot store event",
-		        prep(s, "UPDATE events SET diff = ? WHERE id = ?", "ti", d->diff,
-		             ev.v[ev.n - 1].id)) < 0)
+		        prep(s, "UPDATE events SET diff = ? WHERE id = ?", txt(d->diff),
+		             num(ev.v[ev.n - 1].id))) < 0)
 			goto done;
 		ev.v[ev.n - 1].diff = strdup(d->diff);
 	}
@@ -1290,7 +1346,7 @@ store_detail_get(struct store *s, int64_t notice_id, char **text, char **attachm
                  char *err, size_t errlen)
 {
 	sqlite3_stmt *st = prep(s, "SELECT text, attachments FROM details WHERE notice_id = ?",
-	                        "i", notice_id);
+	                        num(notice_id));
 	int rc;
 
 	*text = *attachments = NULL;
@@ -1312,7 +1368,7 @@ store_detail_checked(struct store *s, int64_t notice_id, int64_t at, const char 
 {
 	return run(s, err, errlen, "cannot store detail page",
 	           prep(s, "UPDATE details SET checked_at = ?, error = ? WHERE notice_id = ?",
-	                "iti", at, error, notice_id));
+	                num(at), txt(error), num(notice_id)));
 }
 
 /* ---- the history's view of the store ---- */
@@ -1320,7 +1376,7 @@ store_detail_checked(struct store *s, int64_t notice_id, int64_t at, const char 
 int
 store_meta_get(struct store *s, const char *key, char **value, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prep(s, "SELECT value FROM meta WHERE key = ?", "t", key);
+	sqlite3_stmt *st = prep(s, "SELECT value FROM meta WHERE key = ?", txt(key));
 	int rc;
 
 	*value = NULL;
@@ -1338,7 +1394,7 @@ store_meta_set(struct store *s, const char *key, const char *value, char *err, s
 {
 	return run(s, err, errlen, "cannot store meta",
 	           prep(s, "INSERT INTO meta(key, value) VALUES (?1, ?2)"
-	                   " ON CONFLICT(key) DO UPDATE SET value = ?2", "tt", key, value));
+	                   " ON CONFLICT(key) DO UPDATE SET value = ?2", txt(key), txt(value)));
 }
 
 int
@@ -1355,7 +1411,7 @@ store_details(struct store *s, store_detail_text_fn fn, void *payload, char *err
 	sqlite3_stmt *st = prep(s,
 	    "SELECT n.source_id, n.link, n.title, n.date, d.text, d.attachments, n.first_seen"
 	    " FROM details d JOIN notices n ON n.id = d.notice_id"
-	    " WHERE n.relevant AND n.removed_at IS NULL ORDER BY n.id", "");
+	    " WHERE n.relevant AND n.removed_at IS NULL ORDER BY n.id");
 	int rc;
 
 	if (!st)
