@@ -399,29 +399,14 @@ host_busy(const struct xfer *xs, size_t n, const char *host)
 	return c;
 }
 
-int
-fetch_run(const struct fetch_request *reqs, size_t n,
-          const struct fetch_options *opt, fetch_done_fn done, void *payload,
-          char *err, size_t errlen)
+/* Marks every request whose URL is not http(s) done, with its error;
+ * returns how many. */
+static size_t
+refuse_bad_urls(struct xfer *xs, const struct fetch_request *reqs, size_t n,
+                fetch_done_fn done, void *payload)
 {
-	struct xfer *xs = NULL;
-	CURLM *multi = NULL;
-	size_t ndone = 0, running = 0;
 	struct fetch_result res;
-	int rv = -1;
-
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "cannot initialise libcurl");
-		return -1;
-	}
-	xs = calloc(n ? n : 1, sizeof(*xs));
-	multi = curl_multi_init();
-	if (!xs || !multi) {
-		snprintf(err, errlen, "out of memory");
-		goto cleanup;
-	}
-	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)opt->per_host);
-	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)opt->concurrency);
+	size_t ndone = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		xs[i].req = &reqs[i];
@@ -436,61 +421,108 @@ fetch_run(const struct fetch_request *reqs, size_t n,
 			ndone++;
 		}
 	}
+	return ndone;
+}
 
-	while (ndone < n) {
-		long long now = now_ms(), next = -1;
-		int still, msgs, timeout;
-		CURLMsg *m;
-
-		for (size_t i = 0; i < n && running < (size_t)opt->concurrency; i++) {
-			struct xfer *x = &xs[i];
-			if (x->state != WAITING)
-				continue;
-			if (x->not_before > now) {
-				if (next < 0 || x->not_before < next)
-					next = x->not_before;
-				continue;
-			}
-			if (host_busy(xs, n, x->host) >= opt->per_host)
-				continue;
-			if (start(multi, x, opt) < 0) {
-				snprintf(err, errlen, "cannot start a transfer");
-				goto cleanup;
-			}
-			running++;
+/* Starts the waiting transfers that are due, within the limits; *next is
+ * when the earliest one not yet due is (-1: none).  -1 when one cannot
+ * start. */
+static int
+start_due(CURLM *multi, struct xfer *xs, size_t n, const struct fetch_options *opt,
+          size_t *running, long long now, long long *next)
+{
+	*next = -1;
+	for (size_t i = 0; i < n && *running < (size_t)opt->concurrency; i++) {
+		struct xfer *x = &xs[i];
+		if (x->state != WAITING)
+			continue;
+		if (x->not_before > now) {
+			if (*next < 0 || x->not_before < *next)
+				*next = x->not_before;
+			continue;
 		}
-		int finished = 0;
+		if (host_busy(xs, n, x->host) >= opt->per_host)
+			continue;
+		if (start(multi, x, opt) < 0)
+			return -1;
+		(*running)++;
+	}
+	return 0;
+}
 
-		curl_multi_perform(multi, &still);
-		while ((m = curl_multi_info_read(multi, &msgs))) {
-			struct xfer *x;
-			long wait;
+/* Takes the finished transfers: each is retried later or handed to done.
+ * Returns how many finished. */
+static int
+take_finished(CURLM *multi, const struct fetch_options *opt, fetch_done_fn done,
+              void *payload, size_t *running, size_t *ndone)
+{
+	struct fetch_result res;
+	CURLMsg *m;
+	int msgs, finished = 0;
 
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			finished = 1;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-			memset(&res, 0, sizeof(res));
-			wait = evaluate(x, m->data.result, opt, &res);
-			finish_handle(multi, x);
-			running--;
-			if (wait >= 0) {
-				result_clear(&res);
-				x->state = WAITING;
-				x->not_before = now_ms() + wait;
-				continue;
-			}
-			x->state = DONE;
-			buf_free(&x->body);
-			done(x->index, &res, payload);
+	while ((m = curl_multi_info_read(multi, &msgs))) {
+		struct xfer *x;
+		long wait;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		finished++;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		memset(&res, 0, sizeof(res));
+		wait = evaluate(x, m->data.result, opt, &res);
+		finish_handle(multi, x);
+		(*running)--;
+		if (wait >= 0) {
 			result_clear(&res);
-			ndone++;
+			x->state = WAITING;
+			x->not_before = now_ms() + wait;
+			continue;
 		}
+		x->state = DONE;
+		buf_free(&x->body);
+		done(x->index, &res, payload);
+		result_clear(&res);
+		(*ndone)++;
+	}
+	return finished;
+}
+
+int
+fetch_run(const struct fetch_request *reqs, size_t n,
+          const struct fetch_options *opt, fetch_done_fn done, void *payload,
+          char *err, size_t errlen)
+{
+	struct xfer *xs = NULL;
+	CURLM *multi = NULL;
+	size_t ndone = 0, running = 0;
+	int rv = -1;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "cannot initialise libcurl");
+		return -1;
+	}
+	xs = calloc(n ? n : 1, sizeof(*xs));
+	multi = curl_multi_init();
+	if (!xs || !multi) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)opt->per_host);
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)opt->concurrency);
+	ndone = refuse_bad_urls(xs, reqs, n, done, payload);
+	while (ndone < n) {
+		long long next;
+		int still, timeout = 1000;
+
+		if (start_due(multi, xs, n, opt, &running, now_ms(), &next) < 0) {
+			snprintf(err, errlen, "cannot start a transfer");
+			goto cleanup;
+		}
+		curl_multi_perform(multi, &still);
+		if (take_finished(multi, opt, done, payload, &running, &ndone) > 0)
+			continue;       /* slots are free: start the next transfers now */
 		if (ndone >= n)
 			break;
-		if (finished)
-			continue;       /* slots are free: start the next transfers now */
-		timeout = 1000;
 		if (next >= 0) {
 			long long d = next - now_ms();
 			timeout = d < 0 ? 0 : d < timeout ? (int)d : timeout;

@@ -822,24 +822,13 @@ describe(xmlDoc *doc, const struct cands *c, const struct group *g, size_t ng,
 	out->why = strdup(why);
 }
 
+/* Every link of the page that may be a notice, as a candidate in c;
+ * -1 when out of memory. */
 static int
-generic(xmlDoc *doc, const char *base, const char *today, struct parse_list *out)
+collect_cands(xmlNodeSet *links, const char *base, const char *today, struct cands *c)
 {
-	xmlXPathContext *ctx = xmlXPathNewContext(doc);
-	xmlXPathObject *res = NULL;
-	struct cands c = {0};
-	struct group *g = NULL;
-	int *chosen = NULL;
-	size_t ng = 0, best = (size_t)-1, kept = 0;
-	int rv = -1;
-
-	if (!ctx)
-		return -1;
-	res = xmlXPathEvalExpression((const xmlChar *)"//a[@href]", ctx);
-	if (!res || !res->nodesetval)
-		goto done;
-	for (int i = 0; i < res->nodesetval->nodeNr; i++) {
-		xmlNode *a = res->nodesetval->nodeTab[i];
+	for (int i = 0; i < links->nodeNr; i++) {
+		xmlNode *a = links->nodeTab[i];
 		xmlChar *href;
 		struct cand x = {0};
 
@@ -862,51 +851,80 @@ generic(xmlDoc *doc, const char *base, const char *today, struct parse_list *out
 		x.dated = item_date(x.item, a, x.link, today, x.date) == 0;
 		x.card = is_card(a, x.title);
 		x.rank = link_rank(a, x.title);
-		if (cands_push(&c, &x) < 0) {
+		if (cands_push(c, &x) < 0) {
 			free(x.title);
 			free(x.link);
-			goto done;
+			return -1;
 		}
 	}
+	return 0;
+}
 
-	/* one notice per row: of the links an item holds, the best ranked */
-	for (size_t i = 0; i < c.n; i++) {
-		if (kept > 0 && c.v[kept - 1].item == c.v[i].item) {
-			struct cand *k = &c.v[kept - 1];
-			if (c.v[i].rank > k->rank) {
+/* One notice per row: of the links an item holds, the best ranked. */
+static void
+one_per_item(struct cands *c)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (kept > 0 && c->v[kept - 1].item == c->v[i].item) {
+			struct cand *k = &c->v[kept - 1];
+			if (c->v[i].rank > k->rank) {
 				free(k->title);
 				free(k->link);
-				*k = c.v[i];
+				*k = c->v[i];
 			} else {
-				free(c.v[i].title);
-				free(c.v[i].link);
+				free(c->v[i].title);
+				free(c->v[i].link);
 			}
 			continue;
 		}
-		c.v[kept++] = c.v[i];
+		c->v[kept++] = c->v[i];
 	}
-	c.n = kept;
+	c->n = kept;
+}
 
-	/* group candidates by the element that holds their items */
-	g = calloc(c.n ? c.n : 1, sizeof(*g));
-	chosen = calloc(c.n ? c.n : 1, sizeof(*chosen));
-	if (!g || !chosen)
-		goto done;
-	for (size_t i = 0; i < c.n; i++) {
-		size_t k;
-		for (k = 0; k < ng && g[k].node != c.v[i].group; k++)
-			;
+/* The index in g[0..ng) of the group of candidate x. */
+static size_t
+group_of(const struct group *g, size_t ng, const struct cand *x)
+{
+	size_t k;
+
+	for (k = 0; k < ng && g[k].node != x->group; k++)
+		;
+	return k;
+}
+
+/* Groups the candidates by the element that holds their items; returns
+ * how many groups (g has room for one per candidate). */
+static size_t
+group_cands(const struct cands *c, struct group *g)
+{
+	size_t ng = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		size_t k = group_of(g, ng, &c->v[i]);
 		if (k == ng) {
-			g[ng].node = c.v[i].group;
+			g[ng].node = c->v[i].group;
 			g[ng].first = i;
-			g[ng].side = in_sidebar(c.v[i].group);
+			g[ng].side = in_sidebar(c->v[i].group);
 			ng++;
 		}
 		g[k].count++;
-		g[k].dated += c.v[i].dated;
-		g[k].cards += c.v[i].card;
-		g[k].titlelen += ulen(c.v[i].title);
+		g[k].dated += c->v[i].dated;
+		g[k].cards += c->v[i].card;
+		g[k].titlelen += ulen(c->v[i].title);
 	}
+	return ng;
+}
+
+/* Marks in chosen[] the groups that hold the notice list; returns the
+ * best of them, or (size_t)-1 when the page has none. */
+static size_t
+choose_groups(const struct cands *c, const struct group *g, size_t ng, int *chosen)
+{
+	size_t best = (size_t)-1;
+
 	/* best: the main list (not a sidebar) with the most dated items, at
 	 * least half dated */
 	for (size_t k = 0; k < ng; k++) {
@@ -925,23 +943,47 @@ generic(xmlDoc *doc, const char *base, const char *today, struct parse_list *out
 			if (best == (size_t)-1 || g[k].titlelen > g[best].titlelen)
 				best = k;
 		}
-		if (best == (size_t)-1) {
-			rv = 0;
-			goto done;
-		}
-		chosen[best] = 1;
-	} else {
-		/* the best group and its twins (a list split into several blocks) */
-		for (size_t k = 0; k < ng; k++)
-			chosen[k] = k == best ||
-			            (g[k].dated > 0 && g[k].dated * 2 >= g[k].count &&
-			             same_shape(&c.v[g[k].first], &c.v[g[best].first]));
+		if (best != (size_t)-1)
+			chosen[best] = 1;
+		return best;
+	}
+	/* the best group and its twins (a list split into several blocks) */
+	for (size_t k = 0; k < ng; k++)
+		chosen[k] = k == best ||
+		            (g[k].dated > 0 && g[k].dated * 2 >= g[k].count &&
+		             same_shape(&c->v[g[k].first], &c->v[g[best].first]));
+	return best;
+}
+
+static int
+generic(xmlDoc *doc, const char *base, const char *today, struct parse_list *out)
+{
+	xmlXPathContext *ctx = xmlXPathNewContext(doc);
+	xmlXPathObject *res = NULL;
+	struct cands c = {0};
+	struct group *g = NULL;
+	int *chosen = NULL;
+	size_t ng, best;
+	int rv = -1;
+
+	if (!ctx)
+		return -1;
+	res = xmlXPathEvalExpression((const xmlChar *)"//a[@href]", ctx);
+	if (!res || !res->nodesetval || collect_cands(res->nodesetval, base, today, &c) < 0)
+		goto done;
+	one_per_item(&c);
+	g = calloc(c.n ? c.n : 1, sizeof(*g));
+	chosen = calloc(c.n ? c.n : 1, sizeof(*chosen));
+	if (!g || !chosen)
+		goto done;
+	ng = group_cands(&c, g);
+	best = choose_groups(&c, g, ng, chosen);
+	if (best == (size_t)-1) {
+		rv = 0;
+		goto done;
 	}
 	for (size_t i = 0; i < c.n; i++) {
-		size_t k;
-		for (k = 0; k < ng && g[k].node != c.v[i].group; k++)
-			;
-		if (!chosen[k])
+		if (!chosen[group_of(g, ng, &c.v[i])])
 			continue;
 		if (parse_push(out, c.v[i].title, c.v[i].link, c.v[i].date) < 0)
 			goto done;
