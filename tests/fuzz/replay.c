@@ -9,7 +9,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Replays every file of dir; returns how many, or -1. */
+/* Replays every file of dir (not those whose names start with a dot);
+ * returns how many, or -1. */
 static int
 replay(const char *dir)
 {
@@ -53,6 +54,10 @@ main(void)
 
 	if (n < 0 || seeds < 0) {
 		printf("FAIL replay %s: cannot read the corpus\n", CORPUS);
+		return 1;
+	}
+	if (n == 0) {   /* a replay of nothing tests nothing */
+		printf("FAIL replay %s: the corpus is empty\n", CORPUS);
 		return 1;
 	}
 	printf("PASS replay %s (%d inputs)\n", CORPUS, n + seeds);
