@@ -18,6 +18,15 @@ valid(int y, int m, int d)
 	return 1;
 }
 
+/* "YYYY-MM-DD" of a date valid() accepted (the moduli tell the compiler
+ * how wide each field is). */
+static void
+put_date(char out[11], int y, int m, int d)
+{
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000, (unsigned)m % 100,
+	         (unsigned)d % 100);
+}
+
 /* Reads 1..max digits at s[*i]; returns the value or -1. */
 static int
 digits(const char *s, size_t len, size_t *i, int min, int max)
@@ -88,7 +97,7 @@ parse_date(const char *s, size_t len, char out[11])
 		d = digits(s, len, &i, 1, 2);
 		if (d < 0 || !valid(y, m, d))
 			continue;
-		snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+		put_date(out, y, m, d);
 		return 0;
 	}
 	return -1;
@@ -109,7 +118,7 @@ parse_date_from_link(const char *link, char out[11])
 		if (k != 8 || p[10] != '_')
 			continue;
 		if (sscanf(p + 2, "%4d%2d%2d", &y, &m, &d) == 3 && valid(y, m, d)) {
-			snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+			put_date(out, y, m, d);
 			return 0;
 		}
 	}
@@ -119,7 +128,7 @@ parse_date_from_link(const char *link, char out[11])
 
 		if (sscanf(p, "/%4d-%2d/%2d/%n", &y, &m, &d, &n) == 3 && n == 12 &&
 		    valid(y, m, d)) {
-			snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+			put_date(out, y, m, d);
 			return 0;
 		}
 	}
@@ -189,7 +198,7 @@ parse_date_yearless(const char *s, size_t len, const char *today, char out[11])
 	}
 	for (y = (m < tm || (m == tm && d <= td)) ? ty : ty - 1; y > ty - 8; y--) {
 		if (valid(y, m, d)) {
-			snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+			put_date(out, y, m, d);
 			return 0;
 		}
 	}
