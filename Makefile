@@ -39,7 +39,7 @@ BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-de
 TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates \
               python3-feedparser python3-pil chromium fonts-wqy-microhei
 
-LIB_SRC := base/buf.c fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
+LIB_SRC := base/buf.c base/hash.c fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
            notify/email.c notify/webhook.c notify/history.c \
            notify/notify.c cli/config.c cli/msg.c cli/history.c cli/read.c cli/report.c cli/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
