@@ -1,10 +1,10 @@
 # noticewatch — see README.md
 CC      ?= cc
-PKGS    := libcurl libxml-2.0 sqlite3 inih jansson libcrypto libgit2
+PKGS    := libcurl libxml-2.0 sqlite3 inih jansson libcrypto libgit2 libpcre2-8
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -Wno-format-truncation -I.
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
-LDLIBS  += -pthread $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -lsqlite3 -linih -ljansson -lcrypto -lgit2)
+LDLIBS  += -pthread $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -lsqlite3 -linih -ljansson -lcrypto -lgit2 -lpcre2-8)
 
 # SANITIZE=thread: ThreadSanitizer; any other SANITIZE (SANITIZE=1): ASan
 # and UBSan.  A report fails the test that ran into it (exit 66 / abort).
@@ -35,11 +35,12 @@ endif
 	@printf '%s\n' '$(FLAGS)' > $@
 
 # Debian packages the build and the tests need (README explains each).
-BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev libgit2-dev
+BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev libgit2-dev libpcre2-dev
 TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates \
               python3-feedparser python3-pil chromium fonts-wqy-microhei
 
 LIB_SRC := base/buf.c base/hash.c fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
+           parse/facts.c \
            notify/email.c notify/webhook.c notify/history.c \
            notify/notify.c cli/config.c cli/msg.c cli/history.c cli/read.c cli/report.c cli/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))

@@ -108,4 +108,34 @@ int parse_article(const char *buf, size_t len, const char *page_url, const char 
 bool parse_relevant(const char *title, char *const *include,
                     char *const *exclude);
 
+/* Certificate facts read from a notice's text (or its title alone). */
+#define PARSE_FACT_MAX 256
+
+struct parse_facts {
+	char form[12];                  /* "electronic", "paper", "both"; "" */
+	char from[64], to[64];          /* YYYY-MM-DD, or the words when no date
+	                                 * ("公示期结束4个工作日后"); "" */
+	char how[PARSE_FACT_MAX];       /* "in person, mail, download, app 爱山东
+	                                 * <http://...>"; "" */
+	char place[PARSE_FACT_MAX];     /* the words after 领取地点 (or 到…领取) */
+	char condition[PARSE_FACT_MAX]; /* "携带本人身份证原件; 资格复核通过后" */
+};
+
+/* Reads the facts of a notice from UTF-8 text, simplified or traditional
+ * (PCRE2).  A date without a year takes notice_year (0: kept as words); a
+ * window whose end falls before its start ends in the next year.  Returns
+ * how many facts were found, or -1 with err set. */
+int parse_facts(const char *text, size_t len, int notice_year, struct parse_facts *out,
+                char *err, size_t errlen);
+
+/* The facts as a jansson object, absent facts left out; NULL when out of
+ * memory.  The caller owns the reference. */
+struct json_t *parse_facts_json(const struct parse_facts *f);
+
+/* Names each fact that differs from was to now with both values ("to:
+ * 2021-11-30 → 2021-12-15, form: paper → electronic"; "none" for absent)
+ * into out.  Returns how many differ. */
+int parse_facts_diff(const struct parse_facts *was, const struct parse_facts *now, char *out,
+                     size_t outlen);
+
 #endif
