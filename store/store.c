@@ -695,11 +695,14 @@ static int
 judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *err,
             size_t errlen)
 {
+	/* fresh: the newest notice arrived (a 'new' event) in this run */
 	sqlite3_stmt *st = prep(s,
-	    "SELECT s.stale, (SELECT max(n.date) FROM notices n WHERE n.source_id = s.id"
-	    "   AND n.removed_at IS NULL AND n.date != '')"
-	    " FROM sources s WHERE s.id = ?", txt(f->source_id));
-	int was, is;
+	    "SELECT s.stale, m.newest, EXISTS (SELECT 1 FROM events e WHERE e.run_id = ?"
+	    "   AND e.source_id = s.id AND e.kind = 'new' AND e.date = m.newest)"
+	    " FROM sources s, (SELECT max(date) AS newest FROM notices WHERE source_id = ?"
+	    "   AND removed_at IS NULL AND date != '') m WHERE s.id = ?",
+	    num(run_id), txt(f->source_id), txt(f->source_id));
+	int was, is, fresh;
 	char newest[32] = "", detail[128];
 
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
@@ -709,19 +712,24 @@ judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *
 	was = sqlite3_column_int(st, 0);
 	if (col_text(st, 1))
 		snprintf(newest, sizeof(newest), "%s", col_text(st, 1));
+	fresh = sqlite3_column_int(st, 2);
 	release(st);
 	is = s->stale_before[0] && newest[0] && strcmp(newest, s->stale_before) < 0;
 	if (is == was || (!is && !newest[0]))
+		return 0;
+	if (run(s, err, errlen, "cannot store source state",
+	        prep(s, "UPDATE sources SET stale = ? WHERE id = ?", num(is),
+	        txt(f->source_id))) < 0)
+		return -1;
+	/* no longer stale because stale_days changed, not because a notice
+	 * came: the mark goes quietly */
+	if (!is && !fresh)
 		return 0;
 	if (is)
 		snprintf(detail, sizeof(detail), "newest notice %s, more than %d days ago", newest,
 		         s->stale_days);
 	else
 		snprintf(detail, sizeof(detail), "a notice dated %s", newest);
-	if (run(s, err, errlen, "cannot store source state",
-	        prep(s, "UPDATE sources SET stale = ? WHERE id = ?", num(is),
-	        txt(f->source_id))) < 0)
-		return -1;
 	return raise_alert(s, run_id, f, is ? "stale" : "recovered", detail, err, errlen);
 }
 

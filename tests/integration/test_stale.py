@@ -95,6 +95,35 @@ def one_stale_alert_then_recovered():
 
 
 @test
+def a_changed_stale_days_is_no_recovery():
+    """Turning stale checks off or raising stale_days clears the mark quietly:
+    'recovered' says a fresh notice came, and none did."""
+    hooks = HookServer()
+    hooks.reply = b"{}"
+    hook = "[webhook j]\nurl = %s\nformat = json\n" % hooks.url("/j")
+    srv, ws = setup(channels=hook)
+    try:
+        eq(ws.run("run")[0], 0, "first run: old is stale")
+        for extra in ("stale_days = 0\n", "stale_days = 600\n"):
+            ws.write_config("[noticewatch]\ntimeout = 5\n%s\n[source old]\nname = 旧\nurl = %s\n\n"
+                            "[source fresh]\nname = 新\nurl = %s\n\n%s"
+                            % (extra, srv.url("/old.html"), srv.url("/fresh.html"), hook),
+                            first_days=None, stale_days=None)
+            srv.routes["/old.html"].body = ul_page(OLD + [("补充说明", days_ago(510),
+                                                            "/n/%d.html" % len(extra))])
+            eq(ws.run("run")[0], 0, "a run with " + extra.strip())
+            ok("stale" not in row(ws.run("sources")[1], "old"), "not stale with " + extra)
+        types = [e["type"] for p in hooks.posts for e in p[2]["events"]]
+        eq(types.count("recovered"), 0, "no recovered alert: %r" % [e for p in hooks.posts for e in p[2]["events"]])
+        eq(ws.query("SELECT kind FROM alerts WHERE source_id = 'old' ORDER BY id"),
+           [("stale",)], "alerts stored")
+    finally:
+        hooks.close()
+        srv.close()
+        ws.close()
+
+
+@test
 def moved_shown_with_new_address():
     srv, ws = setup()
     new = "http://localhost:%d/fresh.html" % srv.port
