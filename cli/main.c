@@ -267,6 +267,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		items[k].title = r->list.items[k].title;
 		items[k].link = r->list.items[k].link;
 		items[k].date = r->list.items[k].date;
+		items[k].yearless = r->list.items[k].yearless;
 		items[k].relevant = parse_relevant(r->list.items[k].title, src_include(rc->cfg, s),
 		                                   src_exclude(rc->cfg, s));
 		items[k].page = read_page_of(r, k);

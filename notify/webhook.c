@@ -426,6 +426,34 @@ build_body(const struct notify_webhook *cfg, const struct notify_event *ev, size
 	return body;
 }
 
+/* The body of one event alone, when it passes cap (a detail text edited
+ * throughout): its detail cut in half until the body fits, so one event
+ * never blocks the channel behind it.  Takes body; NULL when out of
+ * memory, or when even no detail does not fit. */
+static char *
+fit_one(const struct notify_webhook *cfg, const struct notify_event *ev, size_t limit,
+        size_t cap, char *body)
+{
+	struct notify_event e = *ev;
+	char *detail = ev->detail ? strdup(ev->detail) : NULL;
+	size_t len = detail ? strlen(detail) : 0;
+	int too_big;
+
+	while (body && strlen(body) > cap && detail && len > 0) {
+		len = notify_utf8_cut(detail, len / 2);
+		detail[len] = '\0';
+		e.detail = detail;
+		free(body);
+		body = build_body(cfg, &e, 0, 1, limit, &too_big);
+	}
+	free(detail);
+	if (body && strlen(body) > cap) {
+		free(body);
+		body = NULL;
+	}
+	return body;
+}
+
 int
 notify_webhook_send(const struct notify_webhook *cfg, const struct notify_event *ev,
                     size_t n, notify_sent_fn on_sent, void *payload, char *err,
@@ -439,7 +467,7 @@ notify_webhook_send(const struct notify_webhook *cfg, const struct notify_event 
 		return -1;
 	}
 	while (first < n) {
-		/* as many whole events as fit; one always goes */
+		/* as many whole events as fit; one always goes, cut to fit */
 		size_t last = first + 1, step = 1;
 		int too_big = 0;
 		char *body = build_body(cfg, ev, first, last, limit, &too_big);
@@ -465,6 +493,8 @@ notify_webhook_send(const struct notify_webhook *cfg, const struct notify_event 
 			last = want;
 			step *= 2;
 		}
+		if (body && last == first + 1 && strlen(body) > cap)
+			body = fit_one(cfg, &ev[first], limit, cap, body);
 		if (!body) {
 			snprintf(err, errlen, "cannot build the message");
 			return -1;

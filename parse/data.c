@@ -238,7 +238,7 @@ from_json(json_t *root, const char *page_url, const struct parse_rules *r,
 			json_date(path_get(it, r->date), date);
 		if (!date[0] && parse_date_from_link(link, date) < 0)
 			date[0] = '\0';
-		if (parse_push(&l, title, link, date) < 0) {
+		if (parse_push(&l, title, link, date, 0) < 0) {
 			parse_list_free(&l);
 			snprintf(err, errlen, "out of memory");
 			return -1;

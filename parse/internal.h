@@ -9,7 +9,7 @@
  * malloc'd; NULL when s is NULL or out of memory. */
 char *parse_clean(const char *s, size_t max);
 /* Adds an item unless its link is already listed; takes title and link. */
-int parse_push(struct parse_list *l, char *title, char *link, const char *date);
+int parse_push(struct parse_list *l, char *title, char *link, const char *date, int yearless);
 /* Resolves href against base: a malloc'd absolute http(s) URL, or NULL. */
 char *parse_resolve(const char *href, const char *base);
 /* An HTML page or fragment: items/title/link/date as XPath, or generic. */

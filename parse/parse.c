@@ -28,6 +28,7 @@ struct cand {
 	char *link;
 	char date[11];
 	int dated;              /* date found in the item's text or link */
+	int yearless;           /* ... a date cell without its year */
 	int card;               /* a link around blocks, or a sentence: a description */
 	long rank;              /* link_rank: the notice of its row ranks highest */
 };
@@ -267,7 +268,7 @@ parse_resolve(const char *href, const char *base)
 /* Duplicate links are found in a hash set (libxml2's), so a page of
  * 120,000 items costs no more per item than a page of 40. */
 int
-parse_push(struct parse_list *l, char *title, char *link, const char *date)
+parse_push(struct parse_list *l, char *title, char *link, const char *date, int yearless)
 {
 	if (!l->seen && !(l->seen = xmlHashCreate(64)))
 		goto oom;
@@ -289,6 +290,7 @@ parse_push(struct parse_list *l, char *title, char *link, const char *date)
 	l->items[l->n].title = title;
 	l->items[l->n].link = link;
 	snprintf(l->items[l->n].date, sizeof(l->items[l->n].date), "%s", date);
+	l->items[l->n].yearless = yearless && date[0];
 	l->n++;
 	return 0;
 oom:
@@ -311,7 +313,7 @@ parse_list_merge(struct parse_list *into, struct parse_list *from)
 		struct parse_item *it = &from->items[i];
 		char *title = it->title, *link = it->link;
 		it->title = it->link = NULL;
-		if (parse_push(into, title, link, it->date) < 0)
+		if (parse_push(into, title, link, it->date, it->yearless) < 0)
 			return -1;
 	}
 	return (int)(into->n - before);
@@ -495,7 +497,8 @@ text_date(xmlNode *t, const void *arg, char out[11])
 /* The date of a notice: the first date in the text nodes of item, those
  * outside the link a first (a date cell beside the title), then the link's
  * own text, then the link's address (TRS WCM), then a date cell without
- * its year ([11-26]), given the latest year not after today.  Text nodes
+ * its year ([11-26]), given the latest year not after today (returns 1 for
+ * that one, 0 for a whole date, -1 for none).  Text nodes
  * are read one by one: "2021-09-29" and "2021年度…" side by side must not
  * run together. */
 static int
@@ -505,9 +508,10 @@ item_date(xmlNode *item, const xmlNode *a, const char *link, const char *today, 
 
 	if (each_text(item, text_date, &p0, out) == 0 ||
 	    (a && each_text(item, text_date, &p1, out) == 0) ||
-	    (link && parse_date_from_link(link, out) == 0) ||
-	    each_text(item, text_date, &p2, out) == 0)
+	    (link && parse_date_from_link(link, out) == 0))
 		return 0;
+	if (each_text(item, text_date, &p2, out) == 0)
+		return 1;
 	out[0] = '\0';
 	return -1;
 }
@@ -741,27 +745,35 @@ group_xpath(xmlNode *g, const xmlChar *item_tag, int absolute)
 }
 
 /* Whether expr selects every item of the list and nothing else that
- * holds a link (a header row may come along: rules skip it). */
+ * holds a link (a header row may come along: rules skip it).  The items
+ * are marked through _private for the time of the test, so a list of
+ * 120,000 costs no more per item than a list of 40. */
 static int
 selects(xmlDoc *doc, const char *expr, xmlNode **items, size_t n)
 {
+	static char mark;
 	xmlXPathContext *ctx = xmlXPathNewContext(doc);
 	xmlXPathObject *r = ctx ? xmlXPathEvalExpression((const xmlChar *)expr, ctx) : NULL;
 	int ok = r && r->type == XPATH_NODESET && r->nodesetval;
+	size_t distinct = 0, found = 0;
 
-	for (size_t i = 0; ok && i < n; i++)
-		ok = xmlXPathNodeSetContains(r->nodesetval, items[i]);
+	for (size_t i = 0; i < n; i++)
+		if (items[i]->_private != &mark) {
+			items[i]->_private = &mark;
+			distinct++;
+		}
 	for (int i = 0; ok && i < r->nodesetval->nodeNr; i++) {
 		xmlNode *x = r->nodesetval->nodeTab[i];
-		size_t k;
-		for (k = 0; k < n && items[k] != x; k++)
-			;
-		if (k == n && first_link(x))
+		if (x->_private == &mark)
+			found++;
+		else if (first_link(x))
 			ok = 0;
 	}
+	for (size_t i = 0; i < n; i++)
+		items[i]->_private = NULL;
 	xmlXPathFreeObject(r);
 	xmlXPathFreeContext(ctx);
-	return ok;
+	return ok && found == distinct;
 }
 
 /* out->xpath and out->why for the chosen groups (chosen[k] set). */
@@ -831,6 +843,7 @@ collect_cands(xmlNodeSet *links, const char *base, const char *today, struct can
 		xmlNode *a = links->nodeTab[i];
 		xmlChar *href;
 		struct cand x = {0};
+		int r;
 
 		if (in_chrome(a))
 			continue;
@@ -848,7 +861,9 @@ collect_cands(xmlNodeSet *links, const char *base, const char *today, struct can
 		}
 		x.item = item_of(a);
 		x.group = x.item->parent;
-		x.dated = item_date(x.item, a, x.link, today, x.date) == 0;
+		r = item_date(x.item, a, x.link, today, x.date);
+		x.dated = r >= 0;
+		x.yearless = r == 1;
 		x.card = is_card(a, x.title);
 		x.rank = link_rank(a, x.title);
 		if (cands_push(c, &x) < 0) {
@@ -985,7 +1000,7 @@ generic(xmlDoc *doc, const char *base, const char *today, struct parse_list *out
 	for (size_t i = 0; i < c.n; i++) {
 		if (!chosen[group_of(g, ng, &c.v[i])])
 			continue;
-		if (parse_push(out, c.v[i].title, c.v[i].link, c.v[i].date) < 0)
+		if (parse_push(out, c.v[i].title, c.v[i].link, c.v[i].date, c.v[i].yearless) < 0)
 			goto done;
 		c.v[i].title = c.v[i].link = NULL;
 	}
@@ -1127,6 +1142,7 @@ by_rules(xmlDoc *doc, const char *base, const struct parse_rules *r,
 		xmlNode *a = row_link(it, base);
 		char *title = NULL, *href = NULL, *link, *ds = NULL;
 		char date[11] = "";
+		int yearless = 0;
 
 		if (ct)
 			title = xpath_string(ctx, ct, it, 0);
@@ -1147,14 +1163,18 @@ by_rules(xmlDoc *doc, const char *base, const struct parse_rules *r,
 		}
 		if (cd) {
 			ds = xpath_string(ctx, cd, it, 0);
-			if (!ds || parse_date_yearless(ds, strlen(ds), r->today ? r->today : "",
-			                               date) < 0)
-				date[0] = '\0';
+			date[0] = '\0';
+			if (ds && parse_date(ds, strlen(ds), date) < 0) {
+				yearless = parse_date_yearless(ds, strlen(ds),
+				                               r->today ? r->today : "", date) == 0;
+				if (!yearless)
+					date[0] = '\0';
+			}
 			free(ds);
 		} else {
-			item_date(it, a, link, r->today, date);
+			yearless = item_date(it, a, link, r->today, date) == 1;
 		}
-		if (parse_push(out, title, link, date) < 0)
+		if (parse_push(out, title, link, date, yearless) < 0)
 			goto done;
 	}
 	rv = 0;

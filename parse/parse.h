@@ -40,6 +40,7 @@ struct parse_item {
 	char *title;    /* whitespace-normalised UTF-8 */
 	char *link;     /* absolute http(s) URL */
 	char date[11];  /* YYYY-MM-DD, or "" when the page gives none */
+	int yearless;   /* the page gave the date without its year ([11-26]) */
 };
 
 struct parse_list {

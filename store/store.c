@@ -881,8 +881,13 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
 		int was_relevant = sqlite3_column_int(st, 3);
 		int gone = sqlite3_column_type(st, 4) != SQLITE_NULL;
 		int64_t was_page = sqlite3_column_int64(st, 5), was_pos = sqlite3_column_int64(st, 6);
+		/* a date listed without its year reads a year later a year on: the
+		 * same notice, which keeps the year it was first given */
+		const char *day = it->yearless && date && strlen(date) == 10 &&
+		                  strlen(it->date) == 10 && !strcmp(date + 4, it->date + 4)
+		                  ? date : it->date;
 		int changed = title && date &&
-		              (strcmp(title, it->title) != 0 || strcmp(date, it->date) != 0);
+		              (strcmp(title, it->title) != 0 || strcmp(date, day) != 0);
 
 		release(st);
 		if (gone)
@@ -898,15 +903,14 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
 		        prep(s, "UPDATE notices SET title = ?, date = ?, relevant = ?, last_seen = ?,"
 		                " removed_at = NULL, gone = NULL, pos = ?, seen_run = ?, page = ?"
 		                " WHERE id = ?",
-		             txt(it->title), txt(it->date), num(it->relevant), num(f->at), num(pos),
-		             num(run_id),
-		             num(page), num(id))) < 0)
+		             txt(it->title), txt(day), num(it->relevant), num(f->at), num(pos),
+		             num(run_id), num(page), num(id))) < 0)
 			goto out;
 		if (gone)
-			rv = add_event(s, ev, run_id, id, f, "new", it->title, NULL, it->date,
+			rv = add_event(s, ev, run_id, id, f, "new", it->title, NULL, day,
 			               NULL, it->link, it->relevant, err, errlen);
 		else if (changed)
-			rv = add_event(s, ev, run_id, id, f, "changed", it->title, title, it->date,
+			rv = add_event(s, ev, run_id, id, f, "changed", it->title, title, day,
 			               date, it->link, it->relevant || was_relevant, err, errlen);
 		else
 			rv = 0;

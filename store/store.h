@@ -68,6 +68,7 @@ struct store_item {
 	const char *date;       /* YYYY-MM-DD or "" */
 	int relevant;
 	int page;               /* the page it was read from, 1.. (0 counts as 1) */
+	int yearless;           /* the page gave the date without its year */
 };
 
 struct store_event {

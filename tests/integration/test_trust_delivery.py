@@ -258,6 +258,45 @@ def each_webhook_post_is_under_its_cap():
         ws.close()
 
 
+def article(lines_):
+    return ("<html><head><meta charset='utf-8'></head><body><div class='article'>"
+            "<h1>二级建造师证书领取通知</h1><div class='TRS_Editor'>%s</div></div></body></html>"
+            % "".join("<p>%s</p>" % l for l in lines_)).encode()
+
+
+@test
+def one_event_over_the_cap_is_cut_not_stuck():
+    """A detail text edited throughout (a list of names, one a line) makes
+    one event larger than a post: it goes out cut under each cap, and the
+    channel is not blocked behind it."""
+    hooks = chat_hooks()
+    srv, ws = setup([("二级建造师证书领取通知", TODAY, "/n/1.html")],
+                    "[git]\npath = history\n\n" + hooks_config(hooks).replace(
+                        "max_bytes = 64K", "max_bytes = 16K"))
+    names = ["%05d 张三丰 二级建造师 合格人员 证书编号 JS%08d" % (i, i) for i in range(1500)]
+    srv.routes["/n/1.html"] = Route(article(names))
+    try:
+        run_ok(ws, "first run")
+        srv.routes["/n/1.html"].body = article([n.replace("张三丰", "李四光") for n in names])
+        before = len(hooks.raw)
+        run_ok(ws, "the detail text changed throughout")
+        caps = {name: (what, 16 * 1024 if fmt == "json" else cap, unit)
+                for name, fmt, _, what, cap, unit in CHATS}
+        for path, raw in hooks.raw[before:]:
+            what, cap, unit = caps[path[1:]]
+            v = field(raw, what)
+            size = len(v) if unit == "chars" else len(v.encode() if isinstance(v, str) else v)
+            ok(size <= cap, "%s: %s of %d %s over the cap %d" % (path, what, size, unit, cap))
+        eq(sorted({p for p, _ in hooks.raw[before:]}), sorted("/" + c[0] for c in CHATS),
+           "every channel got the change")
+        eq(ws.query("SELECT count(*) FROM outbox WHERE delivered_at IS NULL"), [(0,)],
+           "nothing left waiting")
+    finally:
+        hooks.close()
+        srv.close()
+        ws.close()
+
+
 HOSTILE = ('<!channel> @everyone @here 证书 <https://evil.example|点此领取证书> '
            '<at user_id="all">所有人</at> <@all> [点此领取证书](https://evil.example) *急*')
 

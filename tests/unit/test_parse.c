@@ -408,6 +408,7 @@ yearless_list_dates(void)
 	    "<li><a href='/jsdw/rsksw/tzgg4/a1.html'>关于领取二级建造师证书的通知</a>[02-26]</li>"
 	    "<li><a href='/jsdw/rsksw/tzgg4/a2.html'>关于专业技术人员职业资格考试有关事项的通知</a>[12-30]</li>"
 	    "<li><a href='/jsdw/rsksw/tzgg4/a3.html'>天津市2025年度执业药师考试考务安排</a>[11-26]</li>"
+	    "<li><a href='/jsdw/rsksw/tzgg4/a4.html'>二级建造师证书补发通知</a>2025-10-09</li>"
 	    "</ul>";
 	struct parse_rules none = {.today = "2026-03-05"};
 	struct parse_rules r = {.items = "//ul/li", .date = "text()", .today = "2026-03-05"};
@@ -416,17 +417,24 @@ yearless_list_dates(void)
 
 	CHECK(parse_page(page, strlen(page), "https://hrss.tj.example/", &none, &l, err,
 	                 sizeof(err)) == 0);
-	CHECK_INT(l.n, 3);
-	if (l.n == 3) {
+	CHECK_INT(l.n, 4);
+	if (l.n == 4) {
 		CHECK_STR(l.items[0].date, "2026-02-26");
 		CHECK_STR(l.items[1].date, "2025-12-30");
 		CHECK_STR(l.items[2].date, "2025-11-26");
+		/* the store keeps a year-less date's first year: it must know */
+		CHECK_INT(l.items[2].yearless, 1);
+		CHECK_STR(l.items[3].date, "2025-10-09");
+		CHECK_INT(l.items[3].yearless, 0);
 	}
 	CHECK(parse_page(page, strlen(page), "https://hrss.tj.example/", &r, &m, err,
 	                 sizeof(err)) == 0);
-	CHECK_INT(m.n, 3);
-	if (m.n == 3)
+	CHECK_INT(m.n, 4);
+	if (m.n == 4) {
 		CHECK_STR(m.items[1].date, "2025-12-30");
+		CHECK_INT(m.items[1].yearless, 1);
+		CHECK_INT(m.items[3].yearless, 0);
+	}
 	parse_list_free(&l);
 	parse_list_free(&m);
 }

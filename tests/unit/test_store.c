@@ -47,6 +47,11 @@ apply(int64_t at, const char *const *lines, size_t n)
 		sscanf(lines[i], "%127[^|]|%127[^|]|%127[^|]|%d", buf[i][0], buf[i][1], buf[i][2],
 		       &items[i].page);
 		items[i].title = buf[i][0];
+		items[i].yearless = 0;
+		if (buf[i][1][0] && buf[i][1][strlen(buf[i][1]) - 1] == '*') {
+			buf[i][1][strlen(buf[i][1]) - 1] = '\0';   /* listed without its year */
+			items[i].yearless = 1;
+		}
 		items[i].date = strcmp(buf[i][1], "-") ? buf[i][1] : "";
 		items[i].link = buf[i][2];
 		items[i].relevant = strstr(buf[i][0], "证书") != NULL;
@@ -152,20 +157,29 @@ errors_touch_nothing(void)
 	store_source_state_clear(&s);
 }
 
+/* The first column of the first row of sql, as another reader of the
+ * database sees it (committed rows only), as text ("" when none). */
+static const char *
+one(const char *sql)
+{
+	static char v[256];
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	v[0] = '\0';
+	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		snprintf(v, sizeof(v), "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
 static int64_t
 committed_notices(void)
 {
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	int64_t n = -1;
-
-	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(db, "SELECT count(*) FROM notices", -1, &q, NULL) == SQLITE_OK);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return n;
+	return atoll(one("SELECT count(*) FROM notices"));
 }
 
 /* In a batch, writes are seen by others and their events handed over only
@@ -334,6 +348,23 @@ first_check_is_a_baseline(void)
 	store_baseline(st, NULL);
 }
 
+/* A date listed without its year ([11-26]) is given the latest year not
+ * after the day it is read: a year on, the same row reads as a year later.
+ * That is the same notice, not a changed one; it keeps its first year.  A
+ * date the page gives whole still changes. */
+static void
+yearless_date_keeps_its_year(void)
+{
+	const char *y1[] = {"证书A|2024-11-26*|/a", "证书B|2024-11-20|/b"};
+	const char *y2[] = {"证书N|2025-11-27*|/n", "证书A|2025-11-26*|/a", "证书B|2025-11-20|/b"};
+
+	open_fresh();
+	CHECK(apply(100, y1, 2) == 0);
+	CHECK(apply(200, y2, 3) == 0);
+	CHECK_STR(log_, "new 证书N 2025-11-27|changed 证书B 2025-11-20 was 证书B|");
+	CHECK_STR(one("SELECT date FROM notices WHERE link = '/a'"), "2024-11-26");
+}
+
 int
 main(void)
 {
@@ -352,6 +383,7 @@ main(void)
 	RUN(gone_before_a_kept_notice_is_a_removal);
 	RUN(pages_not_read_are_not_judged);
 	RUN(first_check_is_a_baseline);
+	RUN(yearless_date_keeps_its_year);
 	store_close(st);
 	for (const char *sfx = "\0-wal\0-shm\0.lock\0"; ; sfx += strlen(sfx) + 1) {
 		snprintf(p, sizeof(p), "%s%s", dbpath, sfx);
