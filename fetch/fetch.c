@@ -172,11 +172,12 @@ start(CURLM *multi, struct xfer *x, const struct fetch_options *opt)
 	x->too_big = 0;
 	x->errbuf[0] = '\0';
 	x->attempts++;
-	if (rq->etag && *rq->etag) {
+	/* validators belong to the address asked, not where a redirect leads */
+	if (!x->foreign && rq->etag && *rq->etag) {
 		snprintf(line, sizeof(line), "If-None-Match: %s", rq->etag);
 		x->headers = curl_slist_append(x->headers, line);
 	}
-	if (rq->last_modified && *rq->last_modified) {
+	if (!x->foreign && rq->last_modified && *rq->last_modified) {
 		snprintf(line, sizeof(line), "If-Modified-Since: %s", rq->last_modified);
 		x->headers = curl_slist_append(x->headers, line);
 	}

@@ -167,6 +167,15 @@ def a_redirect_to_another_host_does_not_carry_the_sources_headers():
         eq(header(first[0][1], "X-Api-Key"), "s3cret", "the original host gets the header")
         eq(header(moved[0][1], "Host"), "localhost:%d" % srv.port, "the other host is asked")
         eq(header(moved[0][1], "X-Api-Key"), None, "the other host does not get the header")
+        # a run's validators belong to the address asked, not to the other host
+        srv.routes["/cross/moved.html"].etag = '"v1"'
+        for _ in range(2):
+            eq(ws.run("run", "cross")[0], 0, "run cross")
+        moved = requests_to(srv, "/cross/moved.html")
+        eq([header(m[1], "If-None-Match") for m in moved[-2:]], [None, None],
+           "no validators sent to the other host")
+        eq(header(requests_to(srv, "/cross/list.html")[-1][1], "If-None-Match"), '"v1"',
+           "the address asked gets them")
         rc, out, err = ws.run("check", "same")
         eq(rc, 0, "check same: " + err)
         eq(len(lines(out)), 5, "the list behind the same-host redirect: " + out)
