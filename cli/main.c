@@ -48,7 +48,8 @@ usage(FILE *out)
 	      "  check --all [--format text|json]  verify every enabled source; store nothing\n"
 	      "  sources          one row per source: last check, result, failures, notices\n"
 	      "  notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv]\n"
-	      "  history [ID]     events over time\n"
+	      "  events [ID]      events over time\n"
+	      "  history [ID]     the same (an alias of events)\n"
 	      "  history --rebuild  write the git history afresh from the database\n"
 	      "  notify-test [CHANNEL]  send a test message to each channel (or one)\n"
 	      "  outbox [--all]   alerts queued, failing and dead (--all: delivered too)\n"
@@ -1345,14 +1346,16 @@ print_history(const struct store_event *e, void *payload)
 	printf(" %s\n", e->link);
 }
 
+/* events [ID], and its alias history [ID]; history --rebuild rewrites the
+ * git history (the name 'history' means that repository). */
 static int
-cmd_history(struct config *cfg, int argc, char **argv)
+cmd_events(struct config *cfg, const char *cmd, int argc, char **argv)
 {
 	struct store *st;
 	char err[512];
 	int rv = EXIT_OKAY;
 
-	if (argc == 1 && !strcmp(argv[0], "--rebuild")) {
+	if (!strcmp(cmd, "history") && argc == 1 && !strcmp(argv[0], "--rebuild")) {
 		int lock = -1, r;
 		if (!cfg->git.present) {
 			error("history --rebuild needs a [git] section in %s", cfg->path);
@@ -1374,8 +1377,11 @@ cmd_history(struct config *cfg, int argc, char **argv)
 		store_unlock(lock);
 		return rv;
 	}
-	if (argc > 1) {
-		error("usage: noticewatch history [ID | --rebuild]");
+	if (argc > 1 || (argc == 1 && !strcmp(argv[0], "--rebuild"))) {
+		if (!strcmp(cmd, "history"))
+			error("usage: noticewatch history [ID | --rebuild]");
+		else
+			error("usage: noticewatch events [ID]");
 		return EXIT_USAGE;
 	}
 	if (argc == 1 && !config_source(cfg, argv[0])) {
@@ -1767,7 +1773,8 @@ command(int argc, char **argv)
 	if (!strcmp(cmd, "init"))
 		return cmd_init(argc, argv);
 	if (strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "sources") &&
-	    strcmp(cmd, "notices") && strcmp(cmd, "history") && strcmp(cmd, "notify-test") &&
+	    strcmp(cmd, "notices") && strcmp(cmd, "history") && strcmp(cmd, "events") &&
+	    strcmp(cmd, "notify-test") &&
 	    strcmp(cmd, "outbox") && strcmp(cmd, "report") && strcmp(cmd, "feed")) {
 		error("unknown command '%s' (see noticewatch --help)", cmd);
 		return EXIT_USAGE;
@@ -1800,7 +1807,7 @@ command(int argc, char **argv)
 	else if (!strcmp(cmd, "feed"))
 		rv = cmd_feed(&cfg, argc, argv);
 	else
-		rv = cmd_history(&cfg, argc, argv);
+		rv = cmd_events(&cfg, cmd, argc, argv);
 	config_free(&cfg);
 	return rv;
 }
