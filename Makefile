@@ -41,7 +41,7 @@ TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates \
 
 LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
            notify/email.c notify/webhook.c notify/history.c \
-           notify/notify.c cli/config.c cli/msg.c cli/history.c cli/read.c cli/report.c cli/catalog.S
+           notify/notify.c cli/config.c base/msg.c cli/history.c cli/read.c cli/report.c cli/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
 UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := extract date decode config data

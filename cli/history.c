@@ -1,7 +1,7 @@
 /* Detail pages and the git history: what the history's tree holds is
  * written here from the store; notify/ only commits it. */
 #include "cli/history.h"
-#include "cli/msg.h"
+#include "base/msg.h"
 #include "cli/read.h"
 #include "fetch/fetch.h"
 #include "notify/notify.h"
@@ -280,7 +280,7 @@ on_detail(size_t i, const struct fetch_result *res, void *payload)
 		goto store_failed;
 	return;
 store_failed:
-	msg_error("%s", err);
+	error("%s", err);
 	d->fatal = 1;
 }
 
@@ -300,16 +300,16 @@ history_details(const struct config *cfg, struct store *st, int64_t run_id,
 		return 0;
 	if (store_details_due(st, (int64_t)time(NULL) - cfg->git.detail_days * 86400,
 	                      collect_job, &d, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
+		error("%s", err);
 		goto out;
 	}
 	if (d.oom) {
-		msg_error("out of memory");
+		error("out of memory");
 		goto out;
 	}
 	reqs = calloc(d.n ? d.n : 1, sizeof(*reqs));
 	if (!reqs) {
-		msg_error("out of memory");
+		error("out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < d.n; i++) {
@@ -322,7 +322,7 @@ history_details(const struct config *cfg, struct store *st, int64_t run_id,
 	opt.cookies = cookies;  /* the run's jar: what the list pages set */
 	opt.raw = 1;            /* a document is hashed as it came; a page decoded here */
 	if (d.n && fetch_run(reqs, d.n, &opt, on_detail, &d, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
+		error("%s", err);
 		goto out;
 	}
 	rv = d.fatal ? -1 : d.failed;
@@ -546,7 +546,7 @@ build_tree(const struct config *cfg, struct store *st, struct files *files)
 
 		if (store_notices(st, s->id, NULL, 1, collect_notice, &l, err, sizeof(err)) < 0 ||
 		    l.oom) {
-			msg_error("%s", l.oom ? "out of memory" : err);
+			error("%s", l.oom ? "out of memory" : err);
 			lines_free(&l);
 			free(readme.p);
 			return -1;
@@ -579,11 +579,11 @@ build_tree(const struct config *cfg, struct store *st, struct files *files)
 	}
 	add_file(files, strdup("README.md"), readme.oom ? NULL : readme.p);
 	if (store_details(st, collect_detail, &df, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
+		error("%s", err);
 		return -1;
 	}
 	if (files->oom) {
-		msg_error("out of memory");
+		error("out of memory");
 		return -1;
 	}
 	return 0;
@@ -695,44 +695,44 @@ history_commit(const struct config *cfg, struct store *st, int64_t when, int reb
 	if (store_meta_get(st, "git_event", &seen, err, sizeof(err)) < 0 ||
 	    (seen && (after = strtoll(seen, NULL, 10)) < 0) ||
 	    store_events_after(st, after, collect_event, &m, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
+		error("%s", err);
 		goto out;
 	}
 	if (m.oom || m.body.oom || build_tree(cfg, st, &files) < 0) {
 		if (m.oom || m.body.oom)
-			msg_error("out of memory");
+			error("out of memory");
 		goto out;
 	}
 	subject(&m, &msg, rebuild);
 	tprintf(&msg, "\n\n%s", m.body.p ? m.body.p : "");
 	if (msg.oom) {
-		msg_error("out of memory");
+		error("out of memory");
 		goto out;
 	}
 	if (notify_git_commit(&g, files.v, files.n, msg.p, when, &committed, oid, err,
 	                      sizeof(err)) < 0) {
-		msg_error("%s (kept for the next run)", err);
+		error("%s (kept for the next run)", err);
 		goto out;
 	}
 	msg_info("history: %s %s", committed ? "committed" : "unchanged at", oid);
 	if (m.last > after) {
 		snprintf(last, sizeof(last), "%lld", (long long)m.last);
 		if (store_meta_set(st, "git_event", last, err, sizeof(err)) < 0) {
-			msg_error("%s", err);
+			error("%s", err);
 			goto out;
 		}
 	}
 	rv = 0;
 	if (cfg->git.remote && *oid) {
 		if (store_meta_get(st, "git_pushed", &pushed, err, sizeof(err)) < 0) {
-			msg_error("%s", err);
+			error("%s", err);
 			rv = -1;
 		} else if (!pushed || strcmp(pushed, oid)) {
 			if (notify_git_push(&g, err, sizeof(err)) < 0) {
-				msg_error("%s (retried next run)", err);
+				error("%s (retried next run)", err);
 				rv = 1;         /* committed: what failed is the remote */
 			} else if (store_meta_set(st, "git_pushed", oid, err, sizeof(err)) < 0) {
-				msg_error("%s", err);
+				error("%s", err);
 				rv = -1;
 			}
 		}

@@ -2,7 +2,7 @@
  * The command line; drives fetch -> parse -> store -> notify. */
 #include "cli/config.h"
 #include "cli/history.h"
-#include "cli/msg.h"
+#include "base/msg.h"
 #include "cli/read.h"
 #include "cli/report.h"
 #include "fetch/fetch.h"
@@ -32,9 +32,6 @@
 enum { EXIT_OKAY = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2, EXIT_UNSAVED = 3,
        EXIT_LOCKED = 75 };
 
-#define error(...) msg_error(__VA_ARGS__)
-#define info(...) msg_info(__VA_ARGS__)
-#define verbose msg_verbose
 
 static void
 usage(FILE *out)
@@ -189,7 +186,7 @@ print_event(const struct store_event *ev, void *payload)
 	                          .date = ev->date, .title = ev->title, .link = ev->link};
 
 	(void)payload;
-	if (!ev->relevant || verbose < 0)
+	if (!ev->relevant || msg_verbose < 0)
 		return;
 	/* an output that fails is reported at the end (msg_finish); the run
 	 * goes on: every event is stored, alerted and committed all the same */
@@ -247,7 +244,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 	}
 	if (r->state == READ_NOT_MODIFIED ||
 	    (j->st.body_hash && !strcmp(j->st.body_hash, r->hash) && j->st.notices > 0)) {
-		info("%s: %s", s->id, r->state == READ_NOT_MODIFIED ? "304 not modified"
+		msg_info("%s: %s", s->id, r->state == READ_NOT_MODIFIED ? "304 not modified"
 		                                                   : "body unchanged");
 		if (r->state == READ_NOT_MODIFIED)
 			f.body_hash = j->st.body_hash;
@@ -279,7 +276,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		rc->failed++;
 		rc->fatal = rc->unsaved = 1;
 	} else {
-		info("%s: %ld, %zu notices on %d page%s (%s), %d events", s->id, r->status,
+		msg_info("%s: %ld, %zu notices on %d page%s (%s), %d events", s->id, r->status,
 		     r->list.n, r->pages, r->pages == 1 ? "" : "s", r->charset, nev);
 	}
 	free(items);
@@ -523,7 +520,7 @@ deliver(const struct config *cfg, struct store *st, const char *channel, int64_t
 	due_sort(&d, cfg);
 	err[0] = '\0';
 	send_to(cfg, channel, d.ev, d.n, record_sent, &dv, err, sizeof(err));
-	info("%s: %zu of %zu delivered%s%s", channel, dv.sent, d.n, err[0] ? ": " : "", err);
+	msg_info("%s: %zu of %zu delivered%s%s", channel, dv.sent, d.n, err[0] ? ": " : "", err);
 	if (dv.store_failed) {
 		error("%s", dv.err);
 		due_free(&d);
@@ -644,7 +641,7 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		}
 		if (argc == 0 && s->interval > 0 && j->st.last_check > 0 &&
 		    now - j->st.last_check < s->interval) {
-			info("%s: checked %llds ago, next in %llds", s->id,
+			msg_info("%s: checked %llds ago, next in %llds", s->id,
 			     (long long)(now - j->st.last_check),
 			     (long long)(s->interval - (now - j->st.last_check)));
 			store_source_state_clear(&j->st);
@@ -661,7 +658,7 @@ cmd_run(struct config *cfg, int argc, char **argv)
 		reads[n].prev_hash = j->st.notices > 0 ? j->st.body_hash : NULL;
 		n++;
 	}
-	info("checking %zu of %zu sources", n, cfg->nsources);
+	msg_info("checking %zu of %zu sources", n, cfg->nsources);
 	rc.jobs = jobs;
 	rc.reads = reads;
 	rc.total = n;
@@ -998,10 +995,10 @@ cmd_check(struct config *cfg, int argc, char **argv)
 		status = EXIT_SOME_FAILED;
 	} else {
 		int generic = s->items == NULL;
-		info("%s: HTTP %ld, decoded from %s, %zu items on %d page%s", s->id, r.status,
+		msg_info("%s: HTTP %ld, decoded from %s, %zu items on %d page%s", s->id, r.status,
 		     r.charset, r.list.n, r.pages, r.pages == 1 ? "" : "s");
 		if (generic && (r.list.xpath || r.list.why))
-			info("%s: list %s: %s", s->id, r.list.xpath ? r.list.xpath : "(none)",
+			msg_info("%s: list %s: %s", s->id, r.list.xpath ? r.list.xpath : "(none)",
 			     r.list.why ? r.list.why : "");
 		for (size_t k = 0; k < r.list.n; k++) {
 			const struct parse_item *it = &r.list.items[k];
@@ -1756,8 +1753,8 @@ command(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+c:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgopt = optarg; break;
-		case 'q': verbose = -1; break;
-		case 'v': verbose = 1; break;
+		case 'q': msg_verbose = -1; break;
+		case 'v': msg_verbose = 1; break;
 		case 'h': usage(stdout); return EXIT_OKAY;
 		case 'V': printf("noticewatch %s\n", VERSION); return EXIT_OKAY;
 		default: usage(stderr); return EXIT_USAGE;

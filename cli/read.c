@@ -1,6 +1,6 @@
 /* Reading sources, page by page. */
 #include "cli/read.h"
-#include "cli/msg.h"
+#include "base/msg.h"
 
 #include <libxml/parser.h>
 #include <openssl/evp.h>
@@ -486,7 +486,7 @@ read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
 			rq->method = s->method;
 			if (j->pages == 0) {
 				if (s->insecure)
-					msg_error("%s: warning: TLS certificates are not verified "
+					error("%s: warning: TLS certificates are not verified "
 					          "(insecure = yes)", s->id);
 				rq->etag = j->etag;
 				rq->last_modified = j->last_modified;

@@ -1,6 +1,6 @@
 /* The status board (text, Markdown, HTML) and Atom feeds. */
 #include "cli/report.h"
-#include "cli/msg.h"
+#include "base/msg.h"
 
 #include <libxml/xmlwriter.h>
 #include <libxml/entities.h>
@@ -104,19 +104,19 @@ board_load(struct board *b, const struct config *cfg, struct store *st)
 	b->cfg = cfg;
 	b->rows = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*b->rows));
 	if (!b->rows) {
-		msg_error("out of memory");
+		error("out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < cfg->nsources; i++)
 		b->rows[b->n++].src = &cfg->sources[i];
 	if (store_sources(st, take_source, b, err, sizeof(err)) < 0 ||
 	    store_notices(st, NULL, NULL, 0, take_notice, b, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
+		error("%s", err);
 		board_free(b);
 		return -1;
 	}
 	if (b->oom) {
-		msg_error("out of memory");
+		error("out of memory");
 		board_free(b);
 		return -1;
 	}
@@ -613,11 +613,11 @@ report_feed(FILE *out, const struct config *cfg, struct store *st, const char *s
 	int ok = 1;
 
 	if (!(e.v = calloc(e.max, sizeof(*e.v)))) {
-		msg_error("out of memory");
+		error("out of memory");
 		return -1;
 	}
 	if (store_notices(st, source, NULL, 0, take_entry, &e, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
+		error("%s", err);
 		entries_free(&e);
 		return -1;
 	}
@@ -656,7 +656,7 @@ report_feed(FILE *out, const struct config *cfg, struct store *st, const char *s
 	if (ok)
 		fprintf(out, "%s\n", (const char *)xmlBufferContent(buf));
 	else
-		msg_error("cannot write the feed: out of memory");
+		error("cannot write the feed: out of memory");
 	xmlBufferFree(buf);
 	entries_free(&e);
 	return ok ? 0 : -1;
