@@ -41,7 +41,7 @@ TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates \
 
 LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
            notify/email.c notify/webhook.c notify/history.c \
-           notify/notify.c cli/config.c base/msg.c cli/history.c cli/read.c cli/report.c cli/catalog.S
+           notify/notify.c config/config.c base/msg.c cli/history.c cli/read.c cli/report.c config/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
 UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := extract date decode config data
@@ -80,8 +80,8 @@ noticewatch: cli/main.o libnoticewatch.a
 libnoticewatch.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-cli/catalog.o: cli/catalog.S sources/provinces.ini doc/noticewatch.ini.example .flags
-	$(CC) -c -o $@ cli/catalog.S
+config/catalog.o: config/catalog.S sources/provinces.ini doc/noticewatch.ini.example .flags
+	$(CC) -c -o $@ config/catalog.S
 
 %.o: %.c $(wildcard */*.h) .flags
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -133,7 +133,7 @@ fuzz: build-deps
 	@rm -rf $(FUZZ_DIR) && mkdir -p $(FUZZ_DIR)
 	@for f in $(filter %.c,$(LIB_SRC)); do \
 	  clang $(FUZZ_CFLAGS) -c $$f -o $(FUZZ_DIR)/$$(echo $$f | tr / _).o || exit 1; done
-	@clang -c cli/catalog.S -o $(FUZZ_DIR)/catalog.o
+	@clang -c config/catalog.S -o $(FUZZ_DIR)/catalog.o
 	@for t in $(FUZZ_TARGETS); do \
 	  clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $(FUZZ_DIR)/fuzz_$$t tests/fuzz/fuzz_$$t.c \
 	    $(FUZZ_DIR)/*.o $(LDLIBS) || exit 1; \

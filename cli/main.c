@@ -1,6 +1,6 @@
 /* noticewatch: watch notice pages for new and changed notices.
  * The command line; drives fetch -> parse -> store -> notify. */
-#include "cli/config.h"
+#include "config/config.h"
 #include "cli/history.h"
 #include "base/msg.h"
 #include "cli/read.h"

@@ -3,7 +3,7 @@
 #ifndef NW_CLI_READ_H
 #define NW_CLI_READ_H
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "fetch/fetch.h"
 #include "parse/parse.h"
 

@@ -3,7 +3,7 @@
 #ifndef NW_CLI_REPORT_H
 #define NW_CLI_REPORT_H
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "store/store.h"
 
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* The configuration: noticewatch.ini and its source catalog, read with
- * libinih.  Part of cli/. */
+ * libinih.  Part of config/. */
 #ifndef NW_CONFIG_H
 #define NW_CONFIG_H
 

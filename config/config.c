@@ -1,5 +1,5 @@
 /* Reads noticewatch.ini and the catalog with libinih. */
-#include "cli/config.h"
+#include "config/config.h"
 #include "fetch/fetch.h"
 #include "notify/notify.h"
 #include "parse/parse.h"
