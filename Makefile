@@ -40,7 +40,7 @@ TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates \
               python3-feedparser python3-pil chromium fonts-wqy-microhei
 
 LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
-           notify/email.c notify/webhook.c notify/history.c \
+           notify/email.c notify/webhook.c notify/git.c \
            notify/notify.c config/config.c base/msg.c cli/history.c cli/read.c cli/report.c config/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
 UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
