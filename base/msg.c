@@ -178,3 +178,11 @@ msg_fit(const char *s, int cols)
 	}
 	return (size_t)(p - (const unsigned char *)s);
 }
+
+void
+msg_pad(const char *s, int cols)
+{
+	fputs(s, stdout);
+	for (int w = msg_width(s); w < cols; w++)
+		putchar(' ');
+}

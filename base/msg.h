@@ -26,6 +26,9 @@ int msg_width(const char *s);
  * length in bytes. */
 size_t msg_fit(const char *s, int cols);
 
+/* Prints s on standard output, padded with spaces to cols columns. */
+void msg_pad(const char *s, int cols);
+
 /* Flushes standard output, remembering why it failed. */
 void msg_flush(void);
 

@@ -1186,3 +1186,15 @@ config_free(struct config *cfg)
 	free(cfg->files[1]);
 	memset(cfg, 0, sizeof(*cfg));
 }
+
+char *const *
+config_include(const struct config *cfg, const struct source *s)
+{
+	return s && s->include ? s->include : cfg->include;
+}
+
+char *const *
+config_exclude(const struct config *cfg, const struct source *s)
+{
+	return s && s->exclude ? s->exclude : cfg->exclude;
+}

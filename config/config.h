@@ -118,4 +118,9 @@ const char *config_builtin_catalog(size_t *len);
 /* The starter config (doc/noticewatch.ini.example). */
 const char *config_builtin_example(size_t *len);
 
+/* The include and exclude lists that judge a source's titles: its own, or
+ * the global ones (s NULL: the global ones). */
+char *const *config_include(const struct config *cfg, const struct source *s);
+char *const *config_exclude(const struct config *cfg, const struct source *s);
+
 #endif

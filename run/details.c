@@ -1,8 +1,7 @@
 /* Detail pages and the git history: what the history's tree holds is
  * written here from the store; notify/ only commits it. */
-#include "cli/history.h"
+#include "run/run.h"
 #include "base/msg.h"
-#include "cli/read.h"
 #include "fetch/fetch.h"
 #include "notify/notify.h"
 #include "parse/parse.h"
@@ -16,7 +15,7 @@
 
 /* ---- detail pages ---- */
 
-struct job {
+struct detail_job {
 	int64_t notice_id;
 	char *source_id, *link, *title, *date, *etag, *last_modified, *hash;
 	const struct source *src;
@@ -26,7 +25,7 @@ struct details {
 	const struct config *cfg;
 	struct store *st;
 	int64_t run_id;
-	struct job *v;
+	struct detail_job *v;
 	size_t n, cap;
 	int oom, failed, fatal;
 	char **only;            /* the sources a run names; none: every enabled one */
@@ -43,7 +42,7 @@ collect_job(const struct store_detail_row *r, void *payload)
 {
 	struct details *d = payload;
 	const struct source *src = config_source(d->cfg, r->source_id);
-	struct job *j;
+	struct detail_job *j;
 	int named = 0;
 
 	if (!src || d->oom)
@@ -57,7 +56,7 @@ collect_job(const struct store_detail_row *r, void *payload)
 		return;         /* a document, fetched once */
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct job *v = realloc(d->v, cap * sizeof(*v));
+		struct detail_job *v = realloc(d->v, cap * sizeof(*v));
 		if (!v) {
 			d->oom = 1;
 			return;
@@ -138,7 +137,7 @@ render_detail(const struct config *cfg, const char *source_id, const char *title
 /* A detail link that answers with a file, not a page: by its name (either
  * link) or its Content-Type, unless the body is markup whatever its label. */
 static int
-is_document(const struct job *j, const struct fetch_result *res)
+is_document(const struct detail_job *j, const struct fetch_result *res)
 {
 	size_t k = 0;
 
@@ -155,7 +154,7 @@ is_document(const struct job *j, const struct fetch_result *res)
 
 /* Stores a document as its type, size and hash (never fetched again). */
 static int
-save_document(struct details *d, const struct job *j, const struct fetch_result *res,
+save_document(struct details *d, const struct detail_job *j, const struct fetch_result *res,
               int64_t now, char *err, size_t errlen)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -183,7 +182,7 @@ save_document(struct details *d, const struct job *j, const struct fetch_result 
 
 /* The article of a detail page, decoded as its source says. */
 static int
-article(const struct job *j, const struct fetch_result *res, char **text, char **att,
+article(const struct detail_job *j, const struct fetch_result *res, char **text, char **att,
         char *err, size_t errlen)
 {
 	char used[64], *body = NULL;
@@ -203,7 +202,7 @@ static void
 on_detail(size_t i, const struct fetch_result *res, void *payload)
 {
 	struct details *d = payload;
-	struct job *j = &d->v[i];
+	struct detail_job *j = &d->v[i];
 	int64_t now = (int64_t)time(NULL);
 	char err[512], hash[65], *text = NULL, *att = NULL;
 
@@ -285,7 +284,7 @@ store_failed:
 }
 
 int
-history_details(const struct config *cfg, struct store *st, int64_t run_id,
+run_details(const struct config *cfg, struct store *st, int64_t run_id,
                 struct fetch_cookies *cookies, char **only, int nonly, store_event_fn fn,
                 void *payload)
 {
@@ -313,12 +312,12 @@ history_details(const struct config *cfg, struct store *st, int64_t run_id,
 		goto out;
 	}
 	for (size_t i = 0; i < d.n; i++) {
-		read_request(d.v[i].src, &reqs[i]);   /* as the source's list is fetched */
+		run_read_request(d.v[i].src, &reqs[i]);   /* as the source's list is fetched */
 		reqs[i].url = d.v[i].link;
 		reqs[i].etag = d.v[i].hash ? d.v[i].etag : NULL;
 		reqs[i].last_modified = d.v[i].hash ? d.v[i].last_modified : NULL;
 	}
-	read_options(cfg, &opt);
+	run_read_options(cfg, &opt);
 	opt.cookies = cookies;  /* the run's jar: what the list pages set */
 	opt.raw = 1;            /* a document is hashed as it came; a page decoded here */
 	if (d.n && fetch_run(reqs, d.n, &opt, on_detail, &d, err, sizeof(err)) < 0) {
