@@ -41,7 +41,7 @@ TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates \
 
 LIB_SRC := fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
            notify/email.c notify/webhook.c notify/git.c \
-           notify/notify.c config/config.c base/msg.c run/read.c run/record.c run/details.c run/deliver.c run/check.c run/run.c cli/report.c config/catalog.S
+           notify/notify.c config/config.c base/msg.c run/read.c run/record.c run/details.c run/deliver.c run/check.c run/run.c report/board.c report/feed.c report/views.c report/tree.c config/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
 UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := extract date decode config data

@@ -1,9 +1,10 @@
 /* One run: the due sources read (run/read.c) and recorded (run/record.c)
  * as they come, their detail pages (run/details.c), the outbox delivered
- * (run/deliver.c), the git history committed. */
+ * (run/deliver.c), the git history committed (report/tree.c). */
 #include "run/run.h"
 #include "base/msg.h"
 #include "notify/notify.h"
+#include "report/report.h"
 #include "store/store.h"
 
 #include <openssl/evp.h>
@@ -177,7 +178,7 @@ run_sources(struct config *cfg, char **names, int nnames)
 	}
 	/* the history follows the store: what fails here is committed next run */
 	if (cfg->git.present && !rc.fatal) {
-		r = history_commit(cfg, rc.store, now, 0);
+		r = report_tree_commit(cfg, rc.store, now, 0);
 		if (r < 0)
 			rc.fatal = rc.unsaved = 1;
 		else if (r > 0)
@@ -222,7 +223,7 @@ run_rebuild(const struct config *cfg)
 		store_unlock(lock);
 		return RUN_UNSAVED;
 	}
-	r = history_commit(cfg, st, (int64_t)time(NULL), 1);
+	r = report_tree_commit(cfg, st, (int64_t)time(NULL), 1);
 	if (r != 0)
 		status = r < 0 ? RUN_UNSAVED : RUN_FAILED;
 	store_close(st);

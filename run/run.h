@@ -128,7 +128,7 @@ void run_record_commit(struct run_ctx *rc);
 /* Prints a relevant event's line, unless -q (a store_event_fn). */
 void run_record_event(const struct store_event *ev, void *payload);
 
-/* ---- detail pages and the history (run/details.c) ---- */
+/* ---- detail pages (run/details.c) ---- */
 
 /* Fetches the detail pages of relevant notices first seen within
  * detail_days (conditionally, politely, with each source's headers, user
@@ -140,14 +140,6 @@ void run_record_event(const struct store_event *ev, void *payload);
 int run_details(const struct config *cfg, struct store *st, int64_t run_id,
                 struct fetch_cookies *cookies, char **only, int nonly, store_event_fn fn,
                 void *payload);
-
-/* Writes the store's current state as the history's tree and commits it
- * when it changed, with the events since the last commit as the message;
- * then pushes when a remote is set.  rebuild: commit even without new
- * events (after the repository was lost).  Returns 0; 1 when the commit
- * is made and the push failed; -1 when the history or the store could not
- * be written (each reported). */
-int history_commit(const struct config *cfg, struct store *st, int64_t when, int rebuild);
 
 /* ---- delivery (run/deliver.c) ---- */
 
