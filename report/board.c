@@ -146,16 +146,6 @@ days_since(const struct row *r, int64_t now)
 	return (long)((timegm(&b) - timegm(&a)) / 86400);
 }
 
-static void
-local_time(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	localtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
-}
-
 /* The notice's date, or the day it was first seen. */
 static void
 notice_day(const struct row *r, char *buf, size_t len)
@@ -228,7 +218,7 @@ write_text(FILE *out, const struct board *b, int64_t now, int failing)
 {
 	char when[32], line[1024];
 
-	local_time(now, when, sizeof(when));
+	report_local_time(now, when, sizeof(when));
 	fprintf(out, "noticewatch status board, %s: %zu sources, %d failing\n\n", when, b->n,
 	        failing);
 	for (size_t i = 0; i < b->n; i++) {
@@ -238,7 +228,7 @@ write_text(FILE *out, const struct board *b, int64_t now, int failing)
 		char check[32] = "never";
 
 		if (r->checked)
-			local_time(r->last_check, check, sizeof(check));
+			report_local_time(r->last_check, check, sizeof(check));
 		snprintf(line, sizeof(line), "%s%*s%-10s %s", name, pad > 1 ? pad : 1, "",
 		         status_words[st], st == ST_OFF ? "not watched" : check);
 		if (st == ST_FAILING)
@@ -292,7 +282,7 @@ write_md(FILE *out, const struct board *b, int64_t now, int failing)
 {
 	char when[32];
 
-	local_time(now, when, sizeof(when));
+	report_local_time(now, when, sizeof(when));
 	fprintf(out, "# noticewatch status board\n\n%s: %zu sources, %d failing\n\n", when, b->n,
 	        failing);
 	fputs("| Source | Latest relevant notice | Days | Certificates | Last check | Status |\n"
@@ -321,7 +311,7 @@ write_md(FILE *out, const struct board *b, int64_t now, int failing)
 		}
 		md_cell(out, r->src->certificate ? r->src->certificate : "");
 		if (r->checked)
-			local_time(r->last_check, check, sizeof(check));
+			report_local_time(r->last_check, check, sizeof(check));
 		fprintf(out, " | %s | ", st == ST_OFF ? "not watched" : check);
 		if (st == ST_FAILING) {
 			fprintf(out, "**FAILING** (%d) ", r->failures);
@@ -384,7 +374,7 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 	static const char *const classes[] = {"off", "unchecked", "failing", "ok"};
 	static const char *const labels[] = {"not watched", "not checked yet", "failing", "ok"};
 
-	local_time(now, when, sizeof(when));
+	report_local_time(now, when, sizeof(when));
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
 	             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	             "<title>noticewatch status board</title>\n<style>%s</style>\n</head>\n<body>\n"
@@ -429,7 +419,7 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 		fputs("</td><td data-label=\"Certificates\">", out);
 		html_text(out, r->src->certificate ? r->src->certificate : "");
 		if (r->checked)
-			local_time(r->last_check, check, sizeof(check));
+			report_local_time(r->last_check, check, sizeof(check));
 		fprintf(out, "</td><td data-label=\"Last check\">%s</td><td data-label=\"Status\">"
 		             "<span class=\"badge b-%s\">%s%s</span>",
 		        st == ST_OFF ? "-" : check, classes[st], st == ST_FAILING ? "✖ " : "",

@@ -37,16 +37,6 @@ urn_uuid(const char *name, char *buf, size_t len)
 	         d[13], d[14], d[15]);
 }
 
-static void
-rfc3339(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 struct entries {
 	struct store_notice_row *v;
 	size_t n, max;
@@ -97,7 +87,7 @@ write_entry(xmlTextWriterPtr w, const struct config *cfg, const struct store_not
 
 	snprintf(key, sizeof(key), "%s\n%s", r->source_id, r->link);
 	urn_uuid(key, id, sizeof(id));
-	rfc3339(r->first_seen, updated, sizeof(updated));
+	report_utc_time(r->first_seen, updated, sizeof(updated));
 	snprintf(summary, sizeof(summary), "%s · %s", name, r->date[0] ? r->date : "undated");
 	W(xmlTextWriterStartElement(w, BAD_CAST "entry"));
 	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST id));
@@ -150,7 +140,7 @@ report_feed(FILE *out, const struct config *cfg, struct store *st, const char *s
 	}
 	for (size_t i = 0; i < e.n; i++)
 		newest = e.v[i].first_seen > newest ? e.v[i].first_seen : newest;
-	rfc3339(newest ? newest : now, updated, sizeof(updated));
+	report_utc_time(newest ? newest : now, updated, sizeof(updated));
 	urn_uuid(source ? source : "*", id, sizeof(id));
 	if (s)
 		snprintf(title, sizeof(title), "noticewatch: %s (%s)", s->name ? s->name : s->id,

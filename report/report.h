@@ -35,6 +35,12 @@ int report_feed(FILE *out, const struct config *cfg, struct store *st, const cha
  * does not. */
 int report_web_link(const char *link);
 
+/* A time as the tables show it: local "YYYY-MM-DD HH:MM", or "-" for none
+ * (t <= 0). */
+void report_local_time(int64_t t, char *buf, size_t len);
+/* A time in UTC, as RFC 3339 and ISO 8601 write it: YYYY-MM-DDTHH:MM:SSZ. */
+void report_utc_time(int64_t t, char *buf, size_t len);
+
 int report_sources(const struct config *cfg, struct store *st);
 
 enum report_list { REPORT_LIST_TEXT, REPORT_LIST_JSON, REPORT_LIST_CSV };

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-static void
-fmt_time(int64_t t, char *buf, size_t len)
+void
+report_local_time(int64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -100,8 +100,8 @@ report_sources(const struct config *cfg, struct store *st)
 			for (size_t k = 0; k < rows.n; k++)
 				if (!strcmp(rows.v[k].id, s->id))
 					r = &rows.v[k];
-			fmt_time(r ? r->last_check : 0, check, sizeof(check));
-			fmt_time(r ? r->last_change : 0, change, sizeof(change));
+			report_local_time(r ? r->last_check : 0, check, sizeof(check));
+			report_local_time(r ? r->last_change : 0, change, sizeof(change));
 			if (!r || r->last_check == 0)
 				snprintf(result, sizeof(result), "-");
 			else if (r->last_error)
@@ -152,8 +152,8 @@ csv_field(const char *s, int last)
 	fputs(last ? "\r\n" : ",", stdout);
 }
 
-static void
-iso_time(int64_t t, char *buf, size_t len)
+void
+report_utc_time(int64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -168,10 +168,10 @@ print_notice(const struct store_notice_row *r, void *payload)
 	struct notices_ctx *nc = payload;
 	char first[32], last[32], removed[32] = "";
 
-	iso_time(r->first_seen, first, sizeof(first));
-	iso_time(r->last_seen, last, sizeof(last));
+	report_utc_time(r->first_seen, first, sizeof(first));
+	report_utc_time(r->last_seen, last, sizeof(last));
 	if (r->removed_at)
-		iso_time(r->removed_at, removed, sizeof(removed));
+		report_utc_time(r->removed_at, removed, sizeof(removed));
 	if (nc->format == REPORT_LIST_JSON) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o}",
 		                      "source", r->source_id, "title", r->title, "link", r->link,
@@ -226,7 +226,7 @@ report_notices(struct store *st, enum report_list format, const char *source,
 	return rv;
 }
 
-
+/* "new" -> "NEW" (in a static buffer) */
 static const char *
 kind_upper(const char *kind)
 {
@@ -245,7 +245,7 @@ print_event(const struct store_event *e, void *payload)
 	char when[32];
 
 	(void)payload;
-	fmt_time(e->at, when, sizeof(when));
+	report_local_time(e->at, when, sizeof(when));
 	printf("%s %-7s %s %s%s %s", when, kind_upper(e->kind), e->source_id,
 	       e->date[0] ? e->date : "-",
 	       e->relevant ? " *" : "", e->title);
@@ -276,15 +276,15 @@ print_outbox(const struct store_outbox_row *r, void *payload)
 
 	(void)payload;
 	if (r->delivered_at) {
-		fmt_time(r->delivered_at, when, sizeof(when));
+		report_local_time(r->delivered_at, when, sizeof(when));
 		snprintf(state, sizeof(state), "delivered %s", when);
 	} else if (r->dead_at) {
-		fmt_time(r->dead_at, when, sizeof(when));
+		report_local_time(r->dead_at, when, sizeof(when));
 		snprintf(state, sizeof(state), "dead since %s", when);
 	} else if (r->attempts == 0) {
 		snprintf(state, sizeof(state), "queued");
 	} else if (r->next_attempt > 0) {
-		fmt_time(r->next_attempt, when, sizeof(when));
+		report_local_time(r->next_attempt, when, sizeof(when));
 		snprintf(state, sizeof(state), "failed, next %s", when);
 	} else {
 		snprintf(state, sizeof(state), "failed, next run");
