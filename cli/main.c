@@ -126,6 +126,36 @@ cmd_check_all(struct config *cfg, int argc, char **argv)
 	return exit_status(run_check_all(cfg, json));
 }
 
+/* What a [source] with check's --items, --title, --link, --date and
+ * --format would store: s with those rules, in *own.  -1 when a rule does
+ * not parse (reported). */
+static int
+check_rules(const struct source *s, const char *const rule[4], const char *fmt,
+            struct source *own)
+{
+	static const char *const names[] = {"items", "title", "link", "date"};
+	int format = fmt ? parse_format_parse(fmt) : s->format;
+	char err[512];
+
+	*own = *s;
+	if (format < 0)
+		return error("unknown format '%s' (html, json, xml or script)", fmt);
+	own->format = format;
+	for (int k = 0; k < 4; k++) {
+		char **field = k == 0 ? &own->items : k == 1 ? &own->title : k == 2 ? &own->link
+		                                                                    : &own->date;
+		if (!rule[k])
+			continue;
+		if ((format == PARSE_JSON || format == PARSE_SCRIPT)
+		        ? parse_path_check(rule[k], err, sizeof(err)) < 0 &&
+		              !(k == 2 && strchr(rule[k], '{'))
+		        : parse_xpath_check(rule[k], err, sizeof(err)) < 0)
+			return error("%s in '--%s'", err, names[k]);
+		*field = (char *)rule[k];
+	}
+	return 0;
+}
+
 static int
 cmd_check(struct config *cfg, int argc, char **argv)
 {
@@ -178,29 +208,8 @@ cmd_check(struct config *cfg, int argc, char **argv)
 		s = &adhoc;
 	}
 	if (given) {
-		/* what a [source] with these keys would store */
-		static const char *const names[] = {"items", "title", "link", "date"};
-		int format = fmt ? parse_format_parse(fmt) : s->format;
-		own = *s;
-		if (format < 0) {
-			error("unknown format '%s' (html, json, xml or script)", fmt);
+		if (check_rules(s, rule, fmt, &own) < 0)
 			return EXIT_USAGE;
-		}
-		own.format = format;
-		for (int k = 0; k < 4; k++) {
-			char **field = k == 0 ? &own.items : k == 1 ? &own.title : k == 2 ? &own.link
-			                                                                 : &own.date;
-			if (!rule[k])
-				continue;
-			if ((format == PARSE_JSON || format == PARSE_SCRIPT)
-			        ? parse_path_check(rule[k], err, sizeof(err)) < 0 &&
-			              !(k == 2 && strchr(rule[k], '{'))
-			        : parse_xpath_check(rule[k], err, sizeof(err)) < 0) {
-				error("%s in '--%s'", err, names[k]);
-				return EXIT_USAGE;
-			}
-			*field = (char *)rule[k];
-		}
 		s = &own;
 	}
 	r.src = s;

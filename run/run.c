@@ -65,6 +65,78 @@ run_days_before(int64_t now, long days, char out[11])
 }
 
 
+/* What the store judges by: channels, broken_after, the first check's
+ * baseline and when a source is stale. */
+static void
+configure_store(struct run_ctx *rc, int64_t now)
+{
+	const struct config *cfg = rc->cfg;
+
+	store_configure(rc->store, cfg->channels, cfg->broken_after);
+	if (cfg->first_days >= 0) {
+		/* a source's first check: notices dated first_days back alert */
+		char since[11] = "";
+		if (cfg->first_days > 0)
+			run_days_before(now, cfg->first_days, since);
+		store_baseline(rc->store, since);
+	}
+	if (cfg->stale_days > 0) {
+		char before[11];
+		run_days_before(now, cfg->stale_days, before);
+		store_stale(rc->store, before, (int)cfg->stale_days);
+	}
+}
+
+/* Picks the sources to read into rc->jobs and rc->reads (*np of them):
+ * the named ones, or the enabled ones whose interval has passed; with the
+ * validators of a conditional request where the rules still hold.  -1
+ * when the store could not say a source's state (reported). */
+static int
+pick_due(struct run_ctx *rc, char **names, int nnames, int64_t now, size_t *np)
+{
+	struct config *cfg = rc->cfg;
+	char err[512];
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		struct source *s = &cfg->sources[i];
+		struct job *j = &rc->jobs[n];
+		int named = 0, conditional;
+
+		for (int k = 0; k < nnames; k++)
+			named |= !strcmp(names[k], s->id);
+		if (nnames > 0 && !named)
+			continue;
+		if (nnames == 0 && !s->enabled)
+			continue;
+		j->src = s;
+		if (store_source_state(rc->store, s->id, &j->st, err, sizeof(err)) < 0) {
+			*np = n;
+			return error("%s", err);
+		}
+		if (nnames == 0 && s->interval > 0 && j->st.last_check > 0 &&
+		    now - j->st.last_check < s->interval) {
+			msg_info("%s: checked %llds ago, next in %llds", s->id,
+			     (long long)(now - j->st.last_check),
+			     (long long)(s->interval - (now - j->st.last_check)));
+			store_source_state_clear(&j->st);
+			continue;
+		}
+		rules_digest(cfg, s, j->rules);
+		/* validators only while the rules that produced the snapshot hold */
+		conditional = j->st.body_hash && j->st.notices > 0 &&
+		              !strncmp(j->st.body_hash, j->rules, 16) && j->st.body_hash[16] == ':';
+		rc->reads[n].src = s;
+		rc->reads[n].rules = j->rules;
+		rc->reads[n].etag = conditional ? j->st.etag : NULL;
+		rc->reads[n].last_modified = conditional ? j->st.last_modified : NULL;
+		rc->reads[n].prev_hash = j->st.notices > 0 ? j->st.body_hash : NULL;
+		n++;
+	}
+	*np = n;
+	return 0;
+}
+
 enum run_status
 run_sources(struct config *cfg, char **names, int nnames)
 {
@@ -93,19 +165,7 @@ run_sources(struct config *cfg, char **names, int nnames)
 		status = RUN_UNSAVED;
 		goto out;
 	}
-	store_configure(rc.store, cfg->channels, cfg->broken_after);
-	if (cfg->first_days >= 0) {
-		/* a source's first check: notices dated first_days back alert */
-		char since[11] = "";
-		if (cfg->first_days > 0)
-			run_days_before(now, cfg->first_days, since);
-		store_baseline(rc.store, since);
-	}
-	if (cfg->stale_days > 0) {
-		char before[11];
-		run_days_before(now, cfg->stale_days, before);
-		store_stale(rc.store, before, (int)cfg->stale_days);
-	}
+	configure_store(&rc, now);
 	store_batch_begin(rc.store);
 	jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*jobs));
 	reads = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*reads));
@@ -115,45 +175,13 @@ run_sources(struct config *cfg, char **names, int nnames)
 		status = RUN_FAILED;
 		goto out;
 	}
-	for (size_t i = 0; i < cfg->nsources; i++) {
-		struct source *s = &cfg->sources[i];
-		struct job *j = &jobs[n];
-		int named = 0, conditional;
-
-		for (int k = 0; k < nnames; k++)
-			named |= !strcmp(names[k], s->id);
-		if (nnames > 0 && !named)
-			continue;
-		if (nnames == 0 && !s->enabled)
-			continue;
-		j->src = s;
-		if (store_source_state(rc.store, s->id, &j->st, err, sizeof(err)) < 0) {
-			error("%s", err);
-			status = RUN_UNSAVED;
-			goto out;
-		}
-		if (nnames == 0 && s->interval > 0 && j->st.last_check > 0 &&
-		    now - j->st.last_check < s->interval) {
-			msg_info("%s: checked %llds ago, next in %llds", s->id,
-			     (long long)(now - j->st.last_check),
-			     (long long)(s->interval - (now - j->st.last_check)));
-			store_source_state_clear(&j->st);
-			continue;
-		}
-		rules_digest(cfg, s, j->rules);
-		/* validators only while the rules that produced the snapshot hold */
-		conditional = j->st.body_hash && j->st.notices > 0 &&
-		              !strncmp(j->st.body_hash, j->rules, 16) && j->st.body_hash[16] == ':';
-		reads[n].src = s;
-		reads[n].rules = j->rules;
-		reads[n].etag = conditional ? j->st.etag : NULL;
-		reads[n].last_modified = conditional ? j->st.last_modified : NULL;
-		reads[n].prev_hash = j->st.notices > 0 ? j->st.body_hash : NULL;
-		n++;
-	}
-	msg_info("checking %zu of %zu sources", n, cfg->nsources);
 	rc.jobs = jobs;
 	rc.reads = reads;
+	if (pick_due(&rc, names, nnames, now, &n) < 0) {
+		status = RUN_UNSAVED;
+		goto out;
+	}
+	msg_info("checking %zu of %zu sources", n, cfg->nsources);
 	rc.total = n;
 	/* each source is stored as soon as it is read, while others transfer */
 	if (run_read(cfg, reads, n, cookies, run_record_read, &rc, err, sizeof(err)) < 0) {
