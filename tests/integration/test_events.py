@@ -3,18 +3,16 @@
 import os
 import re
 
-from harness import PAGE1, ROOT, Route, Server, Workspace, eq, lines, main, ok, test, ul_page
+from harness import (PAGE1, ROOT, Route, Server, Workspace, eq, lines, main, ok,
+                     source_workspace, test, ul_page)
 
 
 def setup():
     srv = Server()
-    ws = Workspace()
-    text = "[noticewatch]\ntimeout = 5\n\n"
     for sid in ("js", "gd"):
         srv.routes["/%s/list.html" % sid] = Route(ul_page(PAGE1))
-        text += "[source %s]\nurl = %s\n\n" % (sid, srv.url("/%s/list.html" % sid))
-    ws.write_config(text)
-    return srv, ws
+    return srv, source_workspace(srv, {sid: "url = URL/%s/list.html" % sid
+                                       for sid in ("js", "gd")})
 
 
 @test
