@@ -39,10 +39,11 @@ BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-de
 TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates \
               python3-feedparser python3-pil chromium fonts-wqy-microhei
 
-LIB_SRC := base/buf.c base/hash.c fetch/fetch.c fetch/decode.c parse/parse.c parse/date.c parse/data.c store/store.c \
-           parse/facts.c \
-           notify/email.c notify/webhook.c notify/history.c \
-           notify/notify.c cli/config.c cli/msg.c cli/history.c cli/read.c cli/report.c cli/catalog.S
+LIB_SRC := base/buf.c base/hash.c base/msg.c fetch/fetch.c fetch/decode.c \
+           parse/parse.c parse/date.c parse/data.c parse/facts.c store/store.c \
+           notify/email.c notify/webhook.c notify/git.c notify/notify.c config/config.c \
+           run/read.c run/record.c run/details.c run/deliver.c run/check.c run/run.c \
+           report/board.c report/feed.c report/views.c report/tree.c config/catalog.S
 LIB_OBJ := $(patsubst %.S,%.o,$(LIB_SRC:.c=.o))
 UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := extract date decode config data
@@ -79,10 +80,10 @@ noticewatch: cli/main.o libnoticewatch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 libnoticewatch.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
-cli/catalog.o: cli/catalog.S sources/provinces.ini doc/noticewatch.ini.example .flags
-	$(CC) -c -o $@ cli/catalog.S
+config/catalog.o: config/catalog.S sources/provinces.ini doc/noticewatch.ini.example .flags
+	$(CC) -c -o $@ config/catalog.S
 
 %.o: %.c $(wildcard */*.h) .flags
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -134,7 +135,7 @@ fuzz: build-deps
 	@rm -rf $(FUZZ_DIR) && mkdir -p $(FUZZ_DIR)
 	@for f in $(filter %.c,$(LIB_SRC)); do \
 	  clang $(FUZZ_CFLAGS) -c $$f -o $(FUZZ_DIR)/$$(echo $$f | tr / _).o || exit 1; done
-	@clang -c cli/catalog.S -o $(FUZZ_DIR)/catalog.o
+	@clang -c config/catalog.S -o $(FUZZ_DIR)/catalog.o
 	@for t in $(FUZZ_TARGETS); do \
 	  clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $(FUZZ_DIR)/fuzz_$$t tests/fuzz/fuzz_$$t.c \
 	    $(FUZZ_DIR)/*.o $(LDLIBS) || exit 1; \

@@ -1,5 +1,5 @@
 /* libFuzzer: the config reader (libinih and our checks) on any text. */
-#include "cli/config.h"
+#include "config/config.h"
 
 #include <stdint.h>
 #include <stdio.h>

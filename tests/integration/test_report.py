@@ -263,7 +263,7 @@ def man_page_covers_help_and_config():
         ok(opt in man, "option %s in the man page" % opt)
     for status in ("0", "1", "2", "75"):
         ok(re.search(r"^\.B %s$" % status, man, re.M), "exit status %s" % status)
-    with open(os.path.join(ROOT, "cli", "config.c"), encoding="utf-8") as f:
+    with open(os.path.join(ROOT, "config", "config.c"), encoding="utf-8") as f:
         keys = set(re.findall(r'strcmp\(key, "([a-z_]+)"\)', f.read()))
     ok(len(keys) > 40, "config keys found: %r" % keys)
     for k in sorted(keys):

@@ -1,5 +1,5 @@
 /* Config reading: keys, defaults, and errors that name file and line. */
-#include "cli/config.h"
+#include "config/config.h"
 #include "tests/unit/t.h"
 
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 /* The extractor on fixture pages of each shape, dates, relevance. */
-#include "cli/config.h"
+#include "config/config.h"
 #include "fetch/fetch.h"
 #include "parse/parse.h"
 #include "tests/unit/t.h"

@@ -1,5 +1,5 @@
 /* Reads noticewatch.ini and the catalog with libinih. */
-#include "cli/config.h"
+#include "config/config.h"
 #include "fetch/fetch.h"
 #include "notify/notify.h"
 #include "parse/parse.h"
@@ -1185,4 +1185,16 @@ config_free(struct config *cfg)
 	free(cfg->files[0]);
 	free(cfg->files[1]);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+char *const *
+config_include(const struct config *cfg, const struct source *s)
+{
+	return s && s->include ? s->include : cfg->include;
+}
+
+char *const *
+config_exclude(const struct config *cfg, const struct source *s)
+{
+	return s && s->exclude ? s->exclude : cfg->exclude;
 }

@@ -1,5 +1,5 @@
-/* Messages of the command line. */
-#include "cli/msg.h"
+/* Messages: errors, progress and the standard output's fate. */
+#include "base/msg.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -23,8 +23,8 @@ clear_progress(void)
 	}
 }
 
-void
-msg_error(const char *fmt, ...)
+int
+error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,6 +34,7 @@ msg_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	return -1;
 }
 
 void
@@ -85,9 +86,9 @@ msg_finish(int status)
 		return 1;
 	}
 	if (e)
-		msg_error("cannot write standard output: %s", strerror(e));
+		error("cannot write standard output: %s", strerror(e));
 	else
-		msg_error("cannot write standard output");
+		error("cannot write standard output");
 	return status ? status : 1;
 }
 
@@ -176,4 +177,12 @@ msg_fit(const char *s, int cols)
 		p += len;
 	}
 	return (size_t)(p - (const unsigned char *)s);
+}
+
+void
+msg_pad(const char *s, int cols)
+{
+	fputs(s, stdout);
+	for (int w = msg_width(s); w < cols; w++)
+		putchar(' ');
 }

@@ -1,86 +1,19 @@
-/* Detail pages and the git history: what the history's tree holds is
- * written here from the store; notify/ only commits it. */
-#include "cli/history.h"
-#include "cli/msg.h"
-#include "cli/read.h"
-#include "fetch/fetch.h"
+/* The git history's files: the tree (README.md, each source's
+ * notices.txt, each relevant notice's text) written from the store, and
+ * committed with notify/git.c, the events since the last commit as its
+ * message. */
+#include "report/report.h"
+#include "base/msg.h"
 #include "notify/notify.h"
-#include "parse/parse.h"
 
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-/* ---- detail pages ---- */
-
-struct job {
-	int64_t notice_id;
-	char *source_id, *link, *title, *date, *etag, *last_modified, *hash;
-	const struct source *src;
-};
-
-struct details {
-	const struct config *cfg;
-	struct store *st;
-	int64_t run_id;
-	struct job *v;
-	size_t n, cap;
-	int oom, failed, fatal;
-	char **only;            /* the sources a run names; none: every enabled one */
-	int nonly;
-	store_event_fn fn;
-	void *payload;
-};
-
-/* A document (pdf, xls, zip...) is fetched once: its stored hash says so. */
-#define DOC_HASH "doc:"
-
-static void
-collect_job(const struct store_detail_row *r, void *payload)
-{
-	struct details *d = payload;
-	const struct source *src = config_source(d->cfg, r->source_id);
-	struct job *j;
-	int named = 0;
-
-	if (!src || d->oom)
-		return;         /* a source no longer configured */
-	for (int k = 0; k < d->nonly; k++)
-		named |= !strcmp(d->only[k], src->id);
-	if (d->nonly ? !named : !src->enabled)
-		return;         /* not one this run reads */
-	if (r->hash && (!strncmp(r->hash, DOC_HASH, strlen(DOC_HASH)) ||
-	                parse_is_document(r->link, NULL)))
-		return;         /* a document, fetched once */
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct job *v = realloc(d->v, cap * sizeof(*v));
-		if (!v) {
-			d->oom = 1;
-			return;
-		}
-		d->v = v;
-		d->cap = cap;
-	}
-	j = &d->v[d->n++];
-	j->notice_id = r->notice_id;
-	j->src = src;
-	j->source_id = msg_strdup(r->source_id);
-	j->link = msg_strdup(r->link);
-	j->title = msg_strdup(r->title);
-	j->date = msg_strdup(r->date);
-	j->etag = msg_strdup(r->etag);
-	j->last_modified = msg_strdup(r->last_modified);
-	j->hash = msg_strdup(r->hash);
-	if (!j->source_id || !j->link || !j->title || !j->date)
-		d->oom = 1;
-}
-
-static void
-hex_sha256(const char *a, const char *b, char out[65])
+void
+report_sha256_hex(const char *a, const char *b, char out[65])
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char d[EVP_MAX_MD_SIZE];
@@ -97,18 +30,18 @@ hex_sha256(const char *a, const char *b, char out[65])
 }
 
 /* The history's file for a notice: SOURCE/DATE-HASH8.md */
-static void
-detail_path(const char *source_id, const char *date, const char *link, char *out, size_t len)
+void
+report_tree_path(const char *source_id, const char *date, const char *link, char *out, size_t len)
 {
 	char h[65];
 
-	hex_sha256(link, NULL, h);
+	report_sha256_hex(link, NULL, h);
 	snprintf(out, len, "%s/%s-%.8s.md", source_id, date && *date ? date : "undated", h);
 }
 
 /* A detail page as the history shows it (and as its diffs read). */
-static char *
-render_detail(const struct config *cfg, const char *source_id, const char *title,
+char *
+report_tree_detail(const struct config *cfg, const char *source_id, const char *title,
               const char *date, const char *link, const char *text, const char *attachments)
 {
 	const struct source *src = config_source(cfg, source_id);
@@ -137,209 +70,6 @@ render_detail(const struct config *cfg, const char *source_id, const char *title
 
 /* A detail link that answers with a file, not a page: by its name (either
  * link) or its Content-Type, unless the body is markup whatever its label. */
-static int
-is_document(const struct job *j, const struct fetch_result *res)
-{
-	size_t k = 0;
-
-	if (parse_is_document(j->link, NULL) || (res->url && parse_is_document(res->url, NULL)))
-		return 1;
-	if (!parse_is_document(NULL, res->content_type))
-		return 0;
-	if (res->len >= 3 && !memcmp(res->body, "\xef\xbb\xbf", 3))
-		k = 3;
-	while (k < res->len && strchr(" \t\r\n", res->body[k]))
-		k++;
-	return k >= res->len || res->body[k] != '<';
-}
-
-/* Stores a document as its type, size and hash (never fetched again). */
-static int
-save_document(struct details *d, const struct job *j, const struct fetch_result *res,
-              int64_t now, char *err, size_t errlen)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	char hash[sizeof(DOC_HASH) + 64], text[512];
-	size_t k;
-	struct store_detail sd = {
-		.notice_id = j->notice_id, .at = now, .text = text, .attachments = "",
-		.hash = hash, .etag = res->etag, .last_modified = res->last_modified,
-	};
-
-	if (!EVP_Digest(res->body, res->len, md, &n, EVP_sha256(), NULL)) {
-		snprintf(err, errlen, "cannot hash %s", j->link);
-		return -1;
-	}
-	k = (size_t)snprintf(hash, sizeof(hash), "%s", DOC_HASH);
-	for (unsigned int b = 0; b < n && b < 32; b++, k += 2)
-		snprintf(hash + k, sizeof(hash) - k, "%02x", md[b]);
-	snprintf(text, sizeof(text), "文件: %s\n类型: %s\n大小: %zu 字节\nSHA-256: %s\n",
-	         res->url ? res->url : j->link, res->content_type[0] ? res->content_type : "-",
-	         res->len, hash + strlen(DOC_HASH));
-	msg_info("%s: detail page %s is a document: stored its hash", j->source_id, j->link);
-	return store_detail_save(d->st, d->run_id, &sd, d->fn, d->payload, err, errlen);
-}
-
-/* The article of a detail page, decoded as its source says. */
-static int
-article(const struct job *j, const struct fetch_result *res, char **text, char **att,
-        char *err, size_t errlen)
-{
-	char used[64], *body = NULL;
-	size_t len = 0;
-	int r;
-
-	if (fetch_decode(res->body, res->len, res->charset[0] ? res->charset : NULL,
-	                 j->src->encoding, &body, &len, used, sizeof(used), err, errlen) < 0)
-		return -1;
-	r = parse_article(body, len, res->url ? res->url : j->link, j->src->content, text, att,
-	                  err, errlen);
-	free(body);
-	return r;
-}
-
-static void
-on_detail(size_t i, const struct fetch_result *res, void *payload)
-{
-	struct details *d = payload;
-	struct job *j = &d->v[i];
-	int64_t now = (int64_t)time(NULL);
-	char err[512], hash[65], *text = NULL, *att = NULL;
-
-	if (d->fatal)
-		return;
-	if (res->code == FETCH_NOT_MODIFIED) {
-		if (store_detail_checked(d->st, j->notice_id, now, NULL, err, sizeof(err)) < 0)
-			goto store_failed;
-		return;
-	}
-	if (res->code == FETCH_OK && is_document(j, res)) {
-		if (save_document(d, j, res, now, err, sizeof(err)) < 0)
-			goto store_failed;
-		return;
-	}
-	if (res->code == FETCH_OK &&
-	    article(j, res, &text, &att, err, sizeof(err)) == 0) {
-		struct store_detail sd = {
-			.notice_id = j->notice_id, .at = now, .text = text, .attachments = att,
-			.hash = hash, .etag = res->etag, .last_modified = res->last_modified,
-		};
-		char *diff = NULL;
-
-		hex_sha256(text, att, hash);
-		if (j->hash && !strcmp(j->hash, hash)) {
-			free(text);
-			free(att);
-			if (store_detail_checked(d->st, j->notice_id, now, NULL, err, sizeof(err)) < 0)
-				goto store_failed;
-			return;
-		}
-		if (j->hash) {
-			char *old_text, *old_att, path[300];
-			if (store_detail_get(d->st, j->notice_id, &old_text, &old_att, err,
-			                     sizeof(err)) < 0) {
-				free(text);
-				free(att);
-				goto store_failed;
-			}
-			if (old_text) {
-				char *a = render_detail(d->cfg, j->source_id, j->title, j->date, j->link,
-				                        old_text, old_att ? old_att : "");
-				char *b = render_detail(d->cfg, j->source_id, j->title, j->date, j->link,
-				                        text, att);
-				detail_path(j->source_id, j->date, j->link, path, sizeof(path));
-				diff = a && b ? notify_text_diff(a, b, path) : NULL;
-				free(a);
-				free(b);
-			}
-			free(old_text);
-			free(old_att);
-		}
-		sd.diff = diff;
-		msg_info("%s: detail page %s %s", j->source_id, j->link,
-		         diff ? "changed" : "stored");
-		if (store_detail_save(d->st, d->run_id, &sd, d->fn, d->payload, err, sizeof(err)) < 0) {
-			free(diff);
-			free(text);
-			free(att);
-			goto store_failed;
-		}
-		free(diff);
-		free(text);
-		free(att);
-		return;
-	}
-	/* a detail page that fails is retried next run; the notice stays */
-	d->failed++;
-	msg_info("%s: detail page %s: %s", j->source_id, j->link,
-	         res->code == FETCH_ERROR ? res->error : err);
-	if (store_detail_checked(d->st, j->notice_id, now,
-	                         res->code == FETCH_ERROR ? res->error : err, err,
-	                         sizeof(err)) < 0)
-		goto store_failed;
-	return;
-store_failed:
-	msg_error("%s", err);
-	d->fatal = 1;
-}
-
-int
-history_details(const struct config *cfg, struct store *st, int64_t run_id,
-                struct fetch_cookies *cookies, char **only, int nonly, store_event_fn fn,
-                void *payload)
-{
-	struct details d = {.cfg = cfg, .st = st, .run_id = run_id, .only = only,
-	                    .nonly = nonly, .fn = fn, .payload = payload};
-	struct fetch_request *reqs = NULL;
-	struct fetch_options opt;
-	char err[512];
-	int rv = -1;
-
-	if (cfg->git.detail_days == 0)
-		return 0;
-	if (store_details_due(st, (int64_t)time(NULL) - cfg->git.detail_days * 86400,
-	                      collect_job, &d, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
-		goto out;
-	}
-	if (d.oom) {
-		msg_error("out of memory");
-		goto out;
-	}
-	reqs = calloc(d.n ? d.n : 1, sizeof(*reqs));
-	if (!reqs) {
-		msg_error("out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < d.n; i++) {
-		read_request(d.v[i].src, &reqs[i]);   /* as the source's list is fetched */
-		reqs[i].url = d.v[i].link;
-		reqs[i].etag = d.v[i].hash ? d.v[i].etag : NULL;
-		reqs[i].last_modified = d.v[i].hash ? d.v[i].last_modified : NULL;
-	}
-	read_options(cfg, &opt);
-	opt.cookies = cookies;  /* the run's jar: what the list pages set */
-	opt.raw = 1;            /* a document is hashed as it came; a page decoded here */
-	if (d.n && fetch_run(reqs, d.n, &opt, on_detail, &d, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
-		goto out;
-	}
-	rv = d.fatal ? -1 : d.failed;
-out:
-	for (size_t i = 0; i < d.n; i++) {
-		free(d.v[i].source_id);
-		free(d.v[i].link);
-		free(d.v[i].title);
-		free(d.v[i].date);
-		free(d.v[i].etag);
-		free(d.v[i].last_modified);
-		free(d.v[i].hash);
-	}
-	free(d.v);
-	free(reqs);
-	return rv;
-}
 
 /* ---- the tree ---- */
 
@@ -520,9 +250,9 @@ collect_detail(const struct store_detail_text *r, void *payload)
 
 	if (!config_source(df->cfg, r->source_id))
 		return;
-	detail_path(r->source_id, r->date, r->link, path, sizeof(path));
+	report_tree_path(r->source_id, r->date, r->link, path, sizeof(path));
 	add_file(df->files, strdup(path),
-	         render_detail(df->cfg, r->source_id, r->title, r->date, r->link, r->text,
+	         report_tree_detail(df->cfg, r->source_id, r->title, r->date, r->link, r->text,
 	                       r->attachments));
 }
 
@@ -546,7 +276,7 @@ build_tree(const struct config *cfg, struct store *st, struct files *files)
 
 		if (store_notices(st, s->id, NULL, 1, collect_notice, &l, err, sizeof(err)) < 0 ||
 		    l.oom) {
-			msg_error("%s", l.oom ? "out of memory" : err);
+			error("%s", l.oom ? "out of memory" : err);
 			lines_free(&l);
 			free(readme.p);
 			return -1;
@@ -579,11 +309,11 @@ build_tree(const struct config *cfg, struct store *st, struct files *files)
 	}
 	add_file(files, strdup("README.md"), readme.oom ? NULL : readme.p);
 	if (store_details(st, collect_detail, &df, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
+		error("%s", err);
 		return -1;
 	}
 	if (files->oom) {
-		msg_error("out of memory");
+		error("out of memory");
 		return -1;
 	}
 	return 0;
@@ -678,7 +408,7 @@ subject(struct message *m, struct text *out, int rebuild)
 }
 
 int
-history_commit(const struct config *cfg, struct store *st, int64_t when, int rebuild)
+report_tree_commit(const struct config *cfg, struct store *st, int64_t when, int rebuild)
 {
 	struct notify_git g = {
 		.path = cfg->git.path, .author_name = cfg->git.author_name,
@@ -695,44 +425,44 @@ history_commit(const struct config *cfg, struct store *st, int64_t when, int reb
 	if (store_meta_get(st, "git_event", &seen, err, sizeof(err)) < 0 ||
 	    (seen && (after = strtoll(seen, NULL, 10)) < 0) ||
 	    store_events_after(st, after, collect_event, &m, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
+		error("%s", err);
 		goto out;
 	}
 	if (m.oom || m.body.oom || build_tree(cfg, st, &files) < 0) {
 		if (m.oom || m.body.oom)
-			msg_error("out of memory");
+			error("out of memory");
 		goto out;
 	}
 	subject(&m, &msg, rebuild);
 	tprintf(&msg, "\n\n%s", m.body.p ? m.body.p : "");
 	if (msg.oom) {
-		msg_error("out of memory");
+		error("out of memory");
 		goto out;
 	}
 	if (notify_git_commit(&g, files.v, files.n, msg.p, when, &committed, oid, err,
 	                      sizeof(err)) < 0) {
-		msg_error("%s (kept for the next run)", err);
+		error("%s (kept for the next run)", err);
 		goto out;
 	}
 	msg_info("history: %s %s", committed ? "committed" : "unchanged at", oid);
 	if (m.last > after) {
 		snprintf(last, sizeof(last), "%lld", (long long)m.last);
 		if (store_meta_set(st, "git_event", last, err, sizeof(err)) < 0) {
-			msg_error("%s", err);
+			error("%s", err);
 			goto out;
 		}
 	}
 	rv = 0;
 	if (cfg->git.remote && *oid) {
 		if (store_meta_get(st, "git_pushed", &pushed, err, sizeof(err)) < 0) {
-			msg_error("%s", err);
+			error("%s", err);
 			rv = -1;
 		} else if (!pushed || strcmp(pushed, oid)) {
 			if (notify_git_push(&g, err, sizeof(err)) < 0) {
-				msg_error("%s (retried next run)", err);
+				error("%s (retried next run)", err);
 				rv = 1;         /* committed: what failed is the remote */
 			} else if (store_meta_set(st, "git_pushed", oid, err, sizeof(err)) < 0) {
-				msg_error("%s", err);
+				error("%s", err);
 				rv = -1;
 			}
 		}
@@ -747,3 +477,4 @@ out:
 	files_free(&files);
 	return rv;
 }
+

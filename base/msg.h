@@ -1,14 +1,15 @@
-/* Messages of the command line: errors always, progress with -v.  Part of
- * cli/. */
-#ifndef NW_CLI_MSG_H
-#define NW_CLI_MSG_H
+/* Messages, what every stage shares: errors always, progress with -v.  Part
+ * of base/. */
+#ifndef NW_BASE_MSG_H
+#define NW_BASE_MSG_H
 
 #include <stddef.h>
 
 extern int msg_verbose;     /* -1 quiet, 0 normal, 1 verbose */
 
-/* "noticewatch: ..." on stderr */
-void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "noticewatch: ..." on stderr; returns -1, as git's error() does:
+ * return error("cannot parse date '%s'", s); */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* progress on stderr, with -v only */
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -24,6 +25,9 @@ int msg_width(const char *s);
 /* The longest prefix of s (whole characters) within cols columns; its
  * length in bytes. */
 size_t msg_fit(const char *s, int cols);
+
+/* Prints s on standard output, padded with spaces to cols columns. */
+void msg_pad(const char *s, int cols);
 
 /* Flushes standard output, remembering why it failed. */
 void msg_flush(void);

@@ -1,5 +1,5 @@
 /* The configuration: noticewatch.ini and its source catalog, read with
- * libinih.  Part of cli/. */
+ * libinih.  Part of config/. */
 #ifndef NW_CONFIG_H
 #define NW_CONFIG_H
 
@@ -117,5 +117,10 @@ extern const char *const config_default_exclude[];
 const char *config_builtin_catalog(size_t *len);
 /* The starter config (doc/noticewatch.ini.example). */
 const char *config_builtin_example(size_t *len);
+
+/* The include and exclude lists that judge a source's titles: its own, or
+ * the global ones (s NULL: the global ones). */
+char *const *config_include(const struct config *cfg, const struct source *s);
+char *const *config_exclude(const struct config *cfg, const struct source *s);
 
 #endif

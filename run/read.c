@@ -1,6 +1,6 @@
 /* Reading sources, page by page. */
-#include "cli/read.h"
-#include "cli/msg.h"
+#include "run/run.h"
+#include "base/msg.h"
 
 #include <libxml/parser.h>
 #include <openssl/evp.h>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 void
-read_options(const struct config *cfg, struct fetch_options *opt)
+run_read_options(const struct config *cfg, struct fetch_options *opt)
 {
 	fetch_options_default(opt);
 	opt->concurrency = cfg->concurrency;
@@ -23,7 +23,7 @@ read_options(const struct config *cfg, struct fetch_options *opt)
 }
 
 void
-read_request(const struct source *s, struct fetch_request *rq)
+run_read_request(const struct source *s, struct fetch_request *rq)
 {
 	rq->headers = s->headers;
 	rq->user_agent = s->user_agent;
@@ -32,7 +32,7 @@ read_request(const struct source *s, struct fetch_request *rq)
 }
 
 struct parse_rules
-read_rules(const struct source *s)
+run_read_rules(const struct source *s)
 {
 	struct parse_rules r = {
 		.items = s->items, .title = s->title, .link = s->link, .date = s->date,
@@ -335,7 +335,7 @@ static void
 step(struct read_job *j, const struct fetch_result *res)
 {
 	const struct source *s = j->src;
-	struct parse_rules rules = read_rules(s);
+	struct parse_rules rules = run_read_rules(s);
 	struct parse_list page = {0};
 	char err[512], used[64], *body = NULL;
 	size_t len = 0;
@@ -432,7 +432,7 @@ step(struct read_job *j, const struct fetch_result *res)
 }
 
 int
-read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
+run_read(const struct config *cfg, struct read_job *jobs, size_t n,
              struct fetch_cookies *cookies, read_done_fn done, void *payload, char *err,
              size_t errlen)
 {
@@ -447,7 +447,7 @@ read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	read_options(cfg, &opt);
+	run_read_options(cfg, &opt);
 	opt.cookies = cookies;
 	opt.raw = 1;            /* decoded with the parse, beside the transfers */
 	for (size_t i = 0; i < n; i++) {
@@ -482,11 +482,11 @@ read_sources(const struct config *cfg, struct read_job *jobs, size_t n,
 			}
 			rq->url = owned[2 * m];
 			rq->body = owned[2 * m + 1];
-			read_request(s, rq);
+			run_read_request(s, rq);
 			rq->method = s->method;
 			if (j->pages == 0) {
 				if (s->insecure)
-					msg_error("%s: warning: TLS certificates are not verified "
+					error("%s: warning: TLS certificates are not verified "
 					          "(insecure = yes)", s->id);
 				rq->etag = j->etag;
 				rq->last_modified = j->last_modified;
@@ -516,7 +516,7 @@ out:
 }
 
 int
-read_page_of(const struct read_job *j, size_t k)
+run_read_page_of(const struct read_job *j, size_t k)
 {
 	int p = 0;
 
@@ -526,7 +526,7 @@ read_page_of(const struct read_job *j, size_t k)
 }
 
 void
-read_job_clear(struct read_job *j)
+run_read_clear(struct read_job *j)
 {
 	if (!j)
 		return;

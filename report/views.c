@@ -1,0 +1,313 @@
+/* Views of the store on standard output: the sources table, the notices
+ * (text, JSON, CSV), the event log and the outbox. */
+#include "report/report.h"
+#include "base/msg.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void
+report_local_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	localtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+struct rows {
+	struct store_source_row *v;
+	size_t n;
+	int oom;        /* a row could not be kept: the table would lie */
+};
+
+static void
+row_free(struct store_source_row *r)
+{
+	free((char *)r->id);
+	free((char *)r->name);
+	free((char *)r->last_error);
+	free((char *)r->newest);
+	free((char *)r->moved_to);
+}
+
+static void
+collect_source(const struct store_source_row *r, void *payload)
+{
+	struct rows *rows = payload;
+	struct store_source_row *v;
+
+	if (rows->oom)
+		return;
+	if (!(v = realloc(rows->v, (rows->n + 1) * sizeof(*v)))) {
+		rows->oom = 1;
+		return;
+	}
+	rows->v = v;
+	v += rows->n;
+	*v = *r;
+	v->id = msg_strdup(r->id);
+	v->name = msg_strdup(r->name);
+	v->last_error = msg_strdup(r->last_error);
+	v->newest = msg_strdup(r->newest);
+	v->moved_to = msg_strdup(r->moved_to);
+	if (!v->id || (r->name && !v->name) || (r->last_error && !v->last_error) ||
+	    (r->newest && !v->newest) || (r->moved_to && !v->moved_to)) {
+		row_free(v);
+		rows->oom = 1;
+		return;
+	}
+	rows->n++;
+}
+
+
+int
+report_sources(const struct config *cfg, struct store *st)
+{
+	struct rows rows = {0};
+	char err[512];
+	int rv = 0;
+
+	if (store_sources(st, collect_source, &rows, err, sizeof(err)) < 0 || rows.oom) {
+		error("%s", rows.oom ? "out of memory" : err);
+		rv = -1;
+	} else {
+		int idw = 2, namew = 4;
+		for (size_t i = 0; i < cfg->nsources; i++) {
+			int w = msg_width(cfg->sources[i].id) + (cfg->sources[i].enabled ? 0 : 6);
+			idw = w > idw ? w : idw;
+			if (cfg->sources[i].name && msg_width(cfg->sources[i].name) > namew)
+				namew = msg_width(cfg->sources[i].name);
+		}
+		msg_pad("ID", idw + 2);
+		msg_pad("NAME", namew + 2);
+		printf("%-17s%-7s%-17s%5s %7s\n", "LAST CHECK", "RESULT", "LAST CHANGE", "FAILS",
+		       "NOTICES");
+		for (size_t i = 0; i < cfg->nsources; i++) {
+			const struct source *s = &cfg->sources[i];
+			const struct store_source_row *r = NULL;
+			char check[32], change[32], result[32], id[80];
+
+			for (size_t k = 0; k < rows.n; k++)
+				if (!strcmp(rows.v[k].id, s->id))
+					r = &rows.v[k];
+			report_local_time(r ? r->last_check : 0, check, sizeof(check));
+			report_local_time(r ? r->last_change : 0, change, sizeof(change));
+			if (!r || r->last_check == 0)
+				snprintf(result, sizeof(result), "-");
+			else if (r->last_error)
+				snprintf(result, sizeof(result), "error");
+			else
+				snprintf(result, sizeof(result), "%ld", r->last_status);
+			snprintf(id, sizeof(id), "%s%s", s->id, s->enabled ? "" : " (off)");
+			msg_pad(id, idw + 2);
+			msg_pad(s->name ? s->name : "", namew + 2);
+			printf("%-17s%-7s%-17s%5d %7lld", check, result, change, r ? r->failures : 0,
+			       r ? (long long)r->notices : 0LL);
+			if (r && r->last_error)
+				printf("  %s", r->last_error);
+			if (r && r->stale)
+				printf("  stale: newest notice %s", r->newest ? r->newest : "-");
+			if (r && r->moved_to)
+				printf("  moved to %s", r->moved_to);
+			putchar('\n');
+		}
+	}
+	for (size_t k = 0; k < rows.n; k++)
+		row_free(&rows.v[k]);
+	free(rows.v);
+	return rv;
+}
+
+
+struct notices_ctx {
+	int format;
+	json_t *array;
+	int oom;
+};
+
+static void
+csv_field(const char *s, int last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	fputs(last ? "\r\n" : ",", stdout);
+}
+
+void
+report_utc_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+print_notice(const struct store_notice_row *r, void *payload)
+{
+	struct notices_ctx *nc = payload;
+	char first[32], last[32], removed[32] = "";
+
+	report_utc_time(r->first_seen, first, sizeof(first));
+	report_utc_time(r->last_seen, last, sizeof(last));
+	if (r->removed_at)
+		report_utc_time(r->removed_at, removed, sizeof(removed));
+	if (nc->format == REPORT_LIST_JSON) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o}",
+		                      "source", r->source_id, "title", r->title, "link", r->link,
+		                      "date", r->date, "relevant", r->relevant, "first_seen", first,
+		                      "last_seen", last, "removed_at",
+		                      r->removed_at ? json_string(removed) : json_null());
+		if (!o || json_array_append_new(nc->array, o) < 0)
+			nc->oom = 1;
+	} else if (nc->format == REPORT_LIST_CSV) {
+		csv_field(r->source_id, 0);
+		csv_field(r->date, 0);
+		csv_field(r->title, 0);
+		csv_field(r->link, 0);
+		csv_field(r->relevant ? "1" : "0", 0);
+		csv_field(first, 0);
+		csv_field(last, 0);
+		csv_field(removed, 1);
+	} else {
+		printf("%s %-10s %s%s %s\n", r->date[0] ? r->date : "-         ", r->source_id,
+		       r->removed_at ? "(removed) " : "", r->title, r->link);
+	}
+}
+
+
+int
+report_notices(struct store *st, enum report_list format, const char *source,
+               const char *since, int all)
+{
+	struct notices_ctx nc = {.format = format};
+	char err[512];
+	int rv = 0;
+
+	if (nc.format == REPORT_LIST_JSON && !(nc.array = json_array()))
+		return error("out of memory");
+	if (nc.format == REPORT_LIST_CSV)
+		fputs("source,date,title,link,relevant,first_seen,last_seen,removed_at\r\n", stdout);
+	if (store_notices(st, source, since, all, print_notice, &nc, err, sizeof(err)) < 0) {
+		error("%s", err);
+		rv = -1;
+	} else if (nc.oom) {
+		error("out of memory");
+		rv = -1;
+	} else if (nc.format == REPORT_LIST_JSON) {
+		/* a write that fails is msg_finish's to report */
+		if (json_dumpf(nc.array, stdout, JSON_INDENT(2)) < 0 && !ferror(stdout)) {
+			error("out of memory");
+			rv = -1;
+		}
+		putchar('\n');
+	}
+	json_decref(nc.array);
+	return rv;
+}
+
+/* "new" -> "NEW" (in a static buffer) */
+static const char *
+kind_upper(const char *kind)
+{
+	static char buf[16];
+	size_t i;
+
+	for (i = 0; kind[i] && i + 1 < sizeof(buf); i++)
+		buf[i] = (char)toupper((unsigned char)kind[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+static void
+print_event(const struct store_event *e, void *payload)
+{
+	char when[32];
+
+	(void)payload;
+	report_local_time(e->at, when, sizeof(when));
+	printf("%s %-7s %s %s%s %s", when, kind_upper(e->kind), e->source_id,
+	       e->date[0] ? e->date : "-",
+	       e->relevant ? " *" : "", e->title);
+	if (e->old_title && strcmp(e->old_title, e->title))
+		printf(" (was: %s)", e->old_title);
+	if (e->old_date && strcmp(e->old_date, e->date))
+		printf(" (date was: %s)", e->old_date[0] ? e->old_date : "-");
+	printf(" %s\n", e->link);
+}
+
+/* events [ID], and its alias history [ID]; history --rebuild rewrites the
+ * git history (the name 'history' means that repository). */
+
+int
+report_events(struct store *st, const char *source)
+{
+	char err[512];
+
+	if (store_events(st, source, print_event, NULL, err, sizeof(err)) < 0)
+		return error("%s", err);
+	return 0;
+}
+
+static void
+print_outbox(const struct store_outbox_row *r, void *payload)
+{
+	char when[32], state[48];
+
+	(void)payload;
+	if (r->delivered_at) {
+		report_local_time(r->delivered_at, when, sizeof(when));
+		snprintf(state, sizeof(state), "delivered %s", when);
+	} else if (r->dead_at) {
+		report_local_time(r->dead_at, when, sizeof(when));
+		snprintf(state, sizeof(state), "dead since %s", when);
+	} else if (r->attempts == 0) {
+		snprintf(state, sizeof(state), "queued");
+	} else if (r->next_attempt > 0) {
+		report_local_time(r->next_attempt, when, sizeof(when));
+		snprintf(state, sizeof(state), "failed, next %s", when);
+	} else {
+		snprintf(state, sizeof(state), "failed, next run");
+	}
+	printf("%-6lld %-10s %-28s %3d  %s %s", (long long)r->id, r->channel, state, r->attempts,
+	       r->source_id, kind_upper(r->kind));
+	if (r->title)
+		printf(" %s", r->title);
+	if (r->detail)
+		printf(": %s", r->detail);
+	if (r->last_error && !r->delivered_at)
+		printf("  [%s]", r->last_error);
+	putchar('\n');
+}
+
+
+int
+report_outbox(struct store *st, int all)
+{
+	char err[512];
+
+	printf("%-6s %-10s %-28s %3s  %s\n", "ID", "CHANNEL", "STATE", "TRY", "EVENT");
+	if (store_outbox_list(st, all, print_outbox, NULL, err, sizeof(err)) < 0)
+		return error("%s", err);
+	return 0;
+}
