@@ -12,4 +12,13 @@ void hash_hex(const unsigned char *d, size_t n, char *out);
  * fails (out is then ""). */
 int hash_sha256_hex(const void *data, size_t len, char out[65]);
 
+/* Bytes to digest, one piece of several. */
+struct hash_piece {
+	const void *data;
+	size_t len;
+};
+
+/* SHA-256 of the n pieces one after the other, as hash_sha256_hex. */
+int hash_sha256_hexv(const struct hash_piece *v, size_t n, char out[65]);
+
 #endif

@@ -76,7 +76,4 @@ char *report_tree_detail(const struct config *cfg, const char *source_id, const 
                          const char *date, const char *link, const char *text,
                          const char *attachments);
 
-/* The SHA-256 of a (with its NUL) and then b (when not NULL), in hex. */
-void report_sha256_hex(const char *a, const char *b, char out[65]);
-
 #endif

@@ -3,31 +3,14 @@
  * committed with notify/git.c, the events since the last commit as its
  * message. */
 #include "report/report.h"
+#include "base/hash.h"
 #include "base/msg.h"
 #include "notify/notify.h"
 
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void
-report_sha256_hex(const char *a, const char *b, char out[65])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, a, strlen(a) + 1);
-	if (b)
-		EVP_DigestUpdate(md, b, strlen(b));
-	EVP_DigestFinal_ex(md, d, &n);
-	EVP_MD_CTX_free(md);
-	for (unsigned int i = 0; i < n && i < 32; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-}
 
 /* The history's file for a notice: SOURCE/DATE-HASH8.md */
 void
@@ -35,7 +18,7 @@ report_tree_path(const char *source_id, const char *date, const char *link, char
 {
 	char h[65];
 
-	report_sha256_hex(link, NULL, h);
+	hash_sha256_hex(link, strlen(link) + 1, h);
 	snprintf(out, len, "%s/%s-%.8s.md", source_id, date && *date ? date : "undated", h);
 }
 

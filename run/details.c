@@ -2,12 +2,12 @@
  * stored, and a 'changed' event when it changed. */
 #include "run/run.h"
 #include "report/report.h"
+#include "base/hash.h"
 #include "base/msg.h"
 #include "fetch/fetch.h"
 #include "notify/notify.h"
 #include "parse/parse.h"
 
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,22 +98,17 @@ static int
 save_document(struct details *d, const struct detail_job *j, const struct fetch_result *res,
               int64_t now, char *err, size_t errlen)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
 	char hash[sizeof(DOC_HASH) + 64], text[512];
-	size_t k;
 	struct store_detail sd = {
 		.notice_id = j->notice_id, .at = now, .text = text, .attachments = "",
 		.hash = hash, .etag = res->etag, .last_modified = res->last_modified,
 	};
 
-	if (!EVP_Digest(res->body, res->len, md, &n, EVP_sha256(), NULL)) {
+	memcpy(hash, DOC_HASH, strlen(DOC_HASH));
+	if (hash_sha256_hex(res->body, res->len, hash + strlen(DOC_HASH)) < 0) {
 		snprintf(err, errlen, "cannot hash %s", j->link);
 		return -1;
 	}
-	k = (size_t)snprintf(hash, sizeof(hash), "%s", DOC_HASH);
-	for (unsigned int b = 0; b < n && b < 32; b++, k += 2)
-		snprintf(hash + k, sizeof(hash) - k, "%02x", md[b]);
 	snprintf(text, sizeof(text), "文件: %s\n类型: %s\n大小: %zu 字节\nSHA-256: %s\n",
 	         res->url ? res->url : j->link, res->content_type[0] ? res->content_type : "-",
 	         res->len, hash + strlen(DOC_HASH));
@@ -167,7 +162,9 @@ on_detail(size_t i, const struct fetch_result *res, void *payload)
 		};
 		char *diff = NULL;
 
-		report_sha256_hex(text, att, hash);
+		struct hash_piece v[] = {{text, strlen(text) + 1}, {att, strlen(att)}};
+
+		hash_sha256_hexv(v, 2, hash);
 		if (j->hash && !strcmp(j->hash, hash)) {
 			free(text);
 			free(att);

@@ -1,5 +1,6 @@
 /* Reading sources, page by page. */
 #include "run/run.h"
+#include "base/hash.h"
 #include "base/msg.h"
 
 #include <libxml/parser.h>
@@ -124,12 +125,9 @@ hash_text(EVP_MD_CTX *md, const char *rules, char *out, size_t outlen)
 	if (!EVP_DigestFinal_ex(md, d, &dl))
 		return 0;
 	k = (size_t)snprintf(out, outlen, "%s:", rules ? rules : "");
-	for (unsigned int b = 0; b < dl && k + 2 < outlen; b++, k += 2) {
-		out[k] = "0123456789abcdef"[d[b] >> 4];
-		out[k + 1] = "0123456789abcdef"[d[b] & 15];
-	}
-	if (k < outlen)
-		out[k] = '\0';
+	if (k + 2 * dl >= outlen)
+		return 0;
+	hash_hex(d, dl, out + k);
 	return 1;
 }
 

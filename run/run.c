@@ -2,49 +2,44 @@
  * as they come, their detail pages (run/details.c), the outbox delivered
  * (run/deliver.c), the git history committed (report/tree.c). */
 #include "run/run.h"
+#include "base/buf.h"
+#include "base/hash.h"
 #include "base/msg.h"
 #include "notify/notify.h"
 #include "report/report.h"
 #include "store/store.h"
 
-#include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void
-hex(const unsigned char *d, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-}
 
 /* Everything that decides what a page yields: when it changes, the page
  * must be parsed again even if its body did not. */
 static void
 rules_digest(const struct config *cfg, const struct source *s, char out[17])
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	char fmt[16];
+	struct buf b;
+	char fmt[16], h[65];
 	const char *parts[] = {s->url, s->items, s->title, s->link, s->date, s->encoding,
 	                       s->html, s->script, s->method, s->body, fmt};
 	char *const *lists[] = {config_include(cfg, s), config_exclude(cfg, s)};
 
 	snprintf(fmt, sizeof(fmt), "%d/%d", s->format, s->pages);
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	buf_init(&b, SIZE_MAX);
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		EVP_DigestUpdate(md, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) + 1 : 1);
+		buf_add(&b, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) + 1 : 1);
 	for (size_t i = 0; i < 2; i++) {
 		for (size_t k = 0; lists[i] && lists[i][k]; k++)
-			EVP_DigestUpdate(md, lists[i][k], strlen(lists[i][k]) + 1);
-		EVP_DigestUpdate(md, "\n", 1);
+			buf_add(&b, lists[i][k], strlen(lists[i][k]) + 1);
+		buf_add(&b, "\n", 1);
 	}
-	EVP_DigestFinal_ex(md, d, &n);
-	EVP_MD_CTX_free(md);
-	hex(d, 8, out);
+	/* out of memory: "" (the page is parsed again, as after a change) */
+	if (b.failed || hash_sha256_hex(b.p, b.len, h) < 0)
+		h[0] = '\0';
+	buf_free(&b);
+	snprintf(out, 17, "%.16s", h);
 }
 
 
