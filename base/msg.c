@@ -179,6 +179,16 @@ msg_fit(const char *s, int cols)
 	return (size_t)(p - (const unsigned char *)s);
 }
 
+size_t
+msg_cut(const char *s, size_t max)
+{
+	if (strnlen(s, max + 1) <= max)
+		return strnlen(s, max);
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 void
 msg_pad(const char *s, int cols)
 {

@@ -25,6 +25,9 @@ int msg_width(const char *s);
 /* The longest prefix of s (whole characters) within cols columns; its
  * length in bytes. */
 size_t msg_fit(const char *s, int cols);
+/* The longest prefix of s within max bytes that ends on a character
+ * boundary; its length in bytes (strlen(s) when that is within max). */
+size_t msg_cut(const char *s, size_t max);
 
 /* Prints s on standard output, padded with spaces to cols columns. */
 void msg_pad(const char *s, int cols);

@@ -3,6 +3,7 @@
  * subject and display names, Date and Message-ID. */
 #include "notify/notify.h"
 #include "notify/text.h"
+#include "base/msg.h"
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -35,11 +36,9 @@ encode_words(struct buf *b, const char *s)
 	size_t len = strlen(s), i = 0;
 
 	while (i < len) {
-		size_t n = len - i < 39 ? len - i : 39;
+		size_t n = msg_cut(s + i, 39);
 		unsigned char out[64];
 
-		while (i + n < len && n > 0 && ((unsigned char)s[i + n] & 0xc0) == 0x80)
-			n--;
 		EVP_EncodeBlock(out, (const unsigned char *)s + i, (int)n);
 		buf_printf(b, "%s=?UTF-8?B?%s?=", i ? "\r\n " : "", out);
 		i += n;
@@ -471,7 +470,7 @@ cut_text(const char *t, char **held, int *oom)
 	*held = NULL;
 	if (!t || strlen(t) <= FIELD_CUT)
 		return t;
-	*held = strndup(t, notify_utf8_cut(t, FIELD_CUT));
+	*held = strndup(t, msg_cut(t, FIELD_CUT));
 	*oom |= !*held;
 	return *held;
 }

@@ -26,18 +26,6 @@ notify_print(FILE *out, const struct notify_event *ev)
 	return ferror(out) ? -1 : 0;
 }
 
-size_t
-notify_utf8_cut(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return n;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
 const char *
 notify_kind_label(const char *kind)
 {

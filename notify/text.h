@@ -5,12 +5,6 @@
 #include "base/buf.h"
 #include "notify/notify.h"
 
-/* The length of the longest prefix of s within max bytes that ends on a
- * UTF-8 character boundary. */
-size_t notify_utf8_cut(const char *s, size_t max);
-
-/* "NEW", "CHANGED", ... */
-const char *notify_kind_label(const char *kind);
 /* The source as people read it: its name, else its id. */
 const char *notify_source_label(const struct notify_event *ev);
 /* One event as plain text: "[江苏] NEW 2021-10-09 title\n  link\n". */

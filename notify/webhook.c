@@ -3,6 +3,7 @@
  * signed as their documentation specifies. */
 #include "notify/notify.h"
 #include "notify/text.h"
+#include "base/msg.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -408,7 +409,7 @@ build_body(const struct notify_webhook *cfg, const struct notify_event *ev, size
 			return NULL;
 		}
 		if (len >= limit) {     /* a single event over the limit: cut it */
-			len = notify_utf8_cut(one, limit - 2);
+			len = msg_cut(one, limit - 2);
 			one[len++] = '\n';
 		}
 		buf_add(&text, one, len);
@@ -440,7 +441,7 @@ fit_one(const struct notify_webhook *cfg, const struct notify_event *ev, size_t 
 	int too_big;
 
 	while (body && strlen(body) > cap && detail && len > 0) {
-		len = notify_utf8_cut(detail, len / 2);
+		len = msg_cut(detail, len / 2);
 		detail[len] = '\0';
 		e.detail = detail;
 		free(body);

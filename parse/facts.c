@@ -3,6 +3,7 @@
  * byte for byte, so that what they find is cut from the text as written. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "parse/parse.h"
+#include "base/msg.h"
 
 #include <jansson.h>
 #include <pcre2.h>
@@ -135,11 +136,8 @@ cut(const struct doc *d, size_t s, size_t e, char *out, size_t n)
 		s++;
 	while (e > s && (d->clean[e - 1] == ' ' || d->clean[e - 1] == '\t'))
 		e--;
-	if (e - s >= n) {
-		e = s + n - 1;
-		while (e > s && ((unsigned char)d->clean[e] & 0xc0) == 0x80)
-			e--;
-	}
+	if (e - s >= n)
+		e = s + msg_cut(d->clean + s, n - 1);
 	memcpy(out, d->clean + s, e - s);
 	out[e - s] = '\0';
 }

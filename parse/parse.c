@@ -2,6 +2,7 @@
  * the list shapes of the provincial sites (ul/li lists, table rows, TRS WCM
  * links, Hanweb JCMS records in CDATA). */
 #include "base/buf.h"
+#include "base/msg.h"
 #include "parse/internal.h"
 #include "parse/parse.h"
 
@@ -136,12 +137,7 @@ parse_clean(const char *s, size_t max)
 		out[n++] = (char)*p++;
 	}
 	out[n] = '\0';
-	if (n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
-			n--;
-		out[n] = '\0';
-	}
+	out[msg_cut(out, max)] = '\0';
 	return out;
 }
 
@@ -206,12 +202,7 @@ link_title(xmlNode *a)
 		}
 	}
 	free(t);
-	if (strlen(text) > PARSE_TITLE_MAX) {
-		size_t n = PARSE_TITLE_MAX;
-		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-			n--;
-		text[n] = '\0';
-	}
+	text[msg_cut(text, PARSE_TITLE_MAX)] = '\0';
 	return text;
 }
 

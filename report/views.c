@@ -2,6 +2,7 @@
  * (text, JSON, CSV), the event log and the outbox. */
 #include "report/report.h"
 #include "base/msg.h"
+#include "notify/notify.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -226,19 +227,6 @@ report_notices(struct store *st, enum report_list format, const char *source,
 	return rv;
 }
 
-/* "new" -> "NEW" (in a static buffer) */
-static const char *
-kind_upper(const char *kind)
-{
-	static char buf[16];
-	size_t i;
-
-	for (i = 0; kind[i] && i + 1 < sizeof(buf); i++)
-		buf[i] = (char)toupper((unsigned char)kind[i]);
-	buf[i] = '\0';
-	return buf;
-}
-
 static void
 print_event(const struct store_event *e, void *payload)
 {
@@ -246,7 +234,7 @@ print_event(const struct store_event *e, void *payload)
 
 	(void)payload;
 	report_local_time(e->at, when, sizeof(when));
-	printf("%s %-7s %s %s%s %s", when, kind_upper(e->kind), e->source_id,
+	printf("%s %-7s %s %s%s %s", when, notify_kind_label(e->kind), e->source_id,
 	       e->date[0] ? e->date : "-",
 	       e->relevant ? " *" : "", e->title);
 	if (e->old_title && strcmp(e->old_title, e->title))
@@ -290,7 +278,7 @@ print_outbox(const struct store_outbox_row *r, void *payload)
 		snprintf(state, sizeof(state), "failed, next run");
 	}
 	printf("%-6lld %-10s %-28s %3d  %s %s", (long long)r->id, r->channel, state, r->attempts,
-	       r->source_id, kind_upper(r->kind));
+	       r->source_id, notify_kind_label(r->kind));
 	if (r->title)
 		printf(" %s", r->title);
 	if (r->detail)
