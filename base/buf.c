@@ -41,8 +41,9 @@ fail(struct buf *b, int why)
 	return why;
 }
 
-int
-buf_add(struct buf *b, const void *mem, size_t n)
+/* Makes room for n more bytes and their NUL; 0 or why it failed. */
+static int
+make_room(struct buf *b, size_t n)
 {
 	size_t need;
 
@@ -62,11 +63,34 @@ buf_add(struct buf *b, const void *mem, size_t n)
 		b->p = p;
 		b->alloc = alloc;
 	}
+	return 0;
+}
+
+int
+buf_add(struct buf *b, const void *mem, size_t n)
+{
+	int r = make_room(b, n);
+
+	if (r)
+		return r;
 	if (n)
 		memcpy(b->p + b->len, mem, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 	return 0;
+}
+
+void *
+buf_grow(struct buf *b, size_t size)
+{
+	char *at;
+
+	if (make_room(b, size))
+		return NULL;
+	at = b->p + b->len;
+	memset(at, 0, size + 1);
+	b->len += size;
+	return at;
 }
 
 int

@@ -40,6 +40,11 @@ int buf_addstr(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Appends size zeroed bytes and returns them: one more element of an
+ * array kept in the buffer (its elements are (T *)b->p, b->len /
+ * sizeof(T) of them).  NULL when the append failed. */
+void *buf_grow(struct buf *b, size_t size);
+
 /* How many bytes an append may still add (0 once failed). */
 size_t buf_room(const struct buf *b);
 /* The contents ("" while empty; never NULL). */

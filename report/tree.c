@@ -3,11 +3,12 @@
  * committed with notify/git.c, the events since the last commit as its
  * message. */
 #include "report/report.h"
+#include "base/buf.h"
 #include "base/hash.h"
 #include "base/msg.h"
 #include "notify/notify.h"
 
-#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,51 +57,38 @@ report_tree_detail(const struct config *cfg, const char *source_id, const char *
 
 /* ---- the tree ---- */
 
+/* The tree's files, path and data owned (freed with files_free). */
 struct files {
-	struct notify_file *v;
-	char **owned;
-	size_t n, cap;
+	struct buf v;           /* struct notify_file */
 	int oom;
 };
+
+#define FILES(f) ((struct notify_file *)(f)->v.p)
+#define NFILES(f) ((f)->v.len / sizeof(struct notify_file))
 
 /* Takes ownership of path and data. */
 static void
 add_file(struct files *f, char *path, char *data)
 {
-	if (!path || !data || f->oom) {
+	struct notify_file *x = path && data && !f->oom ? buf_grow(&f->v, sizeof(*x)) : NULL;
+
+	if (!x) {
 		free(path);
 		free(data);
 		f->oom = 1;
 		return;
 	}
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 64;
-		struct notify_file *v = realloc(f->v, cap * sizeof(*v));
-		char **o = v ? realloc(f->owned, cap * 2 * sizeof(*o)) : NULL;
-		if (v)
-			f->v = v;
-		if (!o) {
-			free(path);
-			free(data);
-			f->oom = 1;
-			return;
-		}
-		f->owned = o;
-		f->cap = cap;
-	}
-	f->v[f->n] = (struct notify_file){path, data, strlen(data)};
-	f->owned[2 * f->n] = path;
-	f->owned[2 * f->n + 1] = data;
-	f->n++;
+	*x = (struct notify_file){path, data, strlen(data)};
 }
 
 static void
 files_free(struct files *f)
 {
-	for (size_t i = 0; i < 2 * f->n; i++)
-		free(f->owned[i]);
-	free(f->owned);
-	free(f->v);
+	for (size_t i = 0; i < NFILES(f); i++) {
+		free((char *)FILES(f)[i].path);
+		free((char *)FILES(f)[i].data);
+	}
+	buf_free(&f->v);
 }
 
 struct line {
@@ -109,8 +97,9 @@ struct line {
 };
 
 struct lines {
-	struct line *v;
-	size_t n, cap;
+	struct buf b;           /* struct line */
+	struct line *v;         /* b's elements, once collected */
+	size_t n;
 	int oom;
 };
 
@@ -122,17 +111,12 @@ collect_notice(const struct store_notice_row *r, void *payload)
 
 	if (r->removed_at || l->oom)
 		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct line *v = realloc(l->v, cap * sizeof(*v));
-		if (!v) {
-			l->oom = 1;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
+	if (!(x = buf_grow(&l->b, sizeof(*x)))) {
+		l->oom = 1;
+		return;
 	}
-	x = &l->v[l->n++];
+	l->v = (struct line *)l->b.p;
+	l->n = l->b.len / sizeof(*x);
 	x->date = strdup(r->date);
 	x->title = strdup(r->title);
 	x->link = strdup(r->link);
@@ -159,64 +143,22 @@ lines_free(struct lines *l)
 		free(l->v[i].title);
 		free(l->v[i].link);
 	}
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-/* A growable text for the files. */
-struct text {
-	char *p;
-	size_t n, cap;
-	int oom;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-tprintf(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->p ? t->p + t->n : NULL, t->p ? t->cap - t->n : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->oom = 1;
-			return;
-		}
-		if (t->p && t->n + (size_t)n < t->cap) {
-			t->n += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = t->cap ? t->cap * 2 : 4096;
-			char *p;
-			while (cap < t->n + (size_t)n + 1)
-				cap *= 2;
-			p = realloc(t->p, cap);
-			if (!p) {
-				t->oom = 1;
-				return;
-			}
-			t->p = p;
-			t->cap = cap;
-		}
-	}
+	buf_free(&l->b);
+	l->v = NULL;
+	l->n = 0;
 }
 
 /* Markdown table cells: no '|' or line breaks from a title. */
 static void
-cell(struct text *t, const char *s)
+cell(struct buf *t, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '|')
-			tprintf(t, "\\|");
+			buf_addstr(t, "\\|");
 		else if (*s == '\n' || *s == '\r')
-			tprintf(t, " ");
+			buf_addstr(t, " ");
 		else
-			tprintf(t, "%c", *s);
+			buf_add(t, s, 1);
 	}
 }
 
@@ -242,55 +184,58 @@ collect_detail(const struct store_detail_text *r, void *payload)
 static int
 build_tree(const struct config *cfg, struct store *st, struct files *files)
 {
-	struct text readme = {0};
+	struct buf readme;
 	struct detail_files df = {cfg, files};
 	char err[512];
 
-	tprintf(&readme, NOTIFY_GIT_MARK "\n"
+	buf_init(&readme, SIZE_MAX);
+	buf_addstr(&readme, NOTIFY_GIT_MARK "\n"
 	                 "Every notice of every source, and the text of each relevant one, as "
 	                 "noticewatch saw them; `git log -p` shows what changed and when.\n\n"
 	                 "| 来源 | id | 公告 | 最新相关公告 |\n|---|---|---|---|\n");
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		const struct source *s = &cfg->sources[i];
 		struct lines l = {0};
-		struct text t = {0};
+		struct buf t;
 		const struct line *latest = NULL;
 		char path[128];
 
+		buf_init(&l.b, SIZE_MAX);
+		buf_init(&t, SIZE_MAX);
 		if (store_notices(st, s->id, NULL, 1, collect_notice, &l, err, sizeof(err)) < 0 ||
 		    l.oom) {
 			error("%s", l.oom ? "out of memory" : err);
 			lines_free(&l);
-			free(readme.p);
+			buf_free(&readme);
 			return -1;
 		}
 		if (l.n)        /* qsort(NULL, 0, ...) is undefined (UBSan) */
 			qsort(l.v, l.n, sizeof(*l.v), by_date_link);
 		for (size_t k = 0; k < l.n; k++) {
-			tprintf(&t, "%s\t%s\t%s\t%s\n", l.v[k].date[0] ? l.v[k].date : "-",
+			buf_printf(&t, "%s\t%s\t%s\t%s\n", l.v[k].date[0] ? l.v[k].date : "-",
 			        l.v[k].relevant ? "*" : "-", l.v[k].title, l.v[k].link);
 			if (l.v[k].relevant && !latest)
 				latest = &l.v[k];
 		}
-		tprintf(&readme, "| ");
+		buf_addstr(&readme, "| ");
 		cell(&readme, s->name ? s->name : s->id);
-		tprintf(&readme, " | [%s](%s/notices.txt) | %zu | ", s->id, s->id, l.n);
+		buf_printf(&readme, " | [%s](%s/notices.txt) | %zu | ", s->id, s->id, l.n);
 		if (latest) {
-			tprintf(&readme, "%s [", latest->date[0] ? latest->date : "-");
+			buf_printf(&readme, "%s [", latest->date[0] ? latest->date : "-");
 			cell(&readme, latest->title);
-			tprintf(&readme, "](%s) |\n", latest->link);
+			buf_printf(&readme, "](%s) |\n", latest->link);
 		} else {
-			tprintf(&readme, "- |\n");
+			buf_addstr(&readme, "- |\n");
 		}
 		if (l.n) {
 			snprintf(path, sizeof(path), "%s/notices.txt", s->id);
-			add_file(files, strdup(path), t.oom ? NULL : t.p);
+			add_file(files, strdup(path), buf_take(&t, NULL));
 		} else {
-			free(t.p);
+			buf_free(&t);
 		}
 		lines_free(&l);
 	}
-	add_file(files, strdup("README.md"), readme.oom ? NULL : readme.p);
+	add_file(files, strdup("README.md"), buf_take(&readme, NULL));
 	if (store_details(st, collect_detail, &df, err, sizeof(err)) < 0) {
 		error("%s", err);
 		return -1;
@@ -304,15 +249,22 @@ build_tree(const struct config *cfg, struct store *st, struct files *files)
 
 /* ---- the commit ---- */
 
+/* A source in the message: its id and its new, changed, removed. */
+struct tally {
+	char id[65];
+	int counts[3];
+};
+
 struct message {
 	const struct config *cfg;
-	struct text body;
-	char (*ids)[65];        /* sources in order of appearance */
-	int (*counts)[3];       /* new, changed, removed */
-	size_t n, cap;
+	struct buf body;
+	struct buf sources;     /* struct tally, in order of appearance */
 	int64_t last;
 	int oom;
 };
+
+#define TALLY(m) ((struct tally *)(m)->sources.p)
+#define NTALLY(m) ((m)->sources.len / sizeof(struct tally))
 
 static void
 collect_event(const struct store_event *e, void *payload)
@@ -323,69 +275,64 @@ collect_event(const struct store_event *e, void *payload)
 	size_t k;
 	int kind = !strcmp(e->kind, "new") ? 0 : !strcmp(e->kind, "changed") ? 1 : 2;
 
+	struct tally *t;
+
 	m->last = e->id;
-	for (k = 0; k < m->n && strcmp(m->ids[k], e->source_id); k++)
+	if (m->oom)
+		return;
+	for (k = 0; k < NTALLY(m) && strcmp(TALLY(m)[k].id, e->source_id); k++)
 		;
-	if (k == m->n) {
-		if (m->n == m->cap) {
-			size_t cap = m->cap ? m->cap * 2 : 16;
-			char (*ids)[65] = realloc(m->ids, cap * sizeof(*ids));
-			int (*counts)[3] = ids ? realloc(m->counts, cap * sizeof(*counts)) : NULL;
-			if (ids)
-				m->ids = ids;
-			if (!counts) {
-				m->oom = 1;
-				return;
-			}
-			m->counts = counts;
-			m->cap = cap;
-		}
-		snprintf(m->ids[m->n], 65, "%s", e->source_id);
-		memset(m->counts[m->n], 0, sizeof(m->counts[0]));
-		m->n++;
+	if (k < NTALLY(m)) {
+		t = &TALLY(m)[k];
+	} else if ((t = buf_grow(&m->sources, sizeof(*t)))) {
+		snprintf(t->id, sizeof(t->id), "%s", e->source_id);
+	} else {
+		m->oom = 1;
+		return;
 	}
-	m->counts[k][kind]++;
-	tprintf(&m->body, "%s %s %s %s%s %s\n", kind == 0 ? "NEW" : kind == 1 ? "CHANGED" : "REMOVED",
-	        name, e->date[0] ? e->date : "-", e->title,
-	        e->diff ? " (text)" : "", e->link);
+	t->counts[kind]++;
+	buf_printf(&m->body, "%s %s %s %s", notify_kind_label(e->kind), name,
+	           e->date[0] ? e->date : "-", e->title);
+	if (e->diff)
+		buf_addstr(&m->body, " (text)");
+	buf_printf(&m->body, " %s\n", e->link);
 }
 
 static void
-subject(struct message *m, struct text *out, int rebuild)
+subject(struct message *m, struct buf *out, int rebuild)
 {
 	static const char *const words[] = {"new", "changed", "removed"};
+	struct tally *v = TALLY(m);
+	size_t n = NTALLY(m);
 
-	if (m->n == 0) {
-		tprintf(out, "%s", rebuild ? "history rebuilt from the store" : "detail pages updated");
+	if (n == 0) {
+		buf_addstr(out, rebuild ? "history rebuilt from the store" : "detail pages updated");
 		return;
 	}
 	/* sources in catalog order, whatever order their pages came in */
-	for (size_t i = 1; i < m->n; i++) {
-		for (size_t k = i; k > 0 && config_source_rank(m->cfg, m->ids[k - 1]) >
-		                            config_source_rank(m->cfg, m->ids[k]); k--) {
-			char id[65];
-			int c[3];
-			memcpy(id, m->ids[k], sizeof(id));
-			memcpy(m->ids[k], m->ids[k - 1], sizeof(id));
-			memcpy(m->ids[k - 1], id, sizeof(id));
-			memcpy(c, m->counts[k], sizeof(c));
-			memcpy(m->counts[k], m->counts[k - 1], sizeof(c));
-			memcpy(m->counts[k - 1], c, sizeof(c));
+	for (size_t i = 1; i < n; i++) {
+		for (size_t k = i; k > 0 && config_source_rank(m->cfg, v[k - 1].id) >
+		                            config_source_rank(m->cfg, v[k].id); k--) {
+			struct tally t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
 		}
 	}
-	for (size_t k = 0; k < m->n; k++) {
-		const struct source *src = config_source(m->cfg, m->ids[k]);
-		int first = 1;
+	for (size_t k = 0; k < n; k++) {
+		const struct source *src = config_source(m->cfg, v[k].id);
+		const char *sep = "";
 		if (k == 8) {
-			tprintf(out, "; and %zu more sources", m->n - k);
+			buf_printf(out, "; and %zu more sources", n - k);
 			break;
 		}
-		tprintf(out, "%s%s: ", k ? "; " : "", src && src->name ? src->name : m->ids[k]);
+		if (k)
+			buf_addstr(out, "; ");
+		buf_printf(out, "%s: ", src && src->name ? src->name : v[k].id);
 		for (int w = 0; w < 3; w++) {
-			if (!m->counts[k][w])
+			if (!v[k].counts[w])
 				continue;
-			tprintf(out, "%s%d %s", first ? "" : ", ", m->counts[k][w], words[w]);
-			first = 0;
+			buf_printf(out, "%s%d %s", sep, v[k].counts[w], words[w]);
+			sep = ", ";
 		}
 	}
 }
@@ -400,29 +347,33 @@ report_tree_commit(const struct config *cfg, struct store *st, int64_t when, int
 	};
 	struct files files = {0};
 	struct message m = {.cfg = cfg};
-	struct text msg = {0};
+	struct buf msg;
 	char err[512], oid[41], *seen = NULL, *pushed = NULL, last[32];
 	int committed = 0, rv = -1;
 	int64_t after = 0;
 
+	buf_init(&m.body, SIZE_MAX);
+	buf_init(&m.sources, SIZE_MAX);
+	buf_init(&msg, SIZE_MAX);
+	buf_init(&files.v, SIZE_MAX);
 	if (store_meta_get(st, "git_event", &seen, err, sizeof(err)) < 0 ||
 	    (seen && (after = strtoll(seen, NULL, 10)) < 0) ||
 	    store_events_after(st, after, collect_event, &m, err, sizeof(err)) < 0) {
 		error("%s", err);
 		goto out;
 	}
-	if (m.oom || m.body.oom || build_tree(cfg, st, &files) < 0) {
-		if (m.oom || m.body.oom)
+	if (m.oom || m.body.failed || build_tree(cfg, st, &files) < 0) {
+		if (m.oom || m.body.failed)
 			error("out of memory");
 		goto out;
 	}
 	subject(&m, &msg, rebuild);
-	tprintf(&msg, "\n\n%s", m.body.p ? m.body.p : "");
-	if (msg.oom) {
+	buf_printf(&msg, "\n\n%s", buf_str(&m.body));
+	if (msg.failed) {
 		error("out of memory");
 		goto out;
 	}
-	if (notify_git_commit(&g, files.v, files.n, msg.p, when, &committed, oid, err,
+	if (notify_git_commit(&g, FILES(&files), NFILES(&files), msg.p, when, &committed, oid, err,
 	                      sizeof(err)) < 0) {
 		error("%s (kept for the next run)", err);
 		goto out;
@@ -453,10 +404,9 @@ report_tree_commit(const struct config *cfg, struct store *st, int64_t when, int
 out:
 	free(seen);
 	free(pushed);
-	free(msg.p);
-	free(m.body.p);
-	free(m.ids);
-	free(m.counts);
+	buf_free(&msg);
+	buf_free(&m.body);
+	buf_free(&m.sources);
 	files_free(&files);
 	return rv;
 }

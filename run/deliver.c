@@ -1,10 +1,12 @@
 /* The outbox policy: what is due, in which order, retried when, given up
  * when; each channel's queue handed to notify/ and its answer recorded. */
 #include "run/run.h"
+#include "base/buf.h"
 #include "base/msg.h"
 #include "notify/notify.h"
 #include "store/store.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +55,14 @@ run_deliver_send(const struct config *cfg, const char *channel, const struct not
 	return -1;
 }
 
+/* The rows due, as three arrays (the events go to notify as one, the ids
+ * to the store); each a buffer, ev, id and attempts its elements. */
 struct due {
+	struct buf evs, ids, atts;
 	struct notify_event *ev;
 	int64_t *id;
 	int *attempts;
-	size_t n, cap;
+	size_t n;
 	int oom;
 };
 
@@ -81,27 +86,25 @@ collect_due(const struct store_outbox_row *r, void *payload)
 {
 	struct due *d = payload;
 	struct notify_event *e;
+	int64_t *id;
+	int *att;
 
 	if (d->oom)
 		return;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 32;
-		struct notify_event *ev = realloc(d->ev, cap * sizeof(*ev));
-		int64_t *id = ev ? realloc(d->id, cap * sizeof(*id)) : NULL;
-		int *att = id ? realloc(d->attempts, cap * sizeof(*att)) : NULL;
-		if (ev)
-			d->ev = ev;
-		if (id)
-			d->id = id;
-		if (!att) {
-			d->oom = 1;
-			return;
-		}
-		d->attempts = att;
-		d->cap = cap;
+	/* the ids first: a failure there loses no event (one in evs would
+	 * take the strings of those collected with it) */
+	id = buf_grow(&d->ids, sizeof(*id));
+	att = id ? buf_grow(&d->atts, sizeof(*att)) : NULL;
+	e = att ? buf_grow(&d->evs, sizeof(*e)) : NULL;
+	d->ev = (struct notify_event *)d->evs.p;
+	d->id = (int64_t *)d->ids.p;
+	d->attempts = (int *)d->atts.p;
+	if (!e) {
+		if (!d->ev)
+			d->n = 0;       /* out of memory: the strings are lost */
+		d->oom = 1;
+		return;
 	}
-	e = &d->ev[d->n];
-	memset(e, 0, sizeof(*e));
 	e->kind = msg_strdup(r->kind);
 	e->source_id = msg_strdup(r->source_id);
 	e->source_name = msg_strdup(r->source_name);
@@ -117,8 +120,8 @@ collect_due(const struct store_outbox_row *r, void *payload)
 		d->oom = 1;
 		return;
 	}
-	d->id[d->n] = r->id;
-	d->attempts[d->n] = r->attempts;
+	*id = r->id;
+	*att = r->attempts;
 	d->n++;
 }
 
@@ -127,9 +130,9 @@ due_free(struct due *d)
 {
 	for (size_t i = 0; i < d->n; i++)
 		event_free(&d->ev[i]);
-	free(d->ev);
-	free(d->id);
-	free(d->attempts);
+	buf_free(&d->evs);
+	buf_free(&d->ids);
+	buf_free(&d->atts);
 }
 
 /* Sources in catalog order (then the order events came in), so a digest
@@ -210,6 +213,9 @@ deliver_channel(const struct config *cfg, struct store *st, const char *channel,
 	int64_t dead = 0;
 	int failed = 0;
 
+	buf_init(&d.evs, SIZE_MAX);
+	buf_init(&d.ids, SIZE_MAX);
+	buf_init(&d.atts, SIZE_MAX);
 	if (store_outbox_expire(st, channel, now - cfg->outbox_max_age, now, &dead, serr,
 	                        sizeof(serr)) < 0) {
 		error("%s", serr);

@@ -2,6 +2,7 @@
  * stored, and a 'changed' event when it changed. */
 #include "run/run.h"
 #include "report/report.h"
+#include "base/buf.h"
 #include "base/hash.h"
 #include "base/msg.h"
 #include "fetch/fetch.h"
@@ -11,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,8 +26,9 @@ struct details {
 	const struct config *cfg;
 	struct store *st;
 	int64_t run_id;
-	struct detail_job *v;
-	size_t n, cap;
+	struct buf jobs;        /* struct detail_job */
+	struct detail_job *v;   /* jobs' elements */
+	size_t n;
 	int oom, failed, fatal;
 	char **only;            /* the sources a run names; none: every enabled one */
 	int nonly;
@@ -53,17 +56,12 @@ collect_job(const struct store_detail_row *r, void *payload)
 	if (r->hash && (!strncmp(r->hash, DOC_HASH, strlen(DOC_HASH)) ||
 	                parse_is_document(r->link, NULL)))
 		return;         /* a document, fetched once */
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct detail_job *v = realloc(d->v, cap * sizeof(*v));
-		if (!v) {
-			d->oom = 1;
-			return;
-		}
-		d->v = v;
-		d->cap = cap;
+	if (!(j = buf_grow(&d->jobs, sizeof(*j)))) {
+		d->oom = 1;
+		return;
 	}
-	j = &d->v[d->n++];
+	d->v = (struct detail_job *)d->jobs.p;
+	d->n = d->jobs.len / sizeof(*j);
 	j->notice_id = r->notice_id;
 	j->src = src;
 	j->source_id = msg_strdup(r->source_id);
@@ -235,6 +233,7 @@ run_details(const struct config *cfg, struct store *st, int64_t run_id,
 
 	if (cfg->git.detail_days == 0)
 		return 0;
+	buf_init(&d.jobs, SIZE_MAX);
 	if (store_details_due(st, (int64_t)time(NULL) - cfg->git.detail_days * 86400,
 	                      collect_job, &d, err, sizeof(err)) < 0) {
 		error("%s", err);
@@ -273,7 +272,7 @@ out:
 		free(d.v[i].last_modified);
 		free(d.v[i].hash);
 	}
-	free(d.v);
+	buf_free(&d.jobs);
 	free(reqs);
 	return rv;
 }
