@@ -280,6 +280,26 @@ valid_day(const char *s)
 	       !strcmp(out, s);
 }
 
+/* "CMD takes no arguments, got 'X'" and -1 when getopt left any. */
+static int
+no_arguments(const char *cmd, int argc, char **argv)
+{
+	if (optind <= argc)
+		return error("%s takes no arguments, got '%s'", cmd, argv[optind - 1]);
+	return 0;
+}
+
+/* --format's argument: its index in names (NULL-terminated), or -1 after
+ * "unknown format 'x': use LIST". */
+static int
+format_arg(const char *arg, const char *const *names, const char *list)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	return error("unknown format '%s': use %s", arg, list);
+}
+
 static int
 cmd_notices(struct config *cfg, int argc, char **argv)
 {
@@ -300,25 +320,18 @@ cmd_notices(struct config *cfg, int argc, char **argv)
 		case 'S': since = optarg; break;
 		case 'a': all = 1; break;
 		case 'f':
-			if (!strcmp(optarg, "text"))
-				format = REPORT_LIST_TEXT;
-			else if (!strcmp(optarg, "json"))
-				format = REPORT_LIST_JSON;
-			else if (!strcmp(optarg, "csv"))
-				format = REPORT_LIST_CSV;
-			else {
-				error("unknown format '%s': use text, json or csv", optarg);
+			/* in enum report_list's order */
+			if ((c = format_arg(optarg, (const char *const[]){"text", "json", "csv", NULL},
+			                    "text, json or csv")) < 0)
 				return EXIT_USAGE;
-			}
+			format = (enum report_list)c;
 			break;
 		default:
 			return EXIT_USAGE;
 		}
 	}
-	if (optind <= argc) {
-		error("notices takes no arguments, got '%s'", argv[optind - 1]);
+	if (no_arguments("notices", argc, argv) < 0)
 		return EXIT_USAGE;
-	}
 	if (since && !valid_day(since)) {
 		error("--since wants a date YYYY-MM-DD, not '%s'", since);
 		return EXIT_USAGE;
@@ -525,25 +538,18 @@ cmd_report(struct config *cfg, int argc, char **argv)
 	while ((c = getopt_long(argc + 1, argv - 1, "o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "text"))
-				fmt = REPORT_TEXT;
-			else if (!strcmp(optarg, "md"))
-				fmt = REPORT_MD;
-			else if (!strcmp(optarg, "html"))
-				fmt = REPORT_HTML;
-			else {
-				error("unknown format '%s': use text, md or html", optarg);
+			/* in enum report_format's order */
+			if ((c = format_arg(optarg, (const char *const[]){"text", "md", "html", NULL},
+			                    "text, md or html")) < 0)
 				return EXIT_USAGE;
-			}
+			fmt = (enum report_format)c;
 			break;
 		case 'o': path = optarg; break;
 		default: return EXIT_USAGE;
 		}
 	}
-	if (optind <= argc) {
-		error("report takes no arguments, got '%s'", argv[optind - 1]);
+	if (no_arguments("report", argc, argv) < 0)
 		return EXIT_USAGE;
-	}
 	if (!(st = open_store(cfg)))
 		return EXIT_SOME_FAILED;
 	if (output_open(&o, path) < 0) {
@@ -582,10 +588,8 @@ cmd_feed(struct config *cfg, int argc, char **argv)
 		default: return EXIT_USAGE;
 		}
 	}
-	if (optind <= argc) {
-		error("feed takes no arguments, got '%s'", argv[optind - 1]);
+	if (no_arguments("feed", argc, argv) < 0)
 		return EXIT_USAGE;
-	}
 	if (source && !config_source(cfg, source)) {
 		error("unknown source '%s'", source);
 		return EXIT_USAGE;

@@ -40,7 +40,9 @@ encode_words(struct buf *b, const char *s)
 		unsigned char out[64];
 
 		EVP_EncodeBlock(out, (const unsigned char *)s + i, (int)n);
-		buf_printf(b, "%s=?UTF-8?B?%s?=", i ? "\r\n " : "", out);
+		if (i)
+			buf_addstr(b, "\r\n ");
+		buf_printf(b, "=?UTF-8?B?%s?=", out);
 		i += n;
 	}
 }
@@ -138,7 +140,9 @@ source_list(struct buf *b, const struct notify_event *ev, size_t n)
 		/* a list too long is cut after its last whole label */
 		if ((b->len ? strlen("、") : 0) + strlen(label) > buf_room(b))
 			break;
-		buf_printf(b, "%s%s", b->len ? "、" : "", label);
+		if (b->len)
+			buf_addstr(b, "、");
+		buf_addstr(b, label);
 	}
 }
 
@@ -206,7 +210,9 @@ bodies(struct buf *text, struct buf *html, const struct notify_event *ev,
 		const char *label = notify_source_label(&ev[i]);
 		if (done[i])
 			continue;
-		buf_printf(text, "%s%s (%s)\n", i ? "\n" : "", label, ev[i].source_id);
+		if (i)
+			buf_addstr(text, "\n");
+		buf_printf(text, "%s (%s)\n", label, ev[i].source_id);
 		buf_addstr(html, "<h3>");
 		html_escape(html, label);
 		buf_addstr(html, "</h3>\n<ul>\n");

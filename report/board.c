@@ -421,9 +421,10 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 		if (r->checked)
 			report_local_time(r->last_check, check, sizeof(check));
 		fprintf(out, "</td><td data-label=\"Last check\">%s</td><td data-label=\"Status\">"
-		             "<span class=\"badge b-%s\">%s%s</span>",
-		        st == ST_OFF ? "-" : check, classes[st], st == ST_FAILING ? "✖ " : "",
-		        labels[st]);
+		             "<span class=\"badge b-%s\">", st == ST_OFF ? "-" : check, classes[st]);
+		if (st == ST_FAILING)
+			fputs("✖ ", out);
+		fprintf(out, "%s</span>", labels[st]);
 		if (st == ST_FAILING) {
 			fprintf(out, "<small>%d failed check%s", r->failures,
 			        r->failures == 1 ? "" : "s");

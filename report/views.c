@@ -109,7 +109,10 @@ report_sources(const struct config *cfg, struct store *st)
 				snprintf(result, sizeof(result), "error");
 			else
 				snprintf(result, sizeof(result), "%ld", r->last_status);
-			snprintf(id, sizeof(id), "%s%s", s->id, s->enabled ? "" : " (off)");
+			if (s->enabled)
+				snprintf(id, sizeof(id), "%s", s->id);
+			else
+				snprintf(id, sizeof(id), "%s (off)", s->id);
 			msg_pad(id, idw + 2);
 			msg_pad(s->name ? s->name : "", namew + 2);
 			printf("%-17s%-7s%-17s%5d %7lld", check, result, change, r ? r->failures : 0,
@@ -191,8 +194,10 @@ print_notice(const struct store_notice_row *r, void *payload)
 		csv_field(last, 0);
 		csv_field(removed, 1);
 	} else {
-		printf("%s %-10s %s%s %s\n", r->date[0] ? r->date : "-         ", r->source_id,
-		       r->removed_at ? "(removed) " : "", r->title, r->link);
+		printf("%s %-10s ", r->date[0] ? r->date : "-         ", r->source_id);
+		if (r->removed_at)
+			fputs("(removed) ", stdout);
+		printf("%s %s\n", r->title, r->link);
 	}
 }
 
@@ -234,9 +239,11 @@ print_event(const struct store_event *e, void *payload)
 
 	(void)payload;
 	report_local_time(e->at, when, sizeof(when));
-	printf("%s %-7s %s %s%s %s", when, notify_kind_label(e->kind), e->source_id,
-	       e->date[0] ? e->date : "-",
-	       e->relevant ? " *" : "", e->title);
+	printf("%s %-7s %s %s", when, notify_kind_label(e->kind), e->source_id,
+	       e->date[0] ? e->date : "-");
+	if (e->relevant)
+		fputs(" *", stdout);
+	printf(" %s", e->title);
 	if (e->old_title && strcmp(e->old_title, e->title))
 		printf(" (was: %s)", e->old_title);
 	if (e->old_date && strcmp(e->old_date, e->date))

@@ -238,7 +238,10 @@ deliver_channel(const struct config *cfg, struct store *st, const char *channel,
 	due_sort(&d, cfg);
 	err[0] = '\0';
 	run_deliver_send(cfg, channel, d.ev, d.n, record_sent, &dv, err, sizeof(err));
-	msg_info("%s: %zu of %zu delivered%s%s", channel, dv.sent, d.n, err[0] ? ": " : "", err);
+	if (err[0])
+		msg_info("%s: %zu of %zu delivered: %s", channel, dv.sent, d.n, err);
+	else
+		msg_info("%s: %zu of %zu delivered", channel, dv.sent, d.n);
 	if (dv.store_failed) {
 		error("%s", dv.err);
 		due_free(&d);
