@@ -229,8 +229,8 @@ cmd_check(struct config *cfg, int argc, char **argv)
 			     r.list.why ? r.list.why : "");
 		for (size_t k = 0; k < r.list.n; k++) {
 			const struct parse_item *it = &r.list.items[k];
-			int rel = parse_relevant(it->title, config_include(cfg, s == &adhoc ? NULL : s),
-			                         config_exclude(cfg, s == &adhoc ? NULL : s));
+			int rel = parse_relevant(it->title, config_include(cfg, s),
+			                         config_exclude(cfg, s));
 			printf("%c %s %s %s\n", rel ? '*' : ' ', it->date[0] ? it->date : "-",
 			       it->title, it->link);
 		}
