@@ -6,6 +6,7 @@
 #include "base/msg.h"
 #include "notify/notify.h"
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -242,6 +243,33 @@ struct detail_files {
 	struct files *files;
 };
 
+/* The page with a "- facts: form paper; to 2021-11-30; ..." line after its
+ * link line, so that git log -p shows when a fact changed; NULL when out
+ * of memory. */
+static char *
+with_facts(char *page, const char *facts)
+{
+	json_t *o = facts ? json_loads(facts, 0, NULL) : NULL, *v;
+	const char *key, *sep = "", *at = page ? strstr(page, "\n- 链接: ") : NULL;
+	struct text t = {0};
+
+	if (!json_is_object(o) || !json_object_size(o) || !at || !(at = strchr(at + 1, '\n'))) {
+		json_decref(o);
+		return page;
+	}
+	tprintf(&t, "%.*s- facts:", (int)(at + 1 - page), page);
+	json_object_foreach(o, key, v) {
+		tprintf(&t, "%s %s %s", sep, key, json_is_string(v) ? json_string_value(v) : "");
+		sep = ";";
+	}
+	tprintf(&t, "\n%s", at + 1);
+	json_decref(o);
+	free(page);
+	if (t.oom)
+		free(t.p);
+	return t.oom ? NULL : t.p;
+}
+
 static void
 collect_detail(const struct store_detail_text *r, void *payload)
 {
@@ -252,8 +280,8 @@ collect_detail(const struct store_detail_text *r, void *payload)
 		return;
 	report_tree_path(r->source_id, r->date, r->link, path, sizeof(path));
 	add_file(df->files, strdup(path),
-	         report_tree_detail(df->cfg, r->source_id, r->title, r->date, r->link, r->text,
-	                       r->attachments));
+	         with_facts(report_tree_detail(df->cfg, r->source_id, r->title, r->date, r->link,
+	                                       r->text, r->attachments), r->facts));
 }
 
 static int
@@ -362,9 +390,11 @@ collect_event(const struct store_event *e, void *payload)
 		m->n++;
 	}
 	m->counts[k][kind]++;
-	tprintf(&m->body, "%s %s %s %s%s %s\n", kind == 0 ? "NEW" : kind == 1 ? "CHANGED" : "REMOVED",
+	tprintf(&m->body, "%s %s %s %s%s %s%s%s%s\n",
+	        kind == 0 ? "NEW" : kind == 1 ? "CHANGED" : "REMOVED",
 	        name, e->date[0] ? e->date : "-", e->title,
-	        e->diff ? " (text)" : "", e->link);
+	        e->diff ? " (text)" : "", e->link, e->facts ? " (" : "", e->facts ? e->facts : "",
+	        e->facts ? ")" : "");
 }
 
 static void
