@@ -49,7 +49,7 @@ usage(FILE *out)
 	      "  history --rebuild  write the git history afresh from the database\n"
 	      "  notify-test [CHANNEL]  send a test message to each channel (or one)\n"
 	      "  outbox [--all]   alerts queued, failing and dead (--all: delivered too)\n"
-	      "  report [--format text|md|html] [-o FILE]  the status board, a row per source\n"
+	      "  report [--format text|md|html|article] [-o FILE]  the status board, a row per source\n"
 	      "  feed [--source ID] [--limit N] [-o FILE]  Atom feed of the relevant notices\n"
 	      "\n"
 	      "  -c FILE          config (default: $NOTICEWATCH_CONFIG, then ./noticewatch.ini)\n"
@@ -531,8 +531,10 @@ cmd_report(struct config *cfg, int argc, char **argv)
 				fmt = REPORT_MD;
 			else if (!strcmp(optarg, "html"))
 				fmt = REPORT_HTML;
+			else if (!strcmp(optarg, "article"))
+				fmt = REPORT_ARTICLE;
 			else {
-				error("unknown format '%s': use text, md or html", optarg);
+				error("unknown format '%s': use text, md, html or article", optarg);
 				return EXIT_USAGE;
 			}
 			break;

@@ -623,6 +623,88 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 	fputs("</tbody>\n</table>\n</body>\n</html>\n", out);
 }
 
+/* ---- the article ---- */
+
+/* One source's facts in a sentence or two: "Paper certificates, in person
+ * at PLACE, 2021-10-20 to 2021-11-30 (closed). First: CONDITION." */
+static void
+article_facts(FILE *out, const struct parse_facts *f, int64_t now, int capital)
+{
+	static const char *const forms[][2] = {
+		{"paper", "paper certificates"}, {"electronic", "electronic certificates"},
+		{"both", "paper and electronic certificates"}};
+	const char *form = "certificates";
+	char window[160], state[64];
+
+	for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++)
+		if (!strcmp(f->form, forms[k][0]))
+			form = forms[k][1];
+	window_words(f, window, sizeof(window));
+	window_state(f, now, state, sizeof(state));
+	fprintf(out, "%c%s", capital ? form[0] - 'a' + 'A' : form[0], form + 1);
+	if (f->how[0])
+		fprintf(out, ", %s", f->how);
+	if (f->place[0])
+		fprintf(out, " at %s", f->place);
+	if (window[0])
+		fprintf(out, ", %s", window);
+	if (state[0])
+		fprintf(out, " (%s)", state);
+	fputs(".", out);
+	if (f->condition[0])
+		fprintf(out, " First: %s.", f->condition);
+	fputc('\n', out);
+}
+
+static void
+write_article(FILE *out, const struct board *b, int64_t now)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+	char today[16];
+
+	localtime_r(&t, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	fprintf(out, "# Certificates, as the notices say\n\n"
+	             "Written by noticewatch on %s from the latest relevant notice of each of "
+	             "%zu sources.\n", today, b->n);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct row *r = &b->rows[i];
+		char day[16];
+
+		fputs("\n## ", out);
+		md_cell(out, r->src->name ? r->src->name : r->src->id);
+		fputs("\n\n", out);
+		if (!r->ftitle) {
+			fputs("No certificate notice read yet.", out);
+			if (r->src->certificate) {
+				fputs(" The catalog says: ", out);
+				md_cell(out, r->src->certificate);
+			}
+			fputc('\n', out);
+			continue;
+		}
+		facts_source(r, day, sizeof(day));     /* its day, first */
+		day[10] = '\0';
+		if (strncmp(day, today, 4)) {
+			fprintf(out, "Nothing yet this year. %s (%.4s): ",
+			        atoi(day) + 1 == atoi(today) ? "Last year's" : "Latest", day);
+			article_facts(out, &r->facts, now, 0);
+		} else {
+			article_facts(out, &r->facts, now, 1);
+		}
+		fputs("\nNotice: ", out);
+		if (report_web_link(r->flink) && !strpbrk(r->flink, "<> ")) {
+			fputc('[', out);
+			md_cell(out, r->ftitle);
+			fprintf(out, "](<%s>)", r->flink);
+		} else {
+			md_cell(out, r->ftitle);
+		}
+		fprintf(out, ", %s.\n", day);
+	}
+}
+
 int
 report_write(FILE *out, enum report_format fmt, const struct config *cfg, struct store *st,
              int64_t now)
@@ -634,7 +716,9 @@ report_write(FILE *out, enum report_format fmt, const struct config *cfg, struct
 		return -1;
 	for (size_t i = 0; i < b.n; i++)
 		failing += status_of(&b.rows[i]) == ST_FAILING;
-	if (fmt == REPORT_HTML)
+	if (fmt == REPORT_ARTICLE)
+		write_article(out, &b, now);
+	else if (fmt == REPORT_HTML)
 		write_html(out, &b, now, failing);
 	else if (fmt == REPORT_MD)
 		write_md(out, &b, now, failing);
