@@ -416,6 +416,29 @@ write_text(FILE *out, const struct board *b, int64_t now, int failing)
 	}
 }
 
+static void html_text(FILE *out, const char *s);
+
+/* The board's certificates cell: the facts of the latest notice with any,
+ * and the notice (between before and after), else the catalog's note;
+ * text written with put (escaped as the format needs). */
+static void
+certificates_cell(FILE *out, const struct row *r, int64_t now,
+                  void (*put)(FILE *, const char *), const char *before, const char *after)
+{
+	char line[1024];
+
+	if (!r->ftitle) {
+		put(out, r->src->certificate ? r->src->certificate : "");
+		return;
+	}
+	facts_line(&r->facts, now, line, sizeof(line));
+	put(out, line);
+	facts_source(r, line, sizeof(line));
+	fputs(before, out);
+	put(out, line);
+	fputs(after, out);
+}
+
 /* ---- Markdown ---- */
 
 /* Table-cell text: pipes and Markdown's marks escaped, lines joined. */
@@ -464,17 +487,7 @@ write_md(FILE *out, const struct board *b, int64_t now, int failing)
 		} else {
 			fputs("none seen | | ", out);
 		}
-		if (r->ftitle) {
-			char line[1024];
-			facts_line(&r->facts, now, line, sizeof(line));
-			md_cell(out, line);
-			facts_source(r, line, sizeof(line));
-			fputs(" (from ", out);
-			md_cell(out, line);
-			fputs(")", out);
-		} else {
-			md_cell(out, r->src->certificate ? r->src->certificate : "");
-		}
+		certificates_cell(out, r, now, md_cell, " (from ", ")");
 		if (r->checked)
 			report_local_time(r->last_check, check, sizeof(check));
 		fprintf(out, " | %s | ", st == ST_OFF ? "not watched" : check);
@@ -582,17 +595,7 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 			fputs("none seen</td><td class=\"days\" data-label=\"Days since\">", out);
 		}
 		fputs("</td><td data-label=\"Certificates\">", out);
-		if (r->ftitle) {
-			char line[1024];
-			facts_line(&r->facts, now, line, sizeof(line));
-			html_text(out, line);
-			facts_source(r, line, sizeof(line));
-			fputs("<small>from ", out);
-			html_text(out, line);
-			fputs("</small>", out);
-		} else {
-			html_text(out, r->src->certificate ? r->src->certificate : "");
-		}
+		certificates_cell(out, r, now, html_text, "<small>from ", "</small>");
 		if (r->checked)
 			report_local_time(r->last_check, check, sizeof(check));
 		fprintf(out, "</td><td data-label=\"Last check\">%s</td><td data-label=\"Status\">"
