@@ -49,7 +49,7 @@ usage(FILE *out)
 	      "  history --rebuild  write the git history afresh from the database\n"
 	      "  notify-test [CHANNEL]  send a test message to each channel (or one)\n"
 	      "  outbox [--all]   alerts queued, failing and dead (--all: delivered too)\n"
-	      "  report [--format text|md|html] [-o FILE]  the status board, a row per source\n"
+	      "  report [--format text|md|html|article] [-o FILE]  the status board, a row per source\n"
 	      "  feed [--source ID] [--limit N] [-o FILE]  Atom feed of the relevant notices\n"
 	      "\n"
 	      "  -c FILE          config (default: $NOTICEWATCH_CONFIG, then ./noticewatch.ini)\n"
@@ -539,8 +539,9 @@ cmd_report(struct config *cfg, int argc, char **argv)
 		switch (c) {
 		case 'f':
 			/* in enum report_format's order */
-			if ((c = format_arg(optarg, (const char *const[]){"text", "md", "html", NULL},
-			                    "text, md or html")) < 0)
+			if ((c = format_arg(optarg, (const char *const[]){"text", "md", "html",
+			                                                  "article", NULL},
+			                    "text, md, html or article")) < 0)
 				return EXIT_USAGE;
 			fmt = (enum report_format)c;
 			break;

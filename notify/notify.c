@@ -22,6 +22,11 @@ notify_print(FILE *out, const struct notify_event *ev)
 	put_clean(out, ev->title);
 	fputc(' ', out);
 	put_clean(out, ev->link);
+	if (ev->facts && *ev->facts) {
+		fputs(" (", out);
+		put_clean(out, ev->facts);
+		fputc(')', out);
+	}
 	fputc('\n', out);
 	return ferror(out) ? -1 : 0;
 }

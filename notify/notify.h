@@ -17,9 +17,13 @@ struct notify_event {
 	const char *source_name;        /* may be NULL or "" */
 	const char *old_title;          /* changed: the title before, else NULL */
 	const char *detail;             /* alerts: what happened, else NULL */
+	const char *facts;              /* changed: the certificate facts that
+	                                 * changed ("to: 2021-11-30 → 2021-12-15"),
+	                                 * else NULL */
 };
 
-/* Prints "NEW|CHANGED|REMOVED <id> <date> <title> <link>" on one line; a
+/* Prints "NEW|CHANGED|REMOVED <id> <date> <title> <link>" on one line,
+ * with " (<facts>)" after when certificate facts changed; a
  * missing date prints as '-', and control characters in the title as
  * spaces, so one event is always one line.  Returns 0, or -1 when the
  * stream failed. */

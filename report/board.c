@@ -1,9 +1,12 @@
 /* The status board: text, Markdown, HTML. */
 #include "report/report.h"
 #include "base/msg.h"
+#include "parse/parse.h"
 
+#include <jansson.h>
 #include <libxml/xmlwriter.h>
 #include <libxml/entities.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +27,10 @@ struct row {
 	/* the latest relevant notice, or none */
 	char *title, *link, *date;
 	int64_t first_seen;
+	/* the latest relevant notice with certificate facts, and its facts */
+	char *ftitle, *flink, *fdate;
+	int64_t ffirst_seen;
+	struct parse_facts facts;
 };
 
 struct board {
@@ -62,6 +69,36 @@ take_source(const struct store_source_row *r, void *payload)
 		b->oom = 1;
 }
 
+/* The facts a notice's JSON object holds into f; how many. */
+static int
+take_facts(const char *json, struct parse_facts *f)
+{
+	static const struct {
+		const char *key;
+		size_t off, len;
+	} keys[] = {
+		{"form", offsetof(struct parse_facts, form), sizeof(f->form)},
+		{"from", offsetof(struct parse_facts, from), sizeof(f->from)},
+		{"to", offsetof(struct parse_facts, to), sizeof(f->to)},
+		{"how", offsetof(struct parse_facts, how), sizeof(f->how)},
+		{"place", offsetof(struct parse_facts, place), sizeof(f->place)},
+		{"condition", offsetof(struct parse_facts, condition), sizeof(f->condition)},
+	};
+	json_t *o = json ? json_loads(json, 0, NULL) : NULL;
+	int n = 0;
+
+	memset(f, 0, sizeof(*f));
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *v = json_string_value(json_object_get(o, keys[k].key));
+		if (v && *v) {
+			snprintf((char *)f + keys[k].off, keys[k].len, "%s", v);
+			n++;
+		}
+	}
+	json_decref(o);
+	return n;
+}
+
 /* Rows come newest first: the first one of a source that was not removed
  * is its latest. */
 static void
@@ -70,7 +107,17 @@ take_notice(const struct store_notice_row *r, void *payload)
 	struct board *b = payload;
 	struct row *w = row_of(b, r->source_id);
 
-	if (!w || w->title || (r->gone && !strcmp(r->gone, "removed")))
+	if (!w || (r->gone && !strcmp(r->gone, "removed")))
+		return;
+	if (!w->ftitle && take_facts(r->facts, &w->facts) > 0) {
+		w->ftitle = strdup(r->title);
+		w->flink = strdup(r->link);
+		w->fdate = strdup(r->date);
+		w->ffirst_seen = r->first_seen;
+		if (!w->ftitle || !w->flink || !w->fdate)
+			b->oom = 1;
+	}
+	if (w->title)
 		return;
 	w->title = strdup(r->title);
 	w->link = strdup(r->link);
@@ -90,6 +137,9 @@ board_free(struct board *b)
 		free(b->rows[i].title);
 		free(b->rows[i].link);
 		free(b->rows[i].date);
+		free(b->rows[i].ftitle);
+		free(b->rows[i].flink);
+		free(b->rows[i].fdate);
 	}
 	free(b->rows);
 }
@@ -159,6 +209,105 @@ notice_day(const struct row *r, char *buf, size_t len)
 	}
 	localtime_r(&f, &tm);
 	strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
+/* YYYY-MM-DD as days since 1970; -1 when it is not such a date. */
+static long
+day_number(const char *ymd)
+{
+	struct tm tm = {0};
+	char end;
+
+	if (strlen(ymd) != 10 ||
+	    sscanf(ymd, "%4d-%2d-%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &end) != 3)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long)(timegm(&tm) / 86400);
+}
+
+/* The local day of now, as days since 1970. */
+static long
+today_number(int64_t now)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	return (long)(timegm(&tm) / 86400);
+}
+
+/* The window's state on the day of now: "open until 11-30, 5 days left",
+ * "opens in 3 days", "closed"; "" when no date says. */
+static void
+window_state(const struct parse_facts *f, int64_t now, char *out, size_t len)
+{
+	long today = today_number(now), from = day_number(f->from), to = day_number(f->to);
+
+	*out = '\0';
+	if (from >= 0 && today < from)
+		snprintf(out, len, "opens in %ld day%s", from - today, from - today == 1 ? "" : "s");
+	else if (to >= 0 && today > to)
+		snprintf(out, len, "closed");
+	else if (to >= 0)
+		snprintf(out, len, "open until %s, %ld day%s left", f->to + 5, to - today,
+		         to - today == 1 ? "" : "s");
+	else if (from >= 0)
+		snprintf(out, len, "open since %s", f->from + 5);
+}
+
+/* The window as words: "2021-10-20 to 2021-11-30", "until 2021-11-30",
+ * "from 公示期结束4个工作日后"; "" without one. */
+static void
+window_words(const struct parse_facts *f, char *out, size_t len)
+{
+	if (f->from[0] && f->to[0])
+		snprintf(out, len, "%s to %s", f->from, f->to);
+	else if (f->to[0])
+		snprintf(out, len, "until %s", f->to);
+	else if (f->from[0])
+		snprintf(out, len, "from %s", f->from);
+	else
+		*out = '\0';
+}
+
+/* The board's line of facts: "paper; 2021-10-20 to 2021-11-30, open until
+ * 11-30, 5 days left; in person at PLACE; CONDITION". */
+static void
+facts_line(const struct parse_facts *f, int64_t now, char *out, size_t len)
+{
+	char window[160], state[64];
+	size_t k = 0;
+
+	window_words(f, window, sizeof(window));
+	window_state(f, now, state, sizeof(state));
+#define ADD(...) (k += (size_t)snprintf(out + k, k < len ? len - k : 0, __VA_ARGS__))
+	*out = '\0';
+	if (f->form[0])
+		ADD("%s", f->form);
+	if (window[0])
+		ADD("%s%s%s%s", k ? "; " : "", state[0] ? state : window, state[0] ? " (" : "",
+		    state[0] ? window : "");
+	if (window[0] && state[0])
+		ADD(")");
+	if (f->how[0] || f->place[0])
+		ADD("%s%s%s%s", k ? "; " : "", f->how, f->how[0] && f->place[0] ? " at " : "",
+		    f->place);
+	if (f->condition[0])
+		ADD("%s%s", k ? "; " : "", f->condition);
+#undef ADD
+}
+
+/* Where the facts came from: "2021-10-09 TITLE". */
+static void
+facts_source(const struct row *r, char *out, size_t len)
+{
+	struct row n = {.date = r->fdate, .first_seen = r->ffirst_seen};
+	char day[16];
+
+	notice_day(&n, day, sizeof(day));
+	snprintf(out, len, "%s %s", day, r->ftitle);
 }
 
 enum { ST_OFF, ST_UNCHECKED, ST_FAILING, ST_OK };
@@ -244,8 +393,14 @@ write_text(FILE *out, const struct board *b, int64_t now, int failing)
 		} else {
 			text_line(out, "  latest: ", "no relevant notice seen");
 		}
-		if (r->src->certificate)
+		if (r->ftitle) {
+			facts_line(&r->facts, now, line, sizeof(line));
+			text_line(out, "  facts: ", line);
+			facts_source(r, line, sizeof(line));
+			text_line(out, "    from: ", line);
+		} else if (r->src->certificate) {
 			text_line(out, "  certificates: ", r->src->certificate);
+		}
 		if (st == ST_FAILING && r->last_error)
 			text_line(out, "  ! ", r->last_error);
 		if (r->stale) {
@@ -259,6 +414,29 @@ write_text(FILE *out, const struct board *b, int64_t now, int failing)
 		if (i + 1 < b->n)
 			fputc('\n', out);
 	}
+}
+
+static void html_text(FILE *out, const char *s);
+
+/* The board's certificates cell: the facts of the latest notice with any,
+ * and the notice (between before and after), else the catalog's note;
+ * text written with put (escaped as the format needs). */
+static void
+certificates_cell(FILE *out, const struct row *r, int64_t now,
+                  void (*put)(FILE *, const char *), const char *before, const char *after)
+{
+	char line[1024];
+
+	if (!r->ftitle) {
+		put(out, r->src->certificate ? r->src->certificate : "");
+		return;
+	}
+	facts_line(&r->facts, now, line, sizeof(line));
+	put(out, line);
+	facts_source(r, line, sizeof(line));
+	fputs(before, out);
+	put(out, line);
+	fputs(after, out);
 }
 
 /* ---- Markdown ---- */
@@ -309,7 +487,7 @@ write_md(FILE *out, const struct board *b, int64_t now, int failing)
 		} else {
 			fputs("none seen | | ", out);
 		}
-		md_cell(out, r->src->certificate ? r->src->certificate : "");
+		certificates_cell(out, r, now, md_cell, " (from ", ")");
 		if (r->checked)
 			report_local_time(r->last_check, check, sizeof(check));
 		fprintf(out, " | %s | ", st == ST_OFF ? "not watched" : check);
@@ -417,7 +595,7 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 			fputs("none seen</td><td class=\"days\" data-label=\"Days since\">", out);
 		}
 		fputs("</td><td data-label=\"Certificates\">", out);
-		html_text(out, r->src->certificate ? r->src->certificate : "");
+		certificates_cell(out, r, now, html_text, "<small>from ", "</small>");
 		if (r->checked)
 			report_local_time(r->last_check, check, sizeof(check));
 		fprintf(out, "</td><td data-label=\"Last check\">%s</td><td data-label=\"Status\">"
@@ -449,6 +627,88 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 	fputs("</tbody>\n</table>\n</body>\n</html>\n", out);
 }
 
+/* ---- the article ---- */
+
+/* One source's facts in a sentence or two: "Paper certificates, in person
+ * at PLACE, 2021-10-20 to 2021-11-30 (closed). First: CONDITION." */
+static void
+article_facts(FILE *out, const struct parse_facts *f, int64_t now, int capital)
+{
+	static const char *const forms[][2] = {
+		{"paper", "paper certificates"}, {"electronic", "electronic certificates"},
+		{"both", "paper and electronic certificates"}};
+	const char *form = "certificates";
+	char window[160], state[64];
+
+	for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++)
+		if (!strcmp(f->form, forms[k][0]))
+			form = forms[k][1];
+	window_words(f, window, sizeof(window));
+	window_state(f, now, state, sizeof(state));
+	fprintf(out, "%c%s", capital ? form[0] - 'a' + 'A' : form[0], form + 1);
+	if (f->how[0])
+		fprintf(out, ", %s", f->how);
+	if (f->place[0])
+		fprintf(out, " at %s", f->place);
+	if (window[0])
+		fprintf(out, ", %s", window);
+	if (state[0])
+		fprintf(out, " (%s)", state);
+	fputs(".", out);
+	if (f->condition[0])
+		fprintf(out, " First: %s.", f->condition);
+	fputc('\n', out);
+}
+
+static void
+write_article(FILE *out, const struct board *b, int64_t now)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+	char today[16];
+
+	localtime_r(&t, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	fprintf(out, "# Certificates, as the notices say\n\n"
+	             "Written by noticewatch on %s from the latest relevant notice of each of "
+	             "%zu sources.\n", today, b->n);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct row *r = &b->rows[i];
+		char day[16];
+
+		fputs("\n## ", out);
+		md_cell(out, r->src->name ? r->src->name : r->src->id);
+		fputs("\n\n", out);
+		if (!r->ftitle) {
+			fputs("No certificate notice read yet.", out);
+			if (r->src->certificate) {
+				fputs(" The catalog says: ", out);
+				md_cell(out, r->src->certificate);
+			}
+			fputc('\n', out);
+			continue;
+		}
+		facts_source(r, day, sizeof(day));     /* its day, first */
+		day[10] = '\0';
+		if (strncmp(day, today, 4)) {
+			fprintf(out, "Nothing yet this year. %s (%.4s): ",
+			        atoi(day) + 1 == atoi(today) ? "Last year's" : "Latest", day);
+			article_facts(out, &r->facts, now, 0);
+		} else {
+			article_facts(out, &r->facts, now, 1);
+		}
+		fputs("\nNotice: ", out);
+		if (report_web_link(r->flink) && !strpbrk(r->flink, "<> ")) {
+			fputc('[', out);
+			md_cell(out, r->ftitle);
+			fprintf(out, "](<%s>)", r->flink);
+		} else {
+			md_cell(out, r->ftitle);
+		}
+		fprintf(out, ", %s.\n", day);
+	}
+}
+
 int
 report_write(FILE *out, enum report_format fmt, const struct config *cfg, struct store *st,
              int64_t now)
@@ -460,7 +720,9 @@ report_write(FILE *out, enum report_format fmt, const struct config *cfg, struct
 		return -1;
 	for (size_t i = 0; i < b.n; i++)
 		failing += status_of(&b.rows[i]) == ST_FAILING;
-	if (fmt == REPORT_HTML)
+	if (fmt == REPORT_ARTICLE)
+		write_article(out, &b, now);
+	else if (fmt == REPORT_HTML)
 		write_html(out, &b, now, failing);
 	else if (fmt == REPORT_MD)
 		write_md(out, &b, now, failing);

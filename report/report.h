@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum report_format { REPORT_TEXT, REPORT_MD, REPORT_HTML };
+/* REPORT_ARTICLE: the summary article (Markdown), a heading per source in
+ * catalog order with its certificate facts in words and the notice they
+ * came from; last year's facts, marked so, where this year has none. */
+enum report_format { REPORT_TEXT, REPORT_MD, REPORT_HTML, REPORT_ARTICLE };
 
 /* The status board: one row per catalog source, in catalog order: the
  * latest relevant notice (one that aged off its list still counts; a

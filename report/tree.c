@@ -8,6 +8,7 @@
 #include "base/msg.h"
 #include "notify/notify.h"
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,36 @@ struct detail_files {
 	struct files *files;
 };
 
+/* The page with a "- facts: form paper; to 2021-11-30; ..." line after its
+ * link line, so that git log -p shows when a fact changed; NULL when out
+ * of memory. */
+static char *
+with_facts(char *page, const char *facts)
+{
+	json_t *o = facts ? json_loads(facts, 0, NULL) : NULL, *v;
+	const char *key, *sep = "", *at = page ? strstr(page, "\n- 链接: ") : NULL;
+	struct buf t;
+	char *out;
+
+	if (!json_is_object(o) || !json_object_size(o) || !at || !(at = strchr(at + 1, '\n'))) {
+		json_decref(o);
+		return page;
+	}
+	buf_init(&t, SIZE_MAX);
+	buf_add(&t, page, (size_t)(at + 1 - page));
+	buf_addstr(&t, "- facts:");
+	json_object_foreach(o, key, v) {
+		buf_printf(&t, "%s %s %s", sep, key, json_is_string(v) ? json_string_value(v) : "");
+		sep = ";";
+	}
+	buf_printf(&t, "\n%s", at + 1);
+	json_decref(o);
+	free(page);
+	out = buf_take(&t, NULL);
+	buf_free(&t);
+	return out;
+}
+
 static void
 collect_detail(const struct store_detail_text *r, void *payload)
 {
@@ -177,8 +208,8 @@ collect_detail(const struct store_detail_text *r, void *payload)
 		return;
 	report_tree_path(r->source_id, r->date, r->link, path, sizeof(path));
 	add_file(df->files, strdup(path),
-	         report_tree_detail(df->cfg, r->source_id, r->title, r->date, r->link, r->text,
-	                       r->attachments));
+	         with_facts(report_tree_detail(df->cfg, r->source_id, r->title, r->date, r->link,
+	                                       r->text, r->attachments), r->facts));
 }
 
 static int
@@ -295,7 +326,10 @@ collect_event(const struct store_event *e, void *payload)
 	           e->date[0] ? e->date : "-", e->title);
 	if (e->diff)
 		buf_addstr(&m->body, " (text)");
-	buf_printf(&m->body, " %s\n", e->link);
+	buf_printf(&m->body, " %s", e->link);
+	if (e->facts)
+		buf_printf(&m->body, " (%s)", e->facts);
+	buf_addstr(&m->body, "\n");
 }
 
 static void

@@ -177,11 +177,15 @@ print_notice(const struct store_notice_row *r, void *payload)
 	if (r->removed_at)
 		report_utc_time(r->removed_at, removed, sizeof(removed));
 	if (nc->format == REPORT_LIST_JSON) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o}",
+		json_t *facts = r->facts ? json_loads(r->facts, 0, NULL) : NULL;
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o}",
 		                      "source", r->source_id, "title", r->title, "link", r->link,
 		                      "date", r->date, "relevant", r->relevant, "first_seen", first,
 		                      "last_seen", last, "removed_at",
-		                      r->removed_at ? json_string(removed) : json_null());
+		                      r->removed_at ? json_string(removed) : json_null(), "facts",
+		                      json_is_object(facts) ? json_incref(facts) : json_object());
+
+		json_decref(facts);
 		if (!o || json_array_append_new(nc->array, o) < 0)
 			nc->oom = 1;
 	} else if (nc->format == REPORT_LIST_CSV) {

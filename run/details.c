@@ -170,10 +170,15 @@ on_detail(size_t i, const struct fetch_result *res, void *payload)
 				goto store_failed;
 			return;
 		}
+		struct parse_facts was, now_facts;
+		char facts_diff[1024], *facts = run_record_facts(text, j->title, j->date, &now_facts);
+
+		sd.facts = facts;
 		if (j->hash) {
 			char *old_text, *old_att, path[300];
 			if (store_detail_get(d->st, j->notice_id, &old_text, &old_att, err,
 			                     sizeof(err)) < 0) {
+				free(facts);
 				free(text);
 				free(att);
 				goto store_failed;
@@ -187,6 +192,10 @@ on_detail(size_t i, const struct fetch_result *res, void *payload)
 				diff = a && b ? notify_text_diff(a, b, path) : NULL;
 				free(a);
 				free(b);
+				free(run_record_facts(old_text, j->title, j->date, &was));
+				if (diff && parse_facts_diff(&was, &now_facts, facts_diff,
+				                             sizeof(facts_diff)) > 0)
+					sd.facts_diff = facts_diff;
 			}
 			free(old_text);
 			free(old_att);
@@ -195,11 +204,13 @@ on_detail(size_t i, const struct fetch_result *res, void *payload)
 		msg_info("%s: detail page %s %s", j->source_id, j->link,
 		         diff ? "changed" : "stored");
 		if (store_detail_save(d->st, d->run_id, &sd, d->fn, d->payload, err, sizeof(err)) < 0) {
+			free(facts);
 			free(diff);
 			free(text);
 			free(att);
 			goto store_failed;
 		}
+		free(facts);
 		free(diff);
 		free(text);
 		free(att);

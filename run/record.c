@@ -5,6 +5,7 @@
 #include "notify/notify.h"
 #include "store/store.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,36 @@ run_record_commit(struct run_ctx *rc)
 	rc->batched = 0;
 }
 
+char *
+run_record_facts(const char *text, const char *title, const char *date, struct parse_facts *f)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char err[256], *out;
+	int year, n = 0;
+	json_t *o;
+
+	localtime_r(&now, &tm);
+	year = date && strlen(date) == 10 ? atoi(date) : tm.tm_year + 1900;
+	if (text)
+		n = parse_facts(text, strlen(text), year, f, err, sizeof(err));
+	if (n <= 0)     /* none in the text (or it could not be read): the title's */
+		n = parse_facts(title, strlen(title), year, f, err, sizeof(err));
+	if (n < 0)
+		memset(f, 0, sizeof(*f));
+	if (!(o = parse_facts_json(f)))
+		return NULL;
+	out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return out;
+}
+
 void
 run_record_event(const struct store_event *ev, void *payload)
 {
 	struct notify_event ne = {.kind = ev->kind, .source_id = ev->source_id,
-	                          .date = ev->date, .title = ev->title, .link = ev->link};
+	                          .date = ev->date, .title = ev->title, .link = ev->link,
+	                          .facts = ev->facts};
 
 	(void)payload;
 	if (!ev->relevant || msg_verbose < 0)
@@ -73,7 +99,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 	};
 	struct store_item *items;
 	char err[512];
-	int nev;
+	int nev, oom = 0;
 
 	if (rc->fatal)
 		return;
@@ -120,9 +146,18 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		items[k].relevant = parse_relevant(r->list.items[k].title, config_include(rc->cfg, s),
 		                                   config_exclude(rc->cfg, s));
 		items[k].page = run_read_page_of(r, k);
+		if (items[k].relevant) {
+			struct parse_facts pf;
+			oom |= !(items[k].facts = run_record_facts(NULL, items[k].title,
+			                                           items[k].date, &pf));
+		}
 	}
-	nev = store_apply(rc->store, rc->run_id, &f, items, r->list.n, run_record_event, rc, err,
-	                  sizeof(err));
+	nev = -1;
+	if (oom)
+		snprintf(err, sizeof(err), "out of memory");
+	else
+		nev = store_apply(rc->store, rc->run_id, &f, items, r->list.n, run_record_event, rc,
+		                  err, sizeof(err));
 	if (nev < 0) {
 		error("%s: %s", s->id, err);
 		rc->failed++;
@@ -131,6 +166,8 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		msg_info("%s: %ld, %zu notices on %d page%s (%s), %d events", s->id, r->status,
 		     r->list.n, r->pages, r->pages == 1 ? "" : "s", r->charset, nev);
 	}
+	for (size_t k = 0; k < r->list.n; k++)
+		free((char *)items[k].facts);
 	free(items);
 }
 

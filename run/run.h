@@ -125,6 +125,12 @@ struct run_ctx {
 void run_record_read(struct read_job *r, void *payload);
 /* Commits the checks stored so far; their events are printed now. */
 void run_record_commit(struct run_ctx *rc);
+/* The certificate facts of a notice's text (its title when the text gives
+ * none; text NULL: the title alone) into *f, as a JSON object's text
+ * (malloc'd, "{}" when none; NULL when out of memory).  A date without a
+ * year takes the notice's (date, YYYY-MM-DD; else this year's). */
+char *run_record_facts(const char *text, const char *title, const char *date,
+                       struct parse_facts *f);
 /* Prints a relevant event's line, unless -q (a store_event_fn). */
 void run_record_event(const struct store_event *ev, void *payload);
 

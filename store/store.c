@@ -141,6 +141,10 @@ static const char *const migrations[] = {
 	"  SELECT id, run_id, source_id, kind, at, detail FROM alerts;"
 	"DROP TABLE alerts;"
 	"ALTER TABLE alerts6 RENAME TO alerts;",
+	/* 7: each notice's certificate facts (a JSON object), and the facts a
+	 * 'changed' event changed */
+	"ALTER TABLE notices ADD COLUMN facts TEXT;"
+	"ALTER TABLE events ADD COLUMN facts TEXT;",
 };
 
 static int
@@ -859,11 +863,11 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
 		d->arrived++;
 		if (run(s, err, errlen, "cannot store notice",
 		        prep(s, "INSERT INTO notices(source_id, link, title, date, relevant,"
-		                " first_seen, last_seen, pos, seen_run, page)"
-		                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		                " first_seen, last_seen, pos, seen_run, page, facts)"
+		                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		             txt(f->source_id), txt(it->link), txt(it->title), txt(it->date),
 		             num(it->relevant), num(f->at), num(f->at), num(pos), num(run_id),
-		             num(page))) < 0)
+		             num(page), txt(it->facts))) < 0)
 			return -1;
 		if (quiet)
 			return 0;
@@ -1093,7 +1097,7 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 	    "SELECT n.source_id, n.title, n.link, n.date, n.relevant, n.first_seen,"
 	    " CASE WHEN n.removed_at IS NULL THEN max(n.last_seen, coalesce(s.last_ok, 0))"
 	    "   ELSE n.last_seen END,"
-	    " coalesce(n.removed_at, 0), n.gone"
+	    " coalesce(n.removed_at, 0), n.gone, n.facts"
 	    " FROM notices n LEFT JOIN sources s ON s.id = n.source_id"
 	    " WHERE (?1 IS NULL OR n.source_id = ?1) AND (?2 IS NULL OR n.date >= ?2"
 	    "   OR (n.date = '' AND date(n.first_seen, 'unixepoch') >= ?2))"
@@ -1113,7 +1117,7 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 			.first_seen = sqlite3_column_int64(st, 5),
 			.last_seen = sqlite3_column_int64(st, 6),
 			.removed_at = sqlite3_column_int64(st, 7),
-			.gone = col_text(st, 8),
+			.gone = col_text(st, 8), .facts = col_text(st, 9),
 		};
 		fn(&r, payload);
 	}
@@ -1128,7 +1132,7 @@ list_events(struct store *s, const char *source, int64_t after, store_event_fn f
 {
 	sqlite3_stmt *st = prep(s,
 	    "SELECT id, run_id, at, kind, source_id, title, old_title, date, old_date, link,"
-	    " relevant, diff FROM events WHERE (?1 IS NULL OR source_id = ?1) AND id > ?2"
+	    " relevant, diff, facts FROM events WHERE (?1 IS NULL OR source_id = ?1) AND id > ?2"
 	    " ORDER BY id", txt(source), num(after));
 	int rc;
 
@@ -1142,6 +1146,7 @@ list_events(struct store *s, const char *source, int64_t after, store_event_fn f
 			.old_title = col_text(st, 6), .date = col_text(st, 7),
 			.old_date = col_text(st, 8), .link = col_text(st, 9),
 			.relevant = sqlite3_column_int(st, 10), .diff = col_text(st, 11),
+			.facts = col_text(st, 12),
 		};
 		fn(&e, payload);
 	}
@@ -1161,7 +1166,8 @@ store_events(struct store *s, const char *source, store_event_fn fn, void *paylo
 #define OUTBOX_SELECT \
 	"SELECT o.id, o.channel, o.created, o.attempts, o.next_attempt, o.last_error," \
 	" o.delivered_at, o.dead_at, coalesce(e.kind, a.kind), coalesce(e.source_id, a.source_id)," \
-	" coalesce(src.name, ''), e.title, e.old_title, e.date, e.link, coalesce(a.detail, e.diff)" \
+	" coalesce(src.name, ''), e.title, e.old_title, e.date, e.link," \
+	" coalesce(a.detail, e.facts || coalesce(char(10) || e.diff, ''), e.diff)" \
 	" FROM outbox o LEFT JOIN events e ON e.id = o.event_id" \
 	" LEFT JOIN alerts a ON a.id = o.alert_id" \
 	" LEFT JOIN sources src ON src.id = coalesce(e.source_id, a.source_id) "
@@ -1312,7 +1318,10 @@ store_detail_save(struct store *s, int64_t run_id, const struct store_detail *d,
 	                " checked_at = ?7, error = NULL",
 	             num(d->notice_id), txt(d->text), txt(d->attachments), txt(d->hash),
 	             txt(d->etag),
-	             txt(d->last_modified), num(d->at))) < 0)
+	             txt(d->last_modified), num(d->at))) < 0 ||
+	    (d->facts && run(s, err, errlen, "cannot store facts",
+	                     prep(s, "UPDATE notices SET facts = ? WHERE id = ?", txt(d->facts),
+	                          num(d->notice_id))) < 0))
 		goto done;
 	if (d->diff) {
 		struct store_fetch f = {.at = d->at};
@@ -1334,10 +1343,11 @@ store_detail_save(struct store *s, int64_t run_id, const struct store_detail *d,
 		release(st);
 		if (!ev.v[ev.n - 1].source_id ||
 		    run(s, err, errlen, "cannot store event",
-		        prep(s, "UPDATE events SET diff = ? WHERE id = ?", txt(d->diff),
-		             num(ev.v[ev.n - 1].id))) < 0)
+		        prep(s, "UPDATE events SET diff = ?, facts = ? WHERE id = ?", txt(d->diff),
+		             txt(d->facts_diff), num(ev.v[ev.n - 1].id))) < 0)
 			goto done;
 		ev.v[ev.n - 1].diff = strdup(d->diff);
+		ev.v[ev.n - 1].facts = dup_or_null(d->facts_diff);
 	}
 	ok = 1;
 done:
@@ -1348,6 +1358,7 @@ done:
 	for (size_t i = 0; i < ev.n; i++) {
 		free((char *)ev.v[i].source_id);
 		free((char *)ev.v[i].diff);
+		free((char *)ev.v[i].facts);
 	}
 	evlist_free(&ev);
 	return ok ? 0 : -1;
@@ -1421,8 +1432,8 @@ store_details(struct store *s, store_detail_text_fn fn, void *payload, char *err
               size_t errlen)
 {
 	sqlite3_stmt *st = prep(s,
-	    "SELECT n.source_id, n.link, n.title, n.date, d.text, d.attachments, n.first_seen"
-	    " FROM details d JOIN notices n ON n.id = d.notice_id"
+	    "SELECT n.source_id, n.link, n.title, n.date, d.text, d.attachments, n.first_seen,"
+	    " n.facts FROM details d JOIN notices n ON n.id = d.notice_id"
 	    " WHERE n.relevant AND n.removed_at IS NULL ORDER BY n.id");
 	int rc;
 
@@ -1432,7 +1443,7 @@ store_details(struct store *s, store_detail_text_fn fn, void *payload, char *err
 		struct store_detail_text r = {
 			.source_id = col_text(st, 0), .link = col_text(st, 1), .title = col_text(st, 2),
 			.date = col_text(st, 3), .text = col_text(st, 4), .attachments = col_text(st, 5),
-			.first_seen = sqlite3_column_int64(st, 6),
+			.first_seen = sqlite3_column_int64(st, 6), .facts = col_text(st, 7),
 		};
 		fn(&r, payload);
 	}

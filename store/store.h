@@ -69,6 +69,8 @@ struct store_item {
 	int relevant;
 	int page;               /* the page it was read from, 1.. (0 counts as 1) */
 	int yearless;           /* the page gave the date without its year */
+	const char *facts;      /* the facts its title gives, as a JSON object,
+	                         * or NULL; stored when the notice is new */
 };
 
 struct store_event {
@@ -84,6 +86,8 @@ struct store_event {
 	const char *link;
 	int relevant;
 	const char *diff;       /* a detail page's text change (unified diff), or NULL */
+	const char *facts;      /* the certificate facts that changed with it
+	                         * ("to: 2021-11-30 → 2021-12-15"), or NULL */
 };
 
 typedef void (*store_event_fn)(const struct store_event *ev, void *payload);
@@ -171,6 +175,7 @@ struct store_notice_row {
 	int64_t last_seen;
 	int64_t removed_at;         /* 0 while present */
 	const char *gone;           /* NULL while present; "removed" or "aged" */
+	const char *facts;          /* its certificate facts, a JSON object, or NULL */
 };
 typedef void (*store_notice_fn)(const struct store_notice_row *row, void *payload);
 
@@ -249,6 +254,9 @@ struct store_detail {
 	const char *etag;
 	const char *last_modified;
 	const char *diff;       /* non-NULL: the text changed; a 'changed' event is made */
+	const char *facts;      /* the notice's facts read from text (a JSON object),
+	                         * or NULL: left as they are */
+	const char *facts_diff; /* with diff: the facts that changed, or NULL */
 };
 /* Stores a detail page's text; with a diff, adds a 'changed' event (queued
  * for the channels) in the same transaction, and calls fn for it after the
@@ -270,6 +278,7 @@ struct store_detail_text {
 	const char *text;
 	const char *attachments;
 	int64_t first_seen;
+	const char *facts;      /* a JSON object, or NULL */
 };
 typedef void (*store_detail_text_fn)(const struct store_detail_text *row, void *payload);
 /* Stored texts of relevant, present notices. */

@@ -34,9 +34,10 @@ def board(extra=""):
     ws.write_config(
         "[noticewatch]\ndatabase = noticewatch.db\ntimeout = 5\n\n"
         "[source js]\nname = 江苏\nauthority = 江苏省人事考试中心\nurl = %s\n"
+        "certificate = paper (2020)\n\n"
+        "[source bad]\nname = 湖北\nurl = %s\n"
         "certificate = 《成绩合格证明》 self-printed online 4 working days after the public "
         "notice, same effect as the certificate; 电子证书 download at the province's site\n\n"
-        "[source bad]\nname = 湖北\nurl = %s\ncertificate = paper (2020)\n\n"
         "[source off]\nname = 天津\nurl = %s\nenabled = no\n\n%s"
         % (srv.url("/js"), srv.url("/bad"), srv.url("/off"), extra))
     rc, out, err = ws.run("run")
@@ -67,8 +68,10 @@ def text_board_fits_80_columns():
         ok("  latest: 2021-10-12 (%d days) <script>" % days_to("2021-10-12") in out,
            "js's latest notice and its days in:\n" + out)
         ok("  ! HTTP 500" in out, "the failure's reason in:\n" + out)
-        # the certificate text wraps, whole
-        cert = re.search(r"  certificates: (.*?)\n\n", out, re.S).group(1)
+        # js's notices give facts (its titles name 电子证书): they stand for its note
+        ok("  facts: electronic\n" in out and "paper (2020)" not in out, out)
+        # the certificate text of a source without facts wraps, whole
+        cert = re.search(r"  certificates: (.*?)\n  ! ", out, re.S).group(1)
         eq(" ".join(p.strip() for p in cert.splitlines()),
            "《成绩合格证明》 self-printed online 4 working days after the public notice, same "
            "effect as the certificate; 电子证书 download at the province's site",

@@ -287,7 +287,7 @@ def notices_and_history_outputs():
         data = json.loads(out)
         eq(len(data), 4, "relevant notices only")
         first = data[0]
-        eq(sorted(first), ["date", "first_seen", "last_seen", "link", "relevant",
+        eq(sorted(first), ["date", "facts", "first_seen", "last_seen", "link", "relevant",
                            "removed_at", "source", "title"], "fields")
         eq((first["source"], first["date"], first["relevant"], first["removed_at"]),
            ("js", "2021-10-09", True, None), "first notice")
