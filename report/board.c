@@ -253,7 +253,7 @@ window_state(const struct parse_facts *f, int64_t now, char *out, size_t len)
 	else if (to >= 0)
 		snprintf(out, len, "open until %s, %ld day%s left", f->to + 5, to - today,
 		         to - today == 1 ? "" : "s");
-	else if (from >= 0)
+	else if (from >= 0 && today - from < 300)   /* older: the date says it */
 		snprintf(out, len, "open since %s", f->from + 5);
 }
 

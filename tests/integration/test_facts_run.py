@@ -205,5 +205,48 @@ def the_article_is_the_seed_generated():
         ws.close()
 
 
+README_ORDER = [("sichuan", "四川"), ("jiangsu", "江苏"), ("shandong", "山东"),
+                ("guangdong", "广东"), ("henan", "河南"), ("beijing", "北京")]
+
+
+def fixture_text(name):
+    """A facts fixture's year and its lines (comments left out)."""
+    year, body = 2021, []
+    with open(os.path.join("tests", "fixtures", "facts", name + ".txt"), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("# year:"):
+                year = int(line.split(":")[1])
+            elif line.strip() and not line.startswith("#"):
+                body.append(line)
+    return year, body
+
+
+@test
+def the_readme_example_article_is_what_a_run_writes():
+    notices = {}
+    for i, (sid, name) in enumerate(README_ORDER):
+        year, body = fixture_text(sid)
+        notices[sid] = (name, [("%s2021年度二级建造师证书发放通知" % name,
+                                "%d-10-%02d" % (year, 9 + i), "/%s/1.html" % sid, body)])
+    srv, ws = setup(notices)
+    try:
+        eq(ws.run("run")[0], 0, "run")
+        rc, out, err = ws.run("report", "--format", "article")
+        eq((rc, err), (0, ""), "report --format article")
+        out = out.replace("http://127.0.0.1:%d" % srv.port, "https://example.gov.cn")
+        with open("README.md", encoding="utf-8") as f:
+            readme = f.read()
+        block = re.search(r"```markdown\n(# Certificates, as the notices say\n.*?)```", readme,
+                          re.S).group(1)
+        day = r"Written by noticewatch on \d{4}-\d\d-\d\d "
+        eq(re.sub(day, "", out.strip()), re.sub(day, "", block.strip()),
+           "README's example article")
+        ok("open since" not in out, "an old window's date says it: no 'open since'")
+    finally:
+        srv.close()
+        ws.close()
+
+
 if __name__ == "__main__":
     main()
