@@ -1,5 +1,5 @@
-"""The shape issue 14 asks of the code: the config keys in one table that
-holds every key noticewatch has always read."""
+"""The shape issue 14 asks of the code: no function over 100 lines, and the
+config keys in one table that holds every key noticewatch has always read."""
 import os
 import re
 
@@ -50,6 +50,20 @@ def config_keys():
     with open(os.path.join(ROOT, "config", "config.c"), encoding="utf-8") as f:
         return re.findall(r'^\t\{"([a-z_]+)",\s*\w+,\s*(?:MAIN|SOURCE|EMAIL|WEBHOOK|GIT)\(',
                           f.read(), re.M)
+
+
+@test
+def no_function_over_100_lines():
+    long = []
+    n = 0
+    for path in c_files():
+        for name, line, count in function_lengths(path):
+            n += 1
+            if count > 100:
+                long.append("%s:%d %s (%d lines)" % (os.path.relpath(path, ROOT), line, name,
+                                                      count))
+    ok(n > 400, "functions measured: %d" % n)
+    eq(long, [], "functions over 100 lines")
 
 
 @test
