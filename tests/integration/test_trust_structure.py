@@ -1,5 +1,6 @@
-"""The shape issue 14 asks of the code: no function over 100 lines, and the
-config keys in one table that holds every key noticewatch has always read."""
+"""The shape issue 14 asks of the code: no function over 100 lines, a
+Makefile that silences no warning, and the config keys in one table that
+holds every key noticewatch has always read."""
 import os
 import re
 
@@ -64,6 +65,12 @@ def no_function_over_100_lines():
                                                       count))
     ok(n > 400, "functions measured: %d" % n)
     eq(long, [], "functions over 100 lines")
+
+
+@test
+def makefile_silences_no_warning():
+    with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as f:
+        eq(re.findall(r"-Wno-[\w=-]+", f.read()), [], "warnings silenced")
 
 
 @test
