@@ -2,7 +2,7 @@
 CC      ?= cc
 PKGS    := libcurl libxml-2.0 sqlite3 inih jansson libcrypto libgit2 libpcre2-8
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -Wno-format-truncation -I.
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -I.
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
 LDLIBS  += -pthread $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -lsqlite3 -linih -ljansson -lcrypto -lgit2 -lpcre2-8)
 

@@ -10,7 +10,9 @@
 #include <iconv.h>
 #include <ini.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,8 @@ config_builtin_example(size_t *len)
 	return nw_example_start;
 }
 
+enum section { SEC_NONE, SEC_MAIN, SEC_SOURCE, SEC_EMAIL, SEC_WEBHOOK, SEC_GIT };
+
 struct ctx {
 	struct config *cfg;
 	const char *file;
@@ -51,8 +55,7 @@ struct ctx {
 	int at_line_start;
 	int main_file;          /* [noticewatch] allowed */
 	int main_line;          /* line of [noticewatch], 0 before it */
-	int section;            /* 0 none, 1 [noticewatch], 2 [source], 3 [email], 4 [webhook],
-	                         * 5 [git] */
+	enum section section;
 	struct source *src;
 	struct webhook_cfg *hook;
 	char seen[64][24];      /* keys seen in the current section */
@@ -60,14 +63,20 @@ struct ctx {
 	char err[512];
 };
 
+static void set_err(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The first error only: "FILE:LINE: message". */
 static void
-set_err(struct ctx *c, const char *fmt, const char *a, const char *b)
+set_err(struct ctx *c, const char *fmt, ...)
 {
 	char msg[400];
+	va_list ap;
 
 	if (c->err[0])
 		return;
-	snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	snprintf(c->err, sizeof(c->err), "%s:%d: %s", c->file, c->line, msg);
 }
 
@@ -284,16 +293,6 @@ replace(char **slot, const char *v)
 	return 0;
 }
 
-/* [noticewatch], [email] and [git] come once: a second one would quietly
- * win over the first. */
-static void
-second_section(struct ctx *c, const char *name, int first)
-{
-	char line[16];
-
-	snprintf(line, sizeof(line), "%d", first);
-	set_err(c, "a second [%s] section (first at line %s)", name, line);
-}
 
 /* A URL libcurl can parse: no spaces, a good host and port. */
 static void
@@ -319,121 +318,6 @@ check_address(struct ctx *c, const char *key, const char *value)
 		set_err(c, "bad address '%s' in %s", value, key);
 }
 
-static void
-section_start(struct ctx *c, const char *name)
-{
-	struct config *cfg = c->cfg;
-
-	c->nseen = 0;
-	c->src = NULL;
-	c->hook = NULL;
-	c->section = 0;
-	if (!strcmp(name, "noticewatch")) {
-		if (!c->main_file)
-			set_err(c, "[noticewatch] belongs in the main config, not a catalog%s%s",
-			        NULL, NULL);
-		else if (c->main_line)
-			second_section(c, name, c->main_line);
-		c->main_line = c->line;
-		c->section = 1;
-		return;
-	}
-	if (!strncmp(name, "source", 6) && (name[6] == ' ' || name[6] == '\t')) {
-		const char *id = name + 7;
-		struct source *v;
-
-		while (*id == ' ' || *id == '\t')
-			id++;
-		if (!valid_id(id)) {
-			set_err(c, "bad source id '%s': use a-z, 0-9, '_' and '-'%s", id, NULL);
-			return;
-		}
-		for (size_t i = 0; i < cfg->nsources; i++) {
-			if (!strcmp(cfg->sources[i].id, id)) {
-				char where[300];
-				snprintf(where, sizeof(where), "%s:%d", cfg->sources[i].file,
-				         cfg->sources[i].line);
-				set_err(c, "duplicate source id '%s' (first at %s)", id, where);
-				return;
-			}
-		}
-		v = realloc(cfg->sources, (cfg->nsources + 1) * sizeof(*v));
-		if (!v) {
-			set_err(c, "out of memory%s%s", NULL, NULL);
-			return;
-		}
-		cfg->sources = v;
-		c->src = &v[cfg->nsources++];
-		memset(c->src, 0, sizeof(*c->src));
-		c->src->id = strdup(id);
-		c->src->enabled = 1;
-		c->src->pages = 1;
-		c->src->file = c->file;
-		c->src->line = c->line;
-		c->section = 2;
-		return;
-	}
-	if (!strcmp(name, "email")) {
-		if (!c->main_file)
-			set_err(c, "[email] belongs in the main config, not a catalog%s%s", NULL, NULL);
-		else if (cfg->email.present)
-			second_section(c, name, cfg->email.line);
-		cfg->email.present = 1;
-		cfg->email.line = c->line;
-		cfg->email.tls = NOTIFY_TLS_TRY;
-		cfg->email.digest = 1;
-		c->section = 3;
-		return;
-	}
-	if (!strcmp(name, "git")) {
-		if (!c->main_file)
-			set_err(c, "[git] belongs in the main config, not a catalog%s%s", NULL, NULL);
-		else if (cfg->git.present)
-			second_section(c, name, cfg->git.line);
-		cfg->git.present = 1;
-		cfg->git.line = c->line;
-		cfg->git.detail_days = 30;
-		c->section = 5;
-		return;
-	}
-	if (!strncmp(name, "webhook", 7) && (name[7] == ' ' || name[7] == '\t')) {
-		const char *id = name + 8;
-		struct webhook_cfg *v;
-
-		while (*id == ' ' || *id == '\t')
-			id++;
-		if (!c->main_file) {
-			set_err(c, "[webhook %s] belongs in the main config, not a catalog%s", id, NULL);
-			return;
-		}
-		if (!valid_id(id) || !strcmp(id, "email")) {
-			set_err(c, "bad webhook name '%s': use a-z, 0-9, '_' and '-' (not 'email')%s",
-			        id, NULL);
-			return;
-		}
-		for (size_t i = 0; i < cfg->nwebhooks; i++) {
-			if (!strcmp(cfg->webhooks[i].name, id)) {
-				set_err(c, "duplicate webhook '%s'%s", id, NULL);
-				return;
-			}
-		}
-		v = realloc(cfg->webhooks, (cfg->nwebhooks + 1) * sizeof(*v));
-		if (!v) {
-			set_err(c, "out of memory%s%s", NULL, NULL);
-			return;
-		}
-		cfg->webhooks = v;
-		c->hook = &v[cfg->nwebhooks++];
-		memset(c->hook, 0, sizeof(*c->hook));
-		c->hook->name = strdup(id);
-		c->hook->format = -1;
-		c->hook->file = c->file;
-		c->hook->line = c->line;
-		c->section = 4;
-		return;
-	}
-	set_err(c, "unknown section [%s]%s", name, NULL);
-}
 
 /* password_file: readable by its owner only, else refused. */
 static void
@@ -445,14 +329,14 @@ read_password_file(struct ctx *c, const char *value)
 	size_t n;
 
 	if (!path) {
-		set_err(c, "out of memory%s%s", NULL, NULL);
+		set_err(c, "out of memory");
 		return;
 	}
 	f = fopen(path, "r");
 	if (!f || fstat(fileno(f), &sb) < 0) {
 		set_err(c, "cannot read password_file '%s': %s", path, strerror(errno));
 	} else if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
-		set_err(c, "password_file '%s' can be read by others: chmod 600 it%s", path, NULL);
+		set_err(c, "password_file '%s' can be read by others: chmod 600 it", path);
 	} else {
 		n = fread(buf, 1, sizeof(buf) - 1, f);
 		buf[n] = '\0';
@@ -464,59 +348,6 @@ read_password_file(struct ctx *c, const char *value)
 	if (f)
 		fclose(f);
 	free(path);
-}
-
-static void
-email_key(struct ctx *c, const char *key, const char *value)
-{
-	struct email_cfg *e = &c->cfg->email;
-	char **slot = NULL;
-
-	if (!strcmp(key, "url")) {
-		if (strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8))
-			set_err(c, "email url must be smtp:// or smtps://, not '%s'%s", value, NULL);
-		check_url(c, value);
-		slot = &e->url;
-	} else if (!strcmp(key, "from")) {
-		check_address(c, key, value);
-		slot = &e->from;
-	} else if (!strcmp(key, "to")) {
-		list_free(e->to);
-		e->to = split_list(value);
-		if (e->to && !e->to[0])
-			set_err(c, "email to is empty%s%s", NULL, NULL);
-		for (size_t i = 0; e->to && e->to[i]; i++)
-			check_address(c, key, e->to[i]);
-	} else if (!strcmp(key, "username")) {
-		slot = &e->username;
-	} else if (!strcmp(key, "password_env")) {
-		slot = &e->password_env;
-	} else if (!strcmp(key, "password_file")) {
-		read_password_file(c, value);
-	} else if (!strcmp(key, "password")) {
-		set_err(c, "the password itself is not kept in the config: use password_env or "
-		        "password_file%s%s", NULL, NULL);
-	} else if (!strcmp(key, "tls")) {
-		if (!strcmp(value, "required"))
-			e->tls = NOTIFY_TLS_REQUIRED;
-		else if (!strcmp(value, "try"))
-			e->tls = NOTIFY_TLS_TRY;
-		else if (!strcmp(value, "no"))
-			e->tls = NOTIFY_TLS_NO;
-		else
-			set_err(c, "tls must be required, try or no, not '%s'%s", value, NULL);
-	} else if (!strcmp(key, "mode")) {
-		if (!strcmp(value, "digest") || !strcmp(value, "each"))
-			e->digest = value[0] == 'd';
-		else
-			set_err(c, "mode must be digest or each, not '%s'%s", value, NULL);
-	} else if (!strcmp(key, "subject")) {
-		slot = &e->subject;
-	} else {
-		set_err(c, "unknown key '%s' in [email]%s", key, NULL);
-	}
-	if (slot && replace(slot, value) < 0)
-		set_err(c, "out of memory%s%s", NULL, NULL);
 }
 
 /* "Name <mail>" */
@@ -534,76 +365,619 @@ split_author(const char *v, char **name, char **mail)
 	return *name && *mail && **name && strchr(*mail, '@') ? 0 : -1;
 }
 
+/* [noticewatch], [email] and [git] belong in the main config and come once:
+ * a second one would quietly win over the first. */
 static void
-git_key(struct ctx *c, const char *key, const char *value)
+single_section(struct ctx *c, const char *name, int present, int first)
 {
-	struct git_cfg *g = &c->cfg->git;
-
-	if (!strcmp(key, "path")) {
-		free(g->path);
-		g->path = *value ? relative_to(c->file, value) : NULL;
-		g->path_line = c->line;
-		if (!g->path)
-			set_err(c, "[git] path is empty%s%s", NULL, NULL);
-	} else if (!strcmp(key, "author")) {
-		if (split_author(value, &g->author_name, &g->author_email) < 0)
-			set_err(c, "author must look like 'Name <mail@example.org>', not '%s'%s", value,
-			        NULL);
-	} else if (!strcmp(key, "remote")) {
-		if (replace(&g->remote, value) < 0)
-			set_err(c, "out of memory%s%s", NULL, NULL);
-	} else if (!strcmp(key, "branch")) {
-		const char *p = value;
-		for (; *p; p++)
-			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.' ||
-			      *p == '/') || (p[0] == '.' && p[1] == '.'))
-				break;
-		if (!*value || *p || value[0] == '/' || value[0] == '.')
-			set_err(c, "bad branch name '%s'%s", value, NULL);
-		else if (replace(&g->branch, value) < 0)
-			set_err(c, "out of memory%s%s", NULL, NULL);
-	} else if (!strcmp(key, "detail_days")) {
-		if (parse_long(value, 0, 3650, &g->detail_days) < 0)
-			set_err(c, "detail_days must be 0..3650, not '%s'%s", value, NULL);
-	} else {
-		set_err(c, "unknown key '%s' in [git]%s", key, NULL);
-	}
+	if (!c->main_file)
+		set_err(c, "[%s] belongs in the main config, not a catalog", name);
+	else if (present)
+		set_err(c, "a second [%s] section (first at line %d)", name, first);
 }
 
 static void
-webhook_key(struct ctx *c, const char *key, const char *value)
+source_start(struct ctx *c, const char *id)
 {
-	struct webhook_cfg *w = c->hook;
-	char **slot = NULL;
+	struct config *cfg = c->cfg;
+	struct source *v;
 
-	if (!w)
+	if (!valid_id(id)) {
+		set_err(c, "bad source id '%s': use a-z, 0-9, '_' and '-'", id);
 		return;
-	if (!strcmp(key, "url")) {
-		if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
-			set_err(c, "webhook url must be http:// or https://%s%s", NULL, NULL);
-		check_url(c, value);
-		slot = &w->url;
-	} else if (!strcmp(key, "format")) {
-		w->format = notify_format_parse(value);
-		if (w->format < 0)
-			set_err(c, "format must be json, slack, discord, dingtalk, wecom, feishu or "
-			        "telegram, not '%s'%s", value, NULL);
-	} else if (!strcmp(key, "secret_env")) {
-		slot = &w->secret_env;
-	} else if (!strcmp(key, "chat_id")) {
-		slot = &w->chat_id;
-	} else if (!strcmp(key, "max_bytes")) {
-		if (parse_size(value, &w->max_bytes) < 0 || w->max_bytes < 16 * 1024)
-			set_err(c, "max_bytes must be a size of at least 16K, such as 1M, not '%s'%s",
-			        value, NULL);
-	} else if (!strcmp(key, "secret")) {
-		set_err(c, "the secret itself is not kept in the config: use secret_env%s%s", NULL,
-		        NULL);
-	} else {
-		set_err(c, "unknown key '%s' in [webhook %s]", key, w->name);
 	}
-	if (slot && replace(slot, value) < 0)
-		set_err(c, "out of memory%s%s", NULL, NULL);
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		if (!strcmp(cfg->sources[i].id, id)) {
+			char where[300];
+			snprintf(where, sizeof(where), "%s:%d", cfg->sources[i].file,
+			         cfg->sources[i].line);
+			set_err(c, "duplicate source id '%s' (first at %s)", id, where);
+			return;
+		}
+	}
+	v = realloc(cfg->sources, (cfg->nsources + 1) * sizeof(*v));
+	if (!v) {
+		set_err(c, "out of memory");
+		return;
+	}
+	cfg->sources = v;
+	c->src = &v[cfg->nsources++];
+	memset(c->src, 0, sizeof(*c->src));
+	c->src->id = strdup(id);
+	c->src->enabled = 1;
+	c->src->pages = 1;
+	c->src->file = c->file;
+	c->src->line = c->line;
+	c->section = SEC_SOURCE;
+}
+
+static void
+webhook_start(struct ctx *c, const char *id)
+{
+	struct config *cfg = c->cfg;
+	struct webhook_cfg *v;
+
+	if (!c->main_file) {
+		set_err(c, "[webhook %s] belongs in the main config, not a catalog", id);
+		return;
+	}
+	if (!valid_id(id) || !strcmp(id, "email")) {
+		set_err(c, "bad webhook name '%s': use a-z, 0-9, '_' and '-' (not 'email')", id);
+		return;
+	}
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		if (!strcmp(cfg->webhooks[i].name, id)) {
+			set_err(c, "duplicate webhook '%s'", id);
+			return;
+		}
+	}
+	v = realloc(cfg->webhooks, (cfg->nwebhooks + 1) * sizeof(*v));
+	if (!v) {
+		set_err(c, "out of memory");
+		return;
+	}
+	cfg->webhooks = v;
+	c->hook = &v[cfg->nwebhooks++];
+	memset(c->hook, 0, sizeof(*c->hook));
+	c->hook->name = strdup(id);
+	c->hook->format = -1;
+	c->hook->file = c->file;
+	c->hook->line = c->line;
+	c->section = SEC_WEBHOOK;
+}
+
+/* "KIND ID" (blanks between): ID, or NULL when name is no KIND section */
+static const char *
+section_id(const char *name, const char *kind)
+{
+	size_t n = strlen(kind);
+
+	if (strncmp(name, kind, n) || (name[n] != ' ' && name[n] != '\t'))
+		return NULL;
+	name += n + 1;
+	while (*name == ' ' || *name == '\t')
+		name++;
+	return name;
+}
+
+static void
+section_start(struct ctx *c, const char *name)
+{
+	struct config *cfg = c->cfg;
+	const char *id;
+
+	c->nseen = 0;
+	c->src = NULL;
+	c->hook = NULL;
+	c->section = SEC_NONE;
+	if (!strcmp(name, "noticewatch")) {
+		single_section(c, name, c->main_line != 0, c->main_line);
+		c->main_line = c->line;
+		c->section = SEC_MAIN;
+	} else if ((id = section_id(name, "source"))) {
+		source_start(c, id);
+	} else if (!strcmp(name, "email")) {
+		single_section(c, name, cfg->email.present, cfg->email.line);
+		cfg->email.present = 1;
+		cfg->email.line = c->line;
+		cfg->email.tls = NOTIFY_TLS_TRY;
+		cfg->email.digest = 1;
+		c->section = SEC_EMAIL;
+	} else if (!strcmp(name, "git")) {
+		single_section(c, name, cfg->git.present, cfg->git.line);
+		cfg->git.present = 1;
+		cfg->git.line = c->line;
+		cfg->git.detail_days = 30;
+		c->section = SEC_GIT;
+	} else if ((id = section_id(name, "webhook"))) {
+		webhook_start(c, id);
+	} else {
+		set_err(c, "unknown section [%s]", name);
+	}
+}
+
+/* The keys, after curl's tool_getparam aliases[]: a key's name, its
+ * section, its parser and where the value goes.  A parser returns 0, or -1
+ * for a bad value ("KEY must EXPECT, not 'VALUE'", EXPECT NULL: "be
+ * MIN..MAX"); one that has more to say calls set_err itself.  field is the
+ * section's struct at the key's offset. */
+struct key {
+	const char *name;
+	int (*parse)(struct ctx *c, const struct key *k, const char *value, void *field);
+	enum section section;
+	size_t offset;
+	long min, max;
+	const char *expect;
+};
+
+static int
+set_string(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	(void)k;
+	if (replace(field, value) < 0)
+		set_err(c, "out of memory");
+	return 0;
+}
+
+/* a path relative to the config file */
+static int
+set_path(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	char **slot = field;
+
+	(void)k;
+	free(*slot);
+	*slot = relative_to(c->file, value);
+	return 0;
+}
+
+/* a path, or none when empty */
+static int
+set_path_or_none(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	char **slot = field;
+
+	if (*value)
+		return set_path(c, k, value, field);
+	free(*slot);
+	*slot = NULL;
+	return 0;
+}
+
+static int
+set_int(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	long l;
+
+	(void)c;
+	if (parse_long(value, k->min, k->max, &l) < 0)
+		return -1;
+	*(int *)field = (int)l;
+	return 0;
+}
+
+static int
+set_long(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	(void)c;
+	return parse_long(value, k->min, k->max, field);
+}
+
+/* a long, or all (-1) */
+static int
+set_long_or_all(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	if (!strcmp(value, "all")) {
+		*(long *)field = -1;
+		return 0;
+	}
+	return set_long(c, k, value, field);
+}
+
+static int
+set_interval(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	long l;
+
+	(void)c;
+	if (parse_interval(value, &l) < 0 || l < k->min || l > k->max)
+		return -1;
+	*(long *)field = l;
+	return 0;
+}
+
+static int
+set_size(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	size_t n;
+
+	(void)c;
+	if (parse_size(value, &n) < 0 || n < (size_t)k->min)
+		return -1;
+	*(size_t *)field = n;
+	return 0;
+}
+
+static int
+set_bool(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	(void)c;
+	(void)k;
+	return parse_bool(value, field);
+}
+
+static int
+set_list(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	char ***slot = field;
+
+	(void)k;
+	list_free(*slot);
+	*slot = split_list(value);
+	if (!*slot)
+		set_err(c, "out of memory");
+	return 0;
+}
+
+/* a secret written into the config: refused, with expect as the reason */
+static int
+refuse(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	(void)value;
+	(void)field;
+	set_err(c, "%s", k->expect);
+	return 0;
+}
+
+static int
+set_source_url(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	if (*value)
+		check_url(c, value);
+	return set_string(c, k, value, field);
+}
+
+/* items, title, link and date: XPath or path, checked when the section's
+ * format is known (min: the rule's index in rule_line) */
+static int
+set_rule(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	c->src->rule_line[k->min] = c->line;
+	return set_string(c, k, value, field);
+}
+
+/* content (XPath) and html (a dotted path): checked as they are read */
+static int
+set_checked(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	char xerr[300];
+	int bad;
+
+	if (k->offset == offsetof(struct source, html))
+		bad = parse_path_check(value, xerr, sizeof(xerr));
+	else
+		bad = parse_xpath_check(value, xerr, sizeof(xerr));
+	if (bad < 0) {
+		set_err(c, "%s in '%s'", xerr, k->name);
+		return 0;
+	}
+	return set_string(c, k, value, field);
+}
+
+static int
+set_format(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	(void)c;
+	(void)k;
+	*(int *)field = parse_format_parse(value);
+	return *(int *)field < 0 ? -1 : 0;
+}
+
+static int
+set_method(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	if (strcmp(value, "GET") && strcmp(value, "POST"))
+		return -1;
+	return set_string(c, k, value, field);
+}
+
+static int
+add_header(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	struct source *s = c->src;
+	const char *colon = strchr(value, ':');
+	char **h;
+
+	(void)k;
+	(void)field;
+	if (!colon || colon == value || strpbrk(value, "\r\n"))
+		return -1;
+	h = realloc(s->headers, (size_t)(s->nheaders + 2) * sizeof(*h));
+	if (!h || !(h[s->nheaders] = strdup(value))) {
+		if (h)
+			s->headers = h;
+		set_err(c, "out of memory");
+		return 0;
+	}
+	s->headers = h;
+	h[++s->nheaders] = NULL;
+	return 0;
+}
+
+static int
+set_encoding(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	char canon[40];
+	iconv_t cd;
+
+	if (!fetch_charset_canon(value, canon, sizeof(canon)) ||
+	    (cd = iconv_open("UTF-8", canon)) == (iconv_t)-1) {
+		set_err(c, "unknown encoding '%s'", value);
+		return 0;
+	}
+	iconv_close(cd);
+	return set_string(c, k, value, field);
+}
+
+static int
+set_email_url(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	if (strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8))
+		set_err(c, "email url must be smtp:// or smtps://, not '%s'", value);
+	check_url(c, value);
+	return set_string(c, k, value, field);
+}
+
+static int
+set_address(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	check_address(c, k->name, value);
+	return set_string(c, k, value, field);
+}
+
+static int
+set_addresses(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	char ***to = field;
+
+	list_free(*to);
+	*to = split_list(value);
+	if (*to && !(*to)[0])
+		set_err(c, "email to is empty");
+	for (size_t i = 0; *to && (*to)[i]; i++)
+		check_address(c, k->name, (*to)[i]);
+	return 0;
+}
+
+static int
+set_password_file(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	(void)k;
+	(void)field;
+	read_password_file(c, value);
+	return 0;
+}
+
+static int
+set_tls(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	int *tls = field;
+
+	(void)c;
+	(void)k;
+	if (!strcmp(value, "required"))
+		*tls = NOTIFY_TLS_REQUIRED;
+	else if (!strcmp(value, "try"))
+		*tls = NOTIFY_TLS_TRY;
+	else if (!strcmp(value, "no"))
+		*tls = NOTIFY_TLS_NO;
+	else
+		return -1;
+	return 0;
+}
+
+/* mode: digest (1) or each (0) */
+static int
+set_digest(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	(void)c;
+	(void)k;
+	if (strcmp(value, "digest") && strcmp(value, "each"))
+		return -1;
+	*(int *)field = value[0] == 'd';
+	return 0;
+}
+
+static int
+set_webhook_url(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
+		set_err(c, "webhook url must be http:// or https://");
+	check_url(c, value);
+	return set_string(c, k, value, field);
+}
+
+static int
+set_webhook_format(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	(void)c;
+	(void)k;
+	*(int *)field = notify_format_parse(value);
+	return *(int *)field < 0 ? -1 : 0;
+}
+
+static int
+set_git_path(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	set_path_or_none(c, k, value, field);
+	c->cfg->git.path_line = c->line;
+	if (!c->cfg->git.path)
+		set_err(c, "[git] path is empty");
+	return 0;
+}
+
+static int
+set_author(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	struct git_cfg *g = &c->cfg->git;
+
+	(void)k;
+	(void)field;
+	return split_author(value, &g->author_name, &g->author_email);
+}
+
+static int
+set_branch(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	const char *p = value;
+
+	for (; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.' ||
+		      *p == '/') || (p[0] == '.' && p[1] == '.'))
+			break;
+	if (!*value || *p || value[0] == '/' || value[0] == '.') {
+		set_err(c, "bad branch name '%s'", value);
+		return 0;
+	}
+	return set_string(c, k, value, field);
+}
+
+#define MAIN(f)    .section = SEC_MAIN, .offset = offsetof(struct config, f)
+#define SOURCE(f)  .section = SEC_SOURCE, .offset = offsetof(struct source, f)
+#define EMAIL(f)   .section = SEC_EMAIL, .offset = offsetof(struct email_cfg, f)
+#define WEBHOOK(f) .section = SEC_WEBHOOK, .offset = offsetof(struct webhook_cfg, f)
+#define GIT(f)     .section = SEC_GIT, .offset = offsetof(struct git_cfg, f)
+
+static const struct key keys[] = {
+	{"database",       set_path,          MAIN(database)},
+	{"catalog",        set_path_or_none,  MAIN(catalog)},
+	{"concurrency",    set_int,           MAIN(concurrency), 1, 256, NULL},
+	{"per_host",       set_int,           MAIN(per_host), 1, 64, NULL},
+	{"timeout",        set_interval,      MAIN(timeout), 1, 3600, "be 1s..1h"},
+	{"max_size",       set_size,          MAIN(max_size), 1, 0, "be a size such as 8M"},
+	{"user_agent",     set_string,        MAIN(user_agent)},
+	{"outbox_max_age", set_interval,      MAIN(outbox_max_age), 1, LONG_MAX,
+	 "look like 7d or 12h"},
+	{"outbox_retry",   set_interval,      MAIN(outbox_retry), 1, LONG_MAX,
+	 "look like 5m or 30s"},
+	{"broken_after",   set_int,           MAIN(broken_after), 1, 1000, NULL},
+	{"stale_days",     set_long,          MAIN(stale_days), 0, 36500, NULL},
+	{"first_days",     set_long_or_all,   MAIN(first_days), 0, 3650, "be 0..3650 or all"},
+	{"include",        set_list,          MAIN(include)},
+	{"exclude",        set_list,          MAIN(exclude)},
+
+	{"name",           set_string,        SOURCE(name)},
+	{"url",            set_source_url,    SOURCE(url)},
+	{"authority",      set_string,        SOURCE(authority)},
+	{"certificate",    set_string,        SOURCE(certificate)},
+	{"seen",           set_string,        SOURCE(seen)},
+	{"items",          set_rule,          SOURCE(items), 0, 0, NULL},
+	{"title",          set_rule,          SOURCE(title), 1, 0, NULL},
+	{"link",           set_rule,          SOURCE(link), 2, 0, NULL},
+	{"date",           set_rule,          SOURCE(date), 3, 0, NULL},
+	{"content",        set_checked,       SOURCE(content)},
+	{"format",         set_format,        SOURCE(format), 0, 0,
+	 "be html, json, xml or script"},
+	{"html",           set_checked,       SOURCE(html)},
+	{"script",         set_string,        SOURCE(script)},
+	{"method",         set_method,        SOURCE(method), 0, 0, "be GET or POST"},
+	{"body",           set_string,        SOURCE(body)},
+	{"header",         add_header,        SOURCE(headers), 0, 0, "look like 'Name: value'"},
+	{"pages",          set_int,           SOURCE(pages), 1, 50, NULL},
+	{"user_agent",     set_string,        SOURCE(user_agent)},
+	{"encoding",       set_encoding,      SOURCE(encoding)},
+	{"include",        set_list,          SOURCE(include)},
+	{"exclude",        set_list,          SOURCE(exclude)},
+	{"interval",       set_interval,      SOURCE(interval), 0, LONG_MAX,
+	 "look like 90s, 15m, 6h or 1d"},
+	{"insecure",       set_bool,          SOURCE(insecure), 0, 0, "be yes or no"},
+	{"enabled",        set_bool,          SOURCE(enabled), 0, 0, "be yes or no"},
+
+	{"url",            set_email_url,     EMAIL(url)},
+	{"from",           set_address,       EMAIL(from)},
+	{"to",             set_addresses,     EMAIL(to)},
+	{"username",       set_string,        EMAIL(username)},
+	{"password_env",   set_string,        EMAIL(password_env)},
+	{"password_file",  set_password_file, EMAIL(password)},
+	{"password",       refuse,            EMAIL(password), 0, 0, "the password itself is "
+	 "not kept in the config: use password_env or password_file"},
+	{"tls",            set_tls,           EMAIL(tls), 0, 0, "be required, try or no"},
+	{"mode",           set_digest,        EMAIL(digest), 0, 0, "be digest or each"},
+	{"subject",        set_string,        EMAIL(subject)},
+
+	{"url",            set_webhook_url,   WEBHOOK(url)},
+	{"format",         set_webhook_format, WEBHOOK(format), 0, 0,
+	 "be json, slack, discord, dingtalk, wecom, feishu or telegram"},
+	{"secret_env",     set_string,        WEBHOOK(secret_env)},
+	{"chat_id",        set_string,        WEBHOOK(chat_id)},
+	{"max_bytes",      set_size,          WEBHOOK(max_bytes), 16 * 1024, 0,
+	 "be a size of at least 16K, such as 1M"},
+	{"secret",         refuse,            WEBHOOK(secret_env), 0, 0, "the secret itself is "
+	 "not kept in the config: use secret_env"},
+
+	{"path",           set_git_path,      GIT(path)},
+	{"author",         set_author,        GIT(author_name), 0, 0,
+	 "look like 'Name <mail@example.org>'"},
+	{"remote",         set_string,        GIT(remote)},
+	{"branch",         set_branch,        GIT(branch)},
+	{"detail_days",    set_long,          GIT(detail_days), 0, 3650, NULL},
+};
+
+static const char *const section_names[] = {"", "noticewatch", "source", "email", "webhook",
+                                            "git"};
+
+/* The section's struct, where its keys' offsets point. */
+static char *
+section_struct(struct ctx *c)
+{
+	switch (c->section) {
+	case SEC_MAIN: return (char *)c->cfg;
+	case SEC_SOURCE: return (char *)c->src;
+	case SEC_EMAIL: return (char *)&c->cfg->email;
+	case SEC_WEBHOOK: return (char *)c->hook;
+	case SEC_GIT: return (char *)&c->cfg->git;
+	case SEC_NONE: break;
+	}
+	return NULL;
+}
+
+/* 1 when the section had key before (header may come many times) */
+static int
+key_seen(struct ctx *c, const char *key)
+{
+	for (int i = 0; i < c->nseen; i++)
+		if (!strcmp(c->seen[i], key))
+			return 1;
+	if (c->nseen < 64)
+		snprintf(c->seen[c->nseen++], sizeof(c->seen[0]), "%s", key);
+	return 0;
+}
+
+static void
+key_value(struct ctx *c, const char *key, const char *value)
+{
+	char *base = section_struct(c);
+	const struct key *k = NULL;
+
+	for (size_t i = 0; !k && i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].section == c->section && !strcmp(keys[i].name, key))
+			k = &keys[i];
+	if (!base)
+		return;
+	if (k && k->parse != add_header && key_seen(c, key))
+		set_err(c, "duplicate key '%s'", key);
+	else if (!k && c->section == SEC_SOURCE)
+		set_err(c, "unknown key '%s' in [source %s]", key, c->src->id);
+	else if (!k && c->section == SEC_WEBHOOK)
+		set_err(c, "unknown key '%s' in [webhook %s]", key, c->hook->name);
+	else if (!k)
+		set_err(c, "unknown key '%s' in [%s]", key, section_names[c->section]);
+	else if (k->parse(c, k, value, base + k->offset) == 0)
+		return;
+	else if (k->expect)
+		set_err(c, "%s must %s, not '%s'", key, k->expect, value);
+	else
+		set_err(c, "%s must be %ld..%ld, not '%s'", key, k->min, k->max, value);
 }
 
 static char *
@@ -637,216 +1011,130 @@ reader(char *str, int num, void *stream)
 	return r;
 }
 
+
 static int
 handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct ctx *c = user;
-	struct config *cfg = c->cfg;
-	struct source *s = c->src;
-	char xerr[300];
-	long l = 0;
-	int r = 0;
 
 	(void)section;
 	if (c->err[0])
 		return 0;
 	if (!value)
 		value = "";
-	for (int i = 0; i < c->nseen && strcmp(key, "header"); i++) {
-		if (!strcmp(c->seen[i], key)) {
-			set_err(c, "duplicate key '%s'%s", key, NULL);
-			return 0;
-		}
-	}
-	if (c->nseen < 64)
-		snprintf(c->seen[c->nseen++], sizeof(c->seen[0]), "%s", key);
-
-	if (c->section == 0) {
-		set_err(c, "key '%s' outside a section%s", key, NULL);
+	if (c->section == SEC_NONE) {
+		set_err(c, "key '%s' outside a section", key);
 		return 0;
 	}
-	if (c->section == 3) {
-		email_key(c, key, value);
-		return c->err[0] ? 0 : 1;
-	}
-	if (c->section == 4) {
-		webhook_key(c, key, value);
-		return c->err[0] ? 0 : 1;
-	}
-	if (c->section == 5) {
-		git_key(c, key, value);
-		return c->err[0] ? 0 : 1;
-	}
-	if (c->section == 1) {
-		if (!strcmp(key, "database")) {
-			free(cfg->database);
-			cfg->database = relative_to(c->file, value);
-		} else if (!strcmp(key, "catalog")) {
-			free(cfg->catalog);
-			cfg->catalog = *value ? relative_to(c->file, value) : NULL;
-		} else if (!strcmp(key, "concurrency")) {
-			if (parse_long(value, 1, 256, &l) < 0)
-				set_err(c, "concurrency must be 1..256, not '%s'%s", value, NULL);
-			cfg->concurrency = (int)l;
-		} else if (!strcmp(key, "per_host")) {
-			if (parse_long(value, 1, 64, &l) < 0)
-				set_err(c, "per_host must be 1..64, not '%s'%s", value, NULL);
-			cfg->per_host = (int)l;
-		} else if (!strcmp(key, "timeout")) {
-			if (parse_interval(value, &l) < 0 || l < 1 || l > 3600)
-				set_err(c, "timeout must be 1s..1h, not '%s'%s", value, NULL);
-			cfg->timeout = l;
-		} else if (!strcmp(key, "max_size")) {
-			if (parse_size(value, &cfg->max_size) < 0)
-				set_err(c, "max_size must be a size such as 8M, not '%s'%s", value, NULL);
-		} else if (!strcmp(key, "user_agent")) {
-			r = replace(&cfg->user_agent, value);
-		} else if (!strcmp(key, "outbox_max_age")) {
-			if (parse_interval(value, &cfg->outbox_max_age) < 0 || cfg->outbox_max_age < 1)
-				set_err(c, "outbox_max_age must look like 7d or 12h, not '%s'%s", value, NULL);
-		} else if (!strcmp(key, "outbox_retry")) {
-			if (parse_interval(value, &cfg->outbox_retry) < 0 || cfg->outbox_retry < 1)
-				set_err(c, "outbox_retry must look like 5m or 30s, not '%s'%s", value, NULL);
-		} else if (!strcmp(key, "broken_after")) {
-			if (parse_long(value, 1, 1000, &l) < 0)
-				set_err(c, "broken_after must be 1..1000, not '%s'%s", value, NULL);
-			cfg->broken_after = (int)l;
-		} else if (!strcmp(key, "stale_days")) {
-			if (parse_long(value, 0, 36500, &cfg->stale_days) < 0)
-				set_err(c, "stale_days must be 0..36500, not '%s'%s", value, NULL);
-		} else if (!strcmp(key, "first_days")) {
-			if (!strcmp(value, "all"))
-				cfg->first_days = -1;
-			else if (parse_long(value, 0, 3650, &cfg->first_days) < 0)
-				set_err(c, "first_days must be 0..3650 or all, not '%s'%s", value, NULL);
-		} else if (!strcmp(key, "include") || !strcmp(key, "exclude")) {
-			char ***slot = key[0] == 'i' ? &cfg->include : &cfg->exclude;
-			list_free(*slot);
-			*slot = split_list(value);
-			r = *slot ? 0 : -1;
-		} else {
-			set_err(c, "unknown key '%s' in [noticewatch]%s", key, NULL);
-		}
-	} else if (s) {
-		char **slot = NULL;
-		if (!strcmp(key, "name"))
-			slot = &s->name;
-		else if (!strcmp(key, "url")) {
-			if (*value)
-				check_url(c, value);
-			slot = &s->url;
-		}
-		else if (!strcmp(key, "authority"))
-			slot = &s->authority;
-		else if (!strcmp(key, "certificate"))
-			slot = &s->certificate;
-		else if (!strcmp(key, "seen"))
-			slot = &s->seen;
-		else if (!strcmp(key, "items") || !strcmp(key, "title") || !strcmp(key, "link") ||
-		         !strcmp(key, "date") || !strcmp(key, "content")) {
-			slot = key[0] == 'i' ? &s->items : key[0] == 't' ? &s->title
-			     : key[0] == 'l' ? &s->link : key[0] == 'c' ? &s->content : &s->date;
-			/* XPath or path: checked when the section's format is known */
-			if (key[0] != 'c')
-				s->rule_line[key[0] == 'i' ? 0 : key[0] == 't' ? 1 : key[0] == 'l' ? 2 : 3] =
-				    c->line;
-			else if (parse_xpath_check(value, xerr, sizeof(xerr)) < 0) {
-				set_err(c, "%s in '%s'", xerr, key);
-				return 0;
-			}
-		} else if (!strcmp(key, "format")) {
-			s->format = parse_format_parse(value);
-			if (s->format < 0)
-				set_err(c, "format must be html, json, xml or script, not '%s'%s", value,
-				        NULL);
-		} else if (!strcmp(key, "html")) {
-			if (parse_path_check(value, xerr, sizeof(xerr)) < 0) {
-				set_err(c, "%s in '%s'", xerr, key);
-				return 0;
-			}
-			slot = &s->html;
-		} else if (!strcmp(key, "script")) {
-			slot = &s->script;
-		} else if (!strcmp(key, "method")) {
-			if (strcmp(value, "GET") && strcmp(value, "POST"))
-				set_err(c, "method must be GET or POST, not '%s'%s", value, NULL);
-			slot = &s->method;
-		} else if (!strcmp(key, "body")) {
-			slot = &s->body;
-		} else if (!strcmp(key, "header")) {
-			char **h;
-			const char *colon = strchr(value, ':');
-			if (!colon || colon == value || strpbrk(value, "\r\n")) {
-				set_err(c, "header must look like 'Name: value', not '%s'%s", value, NULL);
-				return 0;
-			}
-			h = realloc(s->headers, (size_t)(s->nheaders + 2) * sizeof(*h));
-			if (!h || !(h[s->nheaders] = strdup(value))) {
-				if (h)
-					s->headers = h;
-				set_err(c, "out of memory%s%s", NULL, NULL);
-				return 0;
-			}
-			s->headers = h;
-			h[++s->nheaders] = NULL;
-		} else if (!strcmp(key, "pages")) {
-			if (parse_long(value, 1, 50, &l) < 0)
-				set_err(c, "pages must be 1..50, not '%s'%s", value, NULL);
-			s->pages = (int)l;
-		} else if (!strcmp(key, "user_agent")) {
-			slot = &s->user_agent;
-		} else if (!strcmp(key, "encoding")) {
-			char canon[40];
-			iconv_t cd;
-			if (!fetch_charset_canon(value, canon, sizeof(canon)) ||
-			    (cd = iconv_open("UTF-8", canon)) == (iconv_t)-1) {
-				set_err(c, "unknown encoding '%s'%s", value, NULL);
-				return 0;
-			}
-			iconv_close(cd);
-			slot = &s->encoding;
-		} else if (!strcmp(key, "include") || !strcmp(key, "exclude")) {
-			char ***l = key[0] == 'i' ? &s->include : &s->exclude;
-			list_free(*l);
-			*l = split_list(value);
-			r = *l ? 0 : -1;
-		} else if (!strcmp(key, "interval")) {
-			if (parse_interval(value, &s->interval) < 0)
-				set_err(c, "interval must look like 90s, 15m, 6h or 1d, not '%s'%s",
-				        value, NULL);
-		} else if (!strcmp(key, "insecure")) {
-			if (parse_bool(value, &s->insecure) < 0)
-				set_err(c, "insecure must be yes or no, not '%s'%s", value, NULL);
-		} else if (!strcmp(key, "enabled")) {
-			if (parse_bool(value, &s->enabled) < 0)
-				set_err(c, "enabled must be yes or no, not '%s'%s", value, NULL);
-		} else {
-			set_err(c, "unknown key '%s' in [source %s]", key, s->id);
-		}
-		if (slot)
-			r = replace(slot, value);
-	}
-	if (r < 0)
-		set_err(c, "out of memory%s%s", NULL, NULL);
+	key_value(c, key, value);
 	return c->err[0] ? 0 : 1;
 }
 
-static int
-load_file(struct config *cfg, const char *file, int main_file, char *err, size_t errlen)
+/* items/title/link/date: dotted paths for json and script (unless html=
+ * hands them an HTML fragment), XPath otherwise */
+static void
+check_rules(struct ctx *c, const struct source *s)
 {
-	struct ctx c = {.cfg = cfg, .file = file, .at_line_start = 1, .main_file = main_file};
-	size_t first = cfg->nsources;
+	const char *rule[4] = {s->items, s->title, s->link, s->date};
+	const char *names[4] = {"items", "title", "link", "date"};
+	int paths = (s->format == PARSE_JSON || s->format == PARSE_SCRIPT) && !s->html;
+	/* without format, the Content-Type decides: either kind may do */
+	int either = s->format == PARSE_AUTO;
+	char xerr[300], perr[300];
+
+	for (int k = 0; k < 4 && !c->err[0]; k++) {
+		int bad;
+		if (!rule[k])
+			continue;
+		if ((paths || either) && k == 2 && strchr(rule[k], '{'))
+			bad = 0;        /* a link template */
+		else if (either)
+			bad = parse_xpath_check(rule[k], xerr, sizeof(xerr)) < 0 &&
+			      parse_path_check(rule[k], perr, sizeof(perr)) < 0;
+		else
+			bad = paths ? parse_path_check(rule[k], xerr, sizeof(xerr))
+			            : parse_xpath_check(rule[k], xerr, sizeof(xerr));
+		if (bad) {
+			c->line = s->rule_line[k];
+			set_err(c, "%s in '%s'", xerr, names[k]);
+		}
+	}
+}
+
+/* What a source's keys say together. */
+static void
+check_source(struct ctx *c, const struct source *s)
+{
+	c->line = s->line;
+	if (!s->url || !*s->url)
+		set_err(c, "source '%s' has no url", s->id);
+	else if (strncmp(s->url, "http://", 7) && strncmp(s->url, "https://", 8))
+		set_err(c, "source '%s': url must be http:// or https://, not '%s'", s->id, s->url);
+	else if ((s->title || s->link || s->date) && !s->items && !s->html)
+		set_err(c, "source '%s': title, link and date need items", s->id);
+	else if (s->format == PARSE_SCRIPT && !s->script)
+		set_err(c, "source '%s': format script needs script = NAME", s->id);
+	else if ((s->html || s->script) && s->format != PARSE_JSON && s->format != PARSE_SCRIPT)
+		set_err(c, "source '%s': html and script need format = json or script", s->id);
+	else if ((s->format == PARSE_JSON || s->format == PARSE_SCRIPT) && !s->html &&
+	         (!s->items || !s->title || !s->link))
+		set_err(c, "source '%s': format %s needs items, title and link (or html)", s->id,
+		        s->format == PARSE_JSON ? "json" : "script");
+	else if (s->format == PARSE_XML && !s->items)
+		set_err(c, "source '%s': format xml needs items", s->id);
+	else if (s->pages > 1 && s->format != PARSE_HTML && s->format != PARSE_AUTO &&
+	         !strstr(s->url, "{page}") && !(s->body && strstr(s->body, "{page}")))
+		set_err(c, "source '%s': pages needs a {page} placeholder in url or body", s->id);
+	if (!c->err[0])
+		check_rules(c, s);
+}
+
+static void
+check_email(struct ctx *c, const struct email_cfg *e)
+{
+	c->line = e->line;
+	if (!e->url)
+		set_err(c, "[email] has no url");
+	else if (!e->from)
+		set_err(c, "[email] has no from");
+	else if (!e->to || !e->to[0])
+		set_err(c, "[email] has no to");
+	else if (e->password_env && e->password)
+		set_err(c, "[email] has both password_env and password_file");
+	else if ((e->password_env || e->password) && !e->username)
+		set_err(c, "[email] has a password but no username");
+}
+
+static void
+check_webhook(struct ctx *c, const struct webhook_cfg *w)
+{
+	c->line = w->line;
+	if (!w->url)
+		set_err(c, "[webhook %s] has no url", w->name);
+	else if (w->format < 0)
+		set_err(c, "[webhook %s] has no format", w->name);
+	else if (w->format == NOTIFY_TELEGRAM && !w->chat_id)
+		set_err(c, "[webhook %s] needs chat_id for telegram", w->name);
+	else if (w->secret_env && w->format != NOTIFY_DINGTALK && w->format != NOTIFY_FEISHU)
+		set_err(c, "[webhook %s]: secret_env is for dingtalk and feishu", w->name);
+}
+
+/* Reads c->file's sections and keys into c->cfg; errors in c->err. */
+static int
+parse_file(struct ctx *c)
+{
 	struct stat sb;
 	int r;
 
-	c.fp = fopen(file, "r");
-	if (c.fp && fstat(fileno(c.fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		fclose(c.fp);
-		c.fp = NULL;
+	c->fp = fopen(c->file, "r");
+	if (c->fp && fstat(fileno(c->fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fclose(c->fp);
+		c->fp = NULL;
 		errno = EISDIR;
 	}
-	if (!c.fp) {
-		snprintf(err, errlen, "cannot read config '%s': %s", file, strerror(errno));
+	if (!c->fp) {
+		snprintf(c->err, sizeof(c->err), "cannot read config '%s': %s", c->file,
+		         strerror(errno));
 		return -1;
 	}
 	ini_use_stack = false;
@@ -854,99 +1142,33 @@ load_file(struct config *cfg, const char *file, int main_file, char *err, size_t
 	ini_max_line = 65536;
 	ini_allow_multiline = false;
 	errno = 0;
-	r = ini_parse_stream(reader, &c, handler, &c);
-	if (ferror(c.fp) && !c.err[0])
-		snprintf(c.err, sizeof(c.err), "cannot read config '%s': %s", file,
+	r = ini_parse_stream(reader, c, handler, c);
+	if (ferror(c->fp) && !c->err[0])
+		snprintf(c->err, sizeof(c->err), "cannot read config '%s': %s", c->file,
 		         strerror(errno ? errno : EIO));
-	fclose(c.fp);
-	if (!c.err[0] && r > 0) {
-		c.line = r;
-		set_err(&c, "syntax error: expected [section] or key = value%s%s", NULL, NULL);
-	} else if (!c.err[0] && r < 0) {
-		snprintf(c.err, sizeof(c.err), "%s: cannot parse (out of memory)", file);
+	fclose(c->fp);
+	if (!c->err[0] && r > 0) {
+		c->line = r;
+		set_err(c, "syntax error: expected [section] or key = value");
+	} else if (!c->err[0] && r < 0) {
+		snprintf(c->err, sizeof(c->err), "%s: cannot parse (out of memory)", c->file);
 	}
-	for (size_t i = first; !c.err[0] && i < cfg->nsources; i++) {
-		struct source *s = &cfg->sources[i];
-		c.line = s->line;
-		if (!s->url || !*s->url)
-			set_err(&c, "source '%s' has no url%s", s->id, NULL);
-		else if (strncmp(s->url, "http://", 7) && strncmp(s->url, "https://", 8))
-			set_err(&c, "source '%s': url must be http:// or https://, not '%s'", s->id,
-			        s->url);
-		else if ((s->title || s->link || s->date) && !s->items && !s->html)
-			set_err(&c, "source '%s': title, link and date need items%s", s->id, NULL);
-		else if (s->format == PARSE_SCRIPT && !s->script)
-			set_err(&c, "source '%s': format script needs script = NAME%s", s->id, NULL);
-		else if ((s->html || s->script) && s->format != PARSE_JSON && s->format != PARSE_SCRIPT)
-			set_err(&c, "source '%s': html and script need format = json or script%s",
-			        s->id, NULL);
-		else if ((s->format == PARSE_JSON || s->format == PARSE_SCRIPT) && !s->html &&
-		         (!s->items || !s->title || !s->link))
-			set_err(&c, "source '%s': format %s needs items, title and link (or html)", s->id,
-			        s->format == PARSE_JSON ? "json" : "script");
-		else if (s->format == PARSE_XML && !s->items)
-			set_err(&c, "source '%s': format xml needs items%s", s->id, NULL);
-		else if (s->pages > 1 && s->format != PARSE_HTML && s->format != PARSE_AUTO &&
-		         !strstr(s->url, "{page}") && !(s->body && strstr(s->body, "{page}")))
-			set_err(&c, "source '%s': pages needs a {page} placeholder in url or body%s",
-			        s->id, NULL);
-		if (c.err[0])
-			break;
-		/* items/title/link/date: dotted paths for json and script (unless
-		 * html= hands them an HTML fragment), XPath otherwise */
-		{
-			const char *rule[4] = {s->items, s->title, s->link, s->date};
-			const char *names[4] = {"items", "title", "link", "date"};
-			int paths = (s->format == PARSE_JSON || s->format == PARSE_SCRIPT) && !s->html;
-			/* without format, the Content-Type decides: either kind may do */
-			int either = s->format == PARSE_AUTO;
-			char xerr[300], perr[300];
-			for (int k = 0; k < 4 && !c.err[0]; k++) {
-				int bad;
-				if (!rule[k])
-					continue;
-				if ((paths || either) && k == 2 && strchr(rule[k], '{'))
-					bad = 0;        /* a link template */
-				else if (either)
-					bad = parse_xpath_check(rule[k], xerr, sizeof(xerr)) < 0 &&
-					      parse_path_check(rule[k], perr, sizeof(perr)) < 0;
-				else
-					bad = paths ? parse_path_check(rule[k], xerr, sizeof(xerr))
-					            : parse_xpath_check(rule[k], xerr, sizeof(xerr));
-				if (bad) {
-					c.line = s->rule_line[k];
-					set_err(&c, "%s in '%s'", xerr, names[k]);
-				}
-			}
-		}
-	}
-	if (main_file && !c.err[0] && cfg->email.present) {
-		struct email_cfg *e = &cfg->email;
-		c.line = e->line;
-		if (!e->url)
-			set_err(&c, "[email] has no url%s%s", NULL, NULL);
-		else if (!e->from)
-			set_err(&c, "[email] has no from%s%s", NULL, NULL);
-		else if (!e->to || !e->to[0])
-			set_err(&c, "[email] has no to%s%s", NULL, NULL);
-		else if (e->password_env && e->password)
-			set_err(&c, "[email] has both password_env and password_file%s%s", NULL, NULL);
-		else if ((e->password_env || e->password) && !e->username)
-			set_err(&c, "[email] has a password but no username%s%s", NULL, NULL);
-	}
-	for (size_t i = 0; main_file && !c.err[0] && i < cfg->nwebhooks; i++) {
-		struct webhook_cfg *w = &cfg->webhooks[i];
-		c.line = w->line;
-		if (!w->url)
-			set_err(&c, "[webhook %s] has no url%s", w->name, NULL);
-		else if (w->format < 0)
-			set_err(&c, "[webhook %s] has no format%s", w->name, NULL);
-		else if (w->format == NOTIFY_TELEGRAM && !w->chat_id)
-			set_err(&c, "[webhook %s] needs chat_id for telegram%s", w->name, NULL);
-		else if (w->secret_env && w->format != NOTIFY_DINGTALK && w->format != NOTIFY_FEISHU)
-			set_err(&c, "[webhook %s]: secret_env is for dingtalk and feishu%s", w->name,
-			        NULL);
-	}
+	return c->err[0] ? -1 : 0;
+}
+
+static int
+load_file(struct config *cfg, const char *file, int main_file, char *err, size_t errlen)
+{
+	struct ctx c = {.cfg = cfg, .file = file, .at_line_start = 1, .main_file = main_file};
+	size_t first = cfg->nsources;
+
+	parse_file(&c);
+	for (size_t i = first; !c.err[0] && i < cfg->nsources; i++)
+		check_source(&c, &cfg->sources[i]);
+	if (main_file && !c.err[0] && cfg->email.present)
+		check_email(&c, &cfg->email);
+	for (size_t i = 0; main_file && !c.err[0] && i < cfg->nwebhooks; i++)
+		check_webhook(&c, &cfg->webhooks[i]);
 	if (c.err[0]) {
 		snprintf(err, errlen, "%s", c.err);
 		return -1;

@@ -184,27 +184,17 @@ notify_git_head(const struct notify_git *g, char oid[41], char *err, size_t errl
 	return rv;
 }
 
-int
-notify_git_commit(const struct notify_git *g, const struct notify_file *files, size_t n,
-                  const char *message, long long when, int *committed, char oid[41],
-                  char *err, size_t errlen)
+/* The tree of files (their id in tree_id), written through the index,
+ * which is then read back from disk: it tracks what the last checkout
+ * wrote, so the checkout after the commit takes it to the new tree and a
+ * file the index does not track is never touched. */
+static int
+write_tree(const struct notify_git *g, git_repository *repo, const struct notify_file *files,
+           size_t n, git_oid *tree_id, git_tree **tree, char *err, size_t errlen)
 {
-	git_repository *repo = NULL;
 	git_index *idx = NULL;
-	git_tree *tree = NULL, *before = NULL;
-	git_treebuilder *empty = NULL;
-	git_commit *parent = NULL;
-	git_signature *sig = NULL;
-	git_oid tree_id, parent_id, commit_id;
-	char ref[300];
-	int has_parent, rv = -1;
+	int rv = -1;
 
-	*committed = 0;
-	oid[0] = '\0';
-	git_libgit2_init();
-	if (open_repo(g, &repo, err, errlen) < 0)
-		goto out;
-	snprintf(ref, sizeof(ref), "refs/heads/%s", g->branch);
 	if (git_repository_index(&idx, repo) < 0 || git_index_clear(idx) < 0) {
 		git_err(g, "cannot read the index", err, errlen);
 		goto out;
@@ -219,17 +209,79 @@ notify_git_commit(const struct notify_git *g, const struct notify_file *files, s
 			goto out;
 		}
 	}
-	if (git_index_write_tree(&tree_id, idx) < 0 || git_tree_lookup(&tree, repo, &tree_id) < 0) {
+	if (git_index_write_tree(tree_id, idx) < 0 || git_tree_lookup(tree, repo, tree_id) < 0) {
 		git_err(g, "cannot write the tree", err, errlen);
 		goto out;
 	}
-	/* back to the index on disk, which tracks what the last checkout wrote:
-	 * the checkout below takes it to the new tree, and a file the index
-	 * does not track is never touched */
 	if (git_index_read(idx, 1) < 0) {
 		git_err(g, "cannot read the index", err, errlen);
 		goto out;
 	}
+	rv = 0;
+out:
+	git_index_free(idx);
+	return rv;
+}
+
+/* The working tree and the index as committed: what the previous commit
+ * (parent, or none) held, the baseline, and this one does not is removed;
+ * files noticewatch never wrote are untracked and stay. */
+static int
+check_out(const struct notify_git *g, git_repository *repo, git_commit *parent, char *err,
+          size_t errlen)
+{
+	git_checkout_options co;
+	git_treebuilder *empty = NULL;
+	git_tree *before = NULL;
+	git_oid empty_id;
+	int rv = -1;
+
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	co.checkout_strategy = GIT_CHECKOUT_FORCE;
+	if (parent) {
+		if (git_commit_tree(&before, parent) < 0) {
+			git_err(g, "cannot read the branch head", err, errlen);
+			goto out;
+		}
+	} else if (git_treebuilder_new(&empty, repo, NULL) < 0 ||
+	           git_treebuilder_write(&empty_id, empty) < 0 ||
+	           git_tree_lookup(&before, repo, &empty_id) < 0) {
+		git_err(g, "cannot write the tree", err, errlen);
+		goto out;
+	}
+	co.baseline = before;
+	if (git_checkout_head(repo, &co) < 0) {
+		git_err(g, "cannot check out", err, errlen);
+		goto out;
+	}
+	rv = 0;
+out:
+	git_tree_free(before);
+	git_treebuilder_free(empty);
+	return rv;
+}
+
+int
+notify_git_commit(const struct notify_git *g, const struct notify_file *files, size_t n,
+                  const char *message, long long when, int *committed, char oid[41],
+                  char *err, size_t errlen)
+{
+	git_repository *repo = NULL;
+	git_tree *tree = NULL;
+	git_commit *parent = NULL;
+	git_signature *sig = NULL;
+	git_oid tree_id, parent_id, commit_id;
+	char ref[300];
+	int has_parent, rv = -1;
+
+	*committed = 0;
+	oid[0] = '\0';
+	git_libgit2_init();
+	if (open_repo(g, &repo, err, errlen) < 0)
+		goto out;
+	snprintf(ref, sizeof(ref), "refs/heads/%s", g->branch);
+	if (write_tree(g, repo, files, n, &tree_id, &tree, err, errlen) < 0)
+		goto out;
 	has_parent = git_reference_name_to_id(&parent_id, repo, ref) == 0;
 	if (has_parent) {
 		if (git_commit_lookup(&parent, repo, &parent_id) < 0) {
@@ -251,41 +303,15 @@ notify_git_commit(const struct notify_git *g, const struct notify_file *files, s
 		git_err(g, "cannot commit", err, errlen);
 		goto out;
 	}
-	/* the working tree and the index as committed: what the previous
-	 * commit held (the baseline) and this one does not is removed, files
-	 * noticewatch never wrote are untracked and stay */
-	{
-		git_checkout_options co;
-		git_oid empty_id;
-		git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-		co.checkout_strategy = GIT_CHECKOUT_FORCE;
-		if (has_parent) {
-			if (git_commit_tree(&before, parent) < 0) {
-				git_err(g, "cannot read the branch head", err, errlen);
-				goto out;
-			}
-		} else if (git_treebuilder_new(&empty, repo, NULL) < 0 ||
-		           git_treebuilder_write(&empty_id, empty) < 0 ||
-		           git_tree_lookup(&before, repo, &empty_id) < 0) {
-			git_err(g, "cannot write the tree", err, errlen);
-			goto out;
-		}
-		co.baseline = before;
-		if (git_checkout_head(repo, &co) < 0) {
-			git_err(g, "cannot check out", err, errlen);
-			goto out;
-		}
-	}
+	if (check_out(g, repo, parent, err, errlen) < 0)
+		goto out;
 	git_oid_tostr(oid, 41, &commit_id);
 	*committed = 1;
 	rv = 0;
 out:
 	git_signature_free(sig);
 	git_commit_free(parent);
-	git_tree_free(before);
-	git_treebuilder_free(empty);
 	git_tree_free(tree);
-	git_index_free(idx);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return rv;

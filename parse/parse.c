@@ -704,24 +704,25 @@ named_step(xmlNode *n)
 static char *
 group_xpath(xmlNode *g, const xmlChar *item_tag, int absolute)
 {
-	char rel[512] = "", *named = NULL, *out = NULL;
-	xmlNode *n = g;
+	xmlNode *steps[4], *n = g;
+	char *named = NULL, *out = NULL;
+	int nsteps = 0;
 	size_t len;
 
-	for (int depth = 0; !absolute && n && n->type == XML_ELEMENT_NODE && depth < 4;
-	     n = n->parent, depth++) {
-		char tmp[512];
+	for (; !absolute && n && n->type == XML_ELEMENT_NODE && nsteps < 4; n = n->parent) {
 		if ((named = named_step(n)))
 			break;
-		snprintf(tmp, sizeof(tmp), "/%s%s", (const char *)n->name, rel);
-		memcpy(rel, tmp, sizeof(rel));
+		steps[nsteps++] = n;
 	}
 	if (named) {
-		len = strlen(named) + strlen(rel) + xmlStrlen(item_tag) + 8;
-		if ((out = malloc(len)))
-			snprintf(out, len, "//%s%s/%s", named, rel, (const char *)item_tag);
+		struct buf b;
+		buf_init(&b, 1 << 16);
+		buf_printf(&b, "//%s", named);
+		while (nsteps > 0)
+			buf_printf(&b, "/%s", (const char *)steps[--nsteps]->name);
+		buf_printf(&b, "/%s", (const char *)item_tag);
 		free(named);
-		return out;
+		return buf_take(&b, NULL);
 	}
 	{
 		xmlChar *path = xmlGetNodePath(g);

@@ -84,7 +84,7 @@ check_all_text(const struct check_all *c)
 	for (size_t i = 0; i < c->total; i++) {
 		const struct read_job *r = &c->reads[i];
 		const struct check_row *w = &c->rows[i];
-		char http[16] = "-";
+		char http[24] = "-";    /* a long in decimal */
 
 		if (r->status > 0)
 			snprintf(http, sizeof(http), "%ld", r->status);

@@ -73,16 +73,12 @@ with_page(const char *t, int n)
 static void
 fail(struct read_job *j, const char *fmt, const char *a)
 {
-	char msg[600];
+	int n = 0;
 
-	snprintf(msg, sizeof(msg), fmt, a);
-	if (j->pages > 0) {
-		char page[640];
-		snprintf(page, sizeof(page), "page %d: %s", j->pages + 1, msg);
-		snprintf(j->error, sizeof(j->error), "%s", page);
-	} else {
-		snprintf(j->error, sizeof(j->error), "%s", msg);
-	}
+	/* "page N: " first, the message in what room is left */
+	if (j->pages > 0)
+		n = snprintf(j->error, sizeof(j->error), "page %d: ", j->pages + 1);
+	snprintf(j->error + n, sizeof(j->error) - (size_t)n, fmt, a);
 	j->state = READ_FAILED;
 	j->active = 0;
 }
