@@ -71,7 +71,7 @@ static const struct help {
 	 "  ID               one source's events only\n",
 	 "noticewatch events js"},
 	{"history", "history [ID]\nhistory --rebuild",
-	 "the same as events; --rebuild writes the git history afresh",
+	 "the same (an alias of events); --rebuild: git history afresh",
 	 "  ID               one source's events only\n"
 	 "  --rebuild        write the [git] history afresh from the database\n",
 	 "noticewatch history --rebuild"},
@@ -105,23 +105,26 @@ help_find(const char *name)
 	return NULL;
 }
 
-/* Each of h's usage lines, indented: "  LINE", the last one followed by
- * what the command does, in a column when it fits. */
+/* Each of h's usage lines, indented: "  LINE", and what the command does
+ * in a column after the first line that leaves room, else on a line of
+ * its own after the last. */
 static void
 usage_lines(FILE *out, const struct help *h)
 {
 	const char *p = h->usage, *nl;
-	int len;
+	int said = 0;
 
-	while ((nl = strchr(p, '\n'))) {
-		fprintf(out, "  %.*s\n", (int)(nl - p), p);
-		p = nl + 1;
+	for (; p; p = nl ? nl + 1 : NULL) {
+		int len = (nl = strchr(p, '\n')) ? (int)(nl - p) : (int)strlen(p);
+		if (!said && len < 17) {
+			fprintf(out, "  %-17.*s%s\n", len, p, h->what);
+			said = 1;
+		} else {
+			fprintf(out, "  %.*s\n", len, p);
+		}
 	}
-	len = (int)strlen(p);
-	if (len < 17)
-		fprintf(out, "  %-17s%s\n", p, h->what);
-	else
-		fprintf(out, "  %s\n  %-17s%s\n", p, "", h->what);
+	if (!said)
+		fprintf(out, "  %-17s%s\n", "", h->what);
 }
 
 static void
