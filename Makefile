@@ -112,11 +112,15 @@ build-deps:
 test-deps:
 	@$(MAKE) --no-print-directory deps DEBS="$(BUILD_DEBS) $(TEST_DEBS)"
 
-# The main job: build, write a starter config on first use, check every due source.
+# The main job: build, write a starter config on first use, check every due
+# source; then the next step as it is typed.  Sources that failed (exit 1,
+# each named on stderr) are what a first run over the catalog meets; the
+# config, the database or the lock failing the run (2, 3, 75) fails make.
 run: build-deps
 	@$(MAKE) --no-print-directory noticewatch
 	@[ -f noticewatch.ini ] || ./noticewatch init .
-	./noticewatch run
+	@./noticewatch run; rc=$$?; [ $$rc -le 1 ] || exit $$rc; \
+	  echo "next: ./noticewatch run (again, or from cron: see README); ./noticewatch report"
 
 check: test-deps
 	@$(MAKE) --no-print-directory noticewatch $(UNIT) $(REPLAY)

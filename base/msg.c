@@ -92,6 +92,26 @@ msg_finish(int status)
 	return status ? status : 1;
 }
 
+const char *
+msg_duration(long long secs, char *out, size_t len)
+{
+	static const struct { long long secs; const char *name; } units[] = {
+		{86400, "d"}, {3600, "h"}, {60, "min"}, {1, "s"}};
+	int k = 0;
+
+	if (secs < 0)
+		secs = 0;
+	while (units[k].secs > 1 && secs < units[k].secs)
+		k++;
+	if (units[k].secs == 1 || units[k].secs == 60 ||
+	    secs % units[k].secs / units[k + 1].secs == 0)
+		snprintf(out, len, "%lld %s", secs / units[k].secs, units[k].name);
+	else
+		snprintf(out, len, "%lld %s %lld %s", secs / units[k].secs, units[k].name,
+		         secs % units[k].secs / units[k + 1].secs, units[k + 1].name);
+	return out;
+}
+
 char *
 msg_strdup(const char *s)
 {

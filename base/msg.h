@@ -42,6 +42,11 @@ void msg_flush(void);
  * and every filter end (or status, when not 0). */
 int msg_finish(int status);
 
+/* A duration as people say it: "45 s" under a minute, then "59 min",
+ * "1 h 29 min", "3 h", "7 d", "2 d 5 h" (whole units, rounded down); out,
+ * which len bytes hold. */
+const char *msg_duration(long long secs, char *out, size_t len);
+
 /* strdup that passes NULL through (a NULL from strdup itself is out of
  * memory only when s was not NULL). */
 char *msg_strdup(const char *s);

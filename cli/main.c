@@ -32,26 +32,108 @@ enum { EXIT_OKAY = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2, EXIT_UNSAVED = 3,
        EXIT_LOCKED = 75 };
 
 
+/* Every command's help, in the order --help lists them: usage lines (after
+ * "noticewatch "), what it does, its options and arguments, one example.
+ * The overview (--help, help) and each command's help (help CMD, CMD
+ * --help) are printed from here alone. */
+static const struct help {
+	const char *name, *usage, *what, *options, *example;
+} helps[] = {
+	{"init", "init [DIR]", "write a starter config and catalog, create the database",
+	 "  DIR              where noticewatch.ini, provinces.ini and the database go\n"
+	 "                   (default: the current directory); an existing config is kept\n",
+	 "noticewatch init /etc/noticewatch"},
+	{"run", "run [ID...]", "check the due sources (or the named ones, now)",
+	 "  ID               a source to check now, due or not, even if disabled\n",
+	 "noticewatch -c /etc/noticewatch/noticewatch.ini run"},
+	{"check",
+	 "check ID|URL [--items XPATH] [--title P] [--link P] [--date P] [--format F]\n"
+	 "check --all [--format text|json]",
+	 "fetch and extract once, print every item found; store nothing",
+	 "  ID|URL           a source of the config, or any http(s) address (needs no config)\n"
+	 "  --items XPATH    the list's items, as a [source] items = would say\n"
+	 "  --title P, --link P, --date P\n"
+	 "                   where in an item its title, link and date are\n"
+	 "  --format F       the page's format: html, json, xml or script\n"
+	 "  --all            verify every enabled source: a row and a verdict each\n"
+	 "  --format text|json  (with --all) rows or a JSON array\n",
+	 "noticewatch check https://example.org/notices/ --items '//ul[@class=\"list\"]/li'"},
+	{"sources", "sources", "one row per source: last check, result, failures, notices", NULL,
+	 "noticewatch sources"},
+	{"notices", "notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv]",
+	 "the stored notices, newest first",
+	 "  --source ID      one source's notices only\n"
+	 "  --since DAY      notices dated DAY (YYYY-MM-DD) or later\n"
+	 "  --all            every notice, not only the relevant ones\n"
+	 "  --format F       text (default), json or csv\n",
+	 "noticewatch notices --source js --since 2024-01-01 --format csv"},
+	{"events", "events [ID]", "events over time, oldest first (of every source or one)",
+	 "  ID               one source's events only\n",
+	 "noticewatch events js"},
+	{"history", "history [ID]\nhistory --rebuild",
+	 "the same (an alias of events); --rebuild: git history afresh",
+	 "  ID               one source's events only\n"
+	 "  --rebuild        write the [git] history afresh from the database\n",
+	 "noticewatch history --rebuild"},
+	{"notify-test", "notify-test [CHANNEL]", "send a test message to each channel (or one)",
+	 "  CHANNEL          email, or the NAME of a [webhook NAME]\n",
+	 "noticewatch notify-test email"},
+	{"outbox", "outbox [--all]", "alerts queued, failing and dead",
+	 "  --all            delivered alerts too\n",
+	 "noticewatch outbox --all"},
+	{"report", "report [--format text|md|html|article] [-o FILE]",
+	 "the status board, a row per source",
+	 "  --format F       text (default, 80 columns), md, html or article\n"
+	 "  -o, --output FILE  write FILE whole, then rename it into place\n",
+	 "noticewatch report --format html -o /var/www/html/notices.html"},
+	{"feed", "feed [--source ID] [--limit N] [-o FILE]", "Atom feed of the relevant notices",
+	 "  --source ID      one source's notices only\n"
+	 "  --limit N        at most N entries (default 50)\n"
+	 "  -o, --output FILE  write FILE whole, then rename it into place\n",
+	 "noticewatch feed --limit 20 -o /var/www/html/notices.atom"},
+	{"help", "help [COMMAND]", "this overview, or a command's usage, options and example",
+	 "  COMMAND          the command to explain\n",
+	 "noticewatch help notices"},
+};
+
+static const struct help *
+help_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (!strcmp(helps[i].name, name))
+			return &helps[i];
+	return NULL;
+}
+
+/* Each of h's usage lines, indented: "  LINE", and what the command does
+ * in a column after the first line that leaves room, else on a line of
+ * its own after the last. */
+static void
+usage_lines(FILE *out, const struct help *h)
+{
+	const char *p = h->usage, *nl;
+	int said = 0;
+
+	for (; p; p = nl ? nl + 1 : NULL) {
+		int len = (nl = strchr(p, '\n')) ? (int)(nl - p) : (int)strlen(p);
+		if (!said && len < 17) {
+			fprintf(out, "  %-17.*s%s\n", len, p, h->what);
+			said = 1;
+		} else {
+			fprintf(out, "  %.*s\n", len, p);
+		}
+	}
+	if (!said)
+		fprintf(out, "  %-17s%s\n", "", h->what);
+}
+
 static void
 usage(FILE *out)
 {
-	fputs("usage: noticewatch [-c FILE] [-q|-v] COMMAND [ARGS]\n"
-	      "\n"
-	      "  init [DIR]       write a starter config and catalog, create the database\n"
-	      "  run [ID...]      check the due sources (or the named ones, now)\n"
-	      "  check ID|URL [--items XPATH] [--title P] [--link P] [--date P] [--format F]\n"
-	      "                   fetch and extract once, print every item found; store nothing\n"
-	      "  check --all [--format text|json]  verify every enabled source; store nothing\n"
-	      "  sources          one row per source: last check, result, failures, notices\n"
-	      "  notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv]\n"
-	      "  events [ID]      events over time\n"
-	      "  history [ID]     the same (an alias of events)\n"
-	      "  history --rebuild  write the git history afresh from the database\n"
-	      "  notify-test [CHANNEL]  send a test message to each channel (or one)\n"
-	      "  outbox [--all]   alerts queued, failing and dead (--all: delivered too)\n"
-	      "  report [--format text|md|html|article] [-o FILE]  the status board, a row per source\n"
-	      "  feed [--source ID] [--limit N] [-o FILE]  Atom feed of the relevant notices\n"
-	      "\n"
+	fputs("usage: noticewatch [-c FILE] [-q|-v] COMMAND [ARGS]\n\n", out);
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		usage_lines(out, &helps[i]);
+	fputs("\n"
 	      "  -c FILE          config (default: $NOTICEWATCH_CONFIG, then ./noticewatch.ini)\n"
 	      "  -q               print no events, only errors\n"
 	      "  -v               say what is done, on stderr\n"
@@ -59,7 +141,58 @@ usage(FILE *out)
 	      "\n"
 	      "exit status: 0 all checked, 1 some sources, alerts or outputs failed,\n"
 	      "2 usage or config error, 3 the database or the history could not be saved,\n"
-	      "75 another run holds the lock\n", out);
+	      "75 another run holds the lock\n"
+	      "'noticewatch help COMMAND' or 'noticewatch COMMAND --help' explains one command\n",
+	      out);
+}
+
+/* One command's help on stdout: usage, what it does, options, example. */
+static int
+help_command(const struct help *h)
+{
+	const char *p = h->usage, *nl;
+
+	while ((nl = strchr(p, '\n'))) {
+		printf("%s noticewatch %.*s\n", p == h->usage ? "usage:" : "   or:", (int)(nl - p), p);
+		p = nl + 1;
+	}
+	printf("%s noticewatch %s\n\n%c%s.\n", p == h->usage ? "usage:" : "   or:", p,
+	       toupper((unsigned char)h->what[0]), h->what + 1);
+	if (h->options)
+		printf("\noptions:\n%s", h->options);
+	printf("\nexample:\n  %s\n", h->example);
+	return EXIT_OKAY;
+}
+
+/* help [COMMAND] */
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct help *h;
+
+	if (argc == 0) {
+		usage(stdout);
+		return EXIT_OKAY;
+	}
+	if (argc > 1) {
+		error("usage: noticewatch help [COMMAND]");
+		return EXIT_USAGE;
+	}
+	if (!(h = help_find(argv[0]))) {
+		error("unknown command '%s' (see noticewatch --help)", argv[0]);
+		return EXIT_USAGE;
+	}
+	return help_command(h);
+}
+
+/* Whether a command's arguments ask for its help (--help or -h). */
+static int
+help_asked(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
 }
 
 static const char *
@@ -606,8 +739,24 @@ cmd_feed(struct config *cfg, int argc, char **argv)
 	return output_close(&o, ok) == 0 ? EXIT_OKAY : EXIT_SOME_FAILED;
 }
 
+/* init's last line: the run as the user would type it next.  prog as it
+ * was typed when it has a slash (./noticewatch, not on PATH), else
+ * noticewatch; no -c when run would find the config by itself. */
+static void
+init_next(const char *prog, const char *dir, const char *cfgpath)
+{
+	const char *env = getenv("NOTICEWATCH_CONFIG");
+
+	if (!strchr(prog, '/'))
+		prog = "noticewatch";
+	if ((!strcmp(dir, ".") || !strcmp(dir, "./")) && !(env && *env))
+		printf("next: %s run\n", prog);
+	else
+		printf("next: %s -c %s run\n", prog, cfgpath);
+}
+
 static int
-cmd_init(int argc, char **argv)
+cmd_init(const char *prog, int argc, char **argv)
 {
 	const char *dir = argc > 0 ? argv[0] : ".";
 	char cfgpath[4096], catpath[4096], dbpath[4096], err[512];
@@ -654,8 +803,9 @@ cmd_init(int argc, char **argv)
 		return EXIT_SOME_FAILED;
 	}
 	store_close(st);
-	printf("wrote %s and %s (%zu sources), created %s\n"
-	       "next: noticewatch -c %s run\n", cfgpath, catpath, cfg.nsources, dbpath, cfgpath);
+	printf("wrote %s and %s (%zu sources), created %s\n", cfgpath, catpath, cfg.nsources,
+	       dbpath);
+	init_next(prog, dir, cfgpath);
 	config_free(&cfg);
 	return EXIT_OKAY;
 }
@@ -682,10 +832,10 @@ command(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
 		{"config", required_argument, NULL, 'c'}, {"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
-	const char *cfgopt = NULL, *cmd;
+	const char *cfgopt = NULL, *cmd, *prog = argv[0];
 	struct config cfg;
 	char err[600];
-	int c, rv;
+	int c, rv, quiet = 0, verbose = 0;
 
 	/* a file size limit (ulimit -f) or a full disk makes writes fail with
 	 * an error the store reports, instead of killing the run mid-write */
@@ -694,13 +844,18 @@ command(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+c:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgopt = optarg; break;
-		case 'q': msg_verbose = -1; break;
-		case 'v': msg_verbose = 1; break;
+		case 'q': quiet = 1; break;
+		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return EXIT_OKAY;
 		case 'V': printf("noticewatch %s\n", VERSION); return EXIT_OKAY;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
+	if (quiet && verbose) {
+		error("-q and -v cannot be used together");
+		return EXIT_USAGE;
+	}
+	msg_verbose = verbose - quiet;
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -708,15 +863,16 @@ command(int argc, char **argv)
 	cmd = argv[optind];
 	argc -= optind + 1;
 	argv += optind + 1;
-	if (!strcmp(cmd, "init"))
-		return cmd_init(argc, argv);
-	if (strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "sources") &&
-	    strcmp(cmd, "notices") && strcmp(cmd, "history") && strcmp(cmd, "events") &&
-	    strcmp(cmd, "notify-test") &&
-	    strcmp(cmd, "outbox") && strcmp(cmd, "report") && strcmp(cmd, "feed")) {
+	if (!help_find(cmd)) {
 		error("unknown command '%s' (see noticewatch --help)", cmd);
 		return EXIT_USAGE;
 	}
+	if (help_asked(argc, argv))
+		return help_command(help_find(cmd));
+	if (!strcmp(cmd, "help"))
+		return cmd_help(argc, argv);
+	if (!strcmp(cmd, "init"))
+		return cmd_init(prog, argc, argv);
 	/* check URL needs no config: without -c, $NOTICEWATCH_CONFIG or a
 	 * ./noticewatch.ini, it reads an empty one (every default) and
 	 * creates nothing */

@@ -1,6 +1,7 @@
 /* Concurrent, polite, conditional downloads with libcurl's multi interface. */
 #include "fetch/fetch.h"
 #include "base/buf.h"
+#include "base/msg.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -369,9 +370,11 @@ decide:
 	if (retry_after > 0) {
 		if (retry_after > opt->max_retry_after) {
 			size_t l = strlen(res->error);
+			char wait[32], limit[32];
 			snprintf(res->error + l, sizeof(res->error) - l,
-			         " (Retry-After %lds is beyond the %lds limit)",
-			         (long)retry_after, opt->max_retry_after);
+			         " (Retry-After %s is beyond the %s limit)",
+			         msg_duration(retry_after, wait, sizeof(wait)),
+			         msg_duration(opt->max_retry_after, limit, sizeof(limit)));
 			return -1;
 		}
 		return (long)retry_after * 1000;

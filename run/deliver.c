@@ -221,10 +221,12 @@ deliver_channel(const struct config *cfg, struct store *st, const char *channel,
 		error("%s", serr);
 		return -1;
 	}
-	if (dead > 0)
-		error("%s: %lld alert%s undelivered for %lds given up as dead "
+	if (dead > 0) {
+		char age[32];
+		error("%s: %lld alert%s undelivered for %s given up as dead "
 		      "(see noticewatch outbox)", channel, (long long)dead, dead == 1 ? "" : "s",
-		      cfg->outbox_max_age);
+		      msg_duration(cfg->outbox_max_age, age, sizeof(age)));
+	}
 	if (store_outbox_due(st, channel, now, collect_due, &d, serr, sizeof(serr)) < 0 ||
 	    d.oom) {
 		error("%s", d.oom ? "out of memory" : serr);

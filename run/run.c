@@ -111,9 +111,11 @@ pick_due(struct run_ctx *rc, char **names, int nnames, int64_t now, size_t *np)
 		}
 		if (nnames == 0 && s->interval > 0 && j->st.last_check > 0 &&
 		    now - j->st.last_check < s->interval) {
-			msg_info("%s: checked %llds ago, next in %llds", s->id,
-			     (long long)(now - j->st.last_check),
-			     (long long)(s->interval - (now - j->st.last_check)));
+			char ago[32], next[32];
+			msg_info("%s: checked %s ago, next in %s", s->id,
+			         msg_duration(now - j->st.last_check, ago, sizeof(ago)),
+			         msg_duration(s->interval - (now - j->st.last_check), next,
+			                      sizeof(next)));
 			store_source_state_clear(&j->st);
 			continue;
 		}

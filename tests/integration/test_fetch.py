@@ -93,7 +93,7 @@ def retry_after_is_honoured_within_limits():
         eq(rc, 1, "exit status")
         eq((srv.hits["/a"], srv.hits["/b"], srv.hits["/c"]), (2, 2, 1),
            "a and b retried, c not waited for")
-        eq(lines(err), ["noticewatch: s2: HTTP 503 (Retry-After 3600s is beyond the 60s limit)"],
+        eq(lines(err), ["noticewatch: s2: HTTP 503 (Retry-After 1 h is beyond the 1 min limit)"],
            "the error")
     finally:
         srv.close()
