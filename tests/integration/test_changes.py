@@ -209,7 +209,7 @@ def a_text_change_that_moves_a_fact_says_both():
         ws.close()
 
 
-ROWS = [("=1+1", "2021-10-09", "/sc/1.html"), ("+86 报名咨询", "2021-10-08", "/sc/2.html"),
+ROWS = [("=1+1 证书领取通知", "2021-10-09", "/sc/1.html"), ("+86 报名咨询", "2021-10-08", "/sc/2.html"),
         ("-领取须知", "2021-10-07", "/sc/3.html"), ("@所有考生 通知", "2021-10-06", "/sc/4.html"),
         (TITLE, "2021-10-05", "/sc/5.html")]
 
@@ -226,7 +226,7 @@ def csv_bom_opens_in_a_spreadsheet_without_formulas():
         rows = list(csv.reader(io.StringIO(raw.stdout.decode("utf-8-sig"), newline="")))
         eq(rows[0][:4], ["source", "date", "title", "link"], "the header, its first cell clean")
         titles = [r[2] for r in rows[1:]]
-        eq(sorted(titles), sorted(["'=1+1", "'+86 报名咨询", "'-领取须知", "'@所有考生 通知", TITLE]),
+        eq(sorted(titles), sorted(["'=1+1 证书领取通知", "'+86 报名咨询", "'-领取须知", "'@所有考生 通知", TITLE]),
            "cells that start a formula are quoted with '")
         plain = subprocess.run(command("-c", ws.config, "notices", "--all", "--format", "csv"),
                                cwd=ws.dir, capture_output=True)
