@@ -340,7 +340,7 @@ diff_line(const git_diff_delta *delta, const git_diff_hunk *hunk, const git_diff
 		while (p < end) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-			if (!strncmp(p, "--- ", 4) || !strncmp(p, "+++ ", 4))
+			if (n >= 4 && (!memcmp(p, "--- ", 4) || !memcmp(p, "+++ ", 4)))
 				buf_add(b, p, n);
 			p += n;
 		}
