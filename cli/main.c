@@ -439,11 +439,11 @@ cmd_notices(struct config *cfg, int argc, char **argv)
 	static const struct option longopts[] = {
 		{"source", required_argument, NULL, 's'}, {"since", required_argument, NULL, 'S'},
 		{"all", no_argument, NULL, 'a'}, {"format", required_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0}};
+		{"bom", no_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
 	const char *source = NULL, *since = NULL;
 	enum report_list format = REPORT_LIST_TEXT;
 	struct store *st;
-	int all = 0, c, rv = EXIT_OKAY;
+	int all = 0, bom = 0, c, rv = EXIT_OKAY;
 
 	/* argv - 1 is the command name: getopt skips element 0 */
 	optind = 0;
@@ -452,6 +452,7 @@ cmd_notices(struct config *cfg, int argc, char **argv)
 		case 's': source = optarg; break;
 		case 'S': since = optarg; break;
 		case 'a': all = 1; break;
+		case 'b': bom = 1; break;
 		case 'f':
 			/* in enum report_list's order */
 			if ((c = format_arg(optarg, (const char *const[]){"text", "json", "csv", NULL},
@@ -465,6 +466,10 @@ cmd_notices(struct config *cfg, int argc, char **argv)
 	}
 	if (no_arguments("notices", argc, argv) < 0)
 		return EXIT_USAGE;
+	if (bom && format != REPORT_LIST_CSV) {
+		error("--bom is for --format csv");
+		return EXIT_USAGE;
+	}
 	if (since && !valid_day(since)) {
 		error("--since wants a date YYYY-MM-DD, not '%s'", since);
 		return EXIT_USAGE;
@@ -475,7 +480,7 @@ cmd_notices(struct config *cfg, int argc, char **argv)
 	}
 	if (!(st = open_store(cfg)))
 		return EXIT_SOME_FAILED;
-	rv = report_notices(st, format, source, since, all) < 0 ? EXIT_SOME_FAILED : EXIT_OKAY;
+	rv = report_notices(st, format, source, since, all, bom) < 0 ? EXIT_SOME_FAILED : EXIT_OKAY;
 	store_close(st);
 	return rv;
 }

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,23 @@ subject_of(struct buf *b, const struct notify_email *cfg,
 			b->p[i] = ' ';
 }
 
+/* What changed (notify_change_note) on a line of its own, and in small
+ * print. */
+static void
+change_note(struct buf *text, struct buf *html, const struct notify_event *e)
+{
+	struct buf note;
+
+	buf_init(&note, SIZE_MAX);
+	if (notify_change_note(&note, e)) {
+		buf_printf(text, "    %s\n", buf_str(&note));
+		buf_addstr(html, "<br><small>");
+		html_escape(html, buf_str(&note));
+		buf_addstr(html, "</small>");
+	}
+	buf_free(&note);
+}
+
 /* The bodies, grouped by source in order of first appearance. */
 static void
 bodies(struct buf *text, struct buf *html, const struct notify_event *ev,
@@ -236,14 +254,16 @@ bodies(struct buf *text, struct buf *html, const struct notify_event *ev,
 				html_escape(html, e->title);
 				if (e->link && *e->link)
 					buf_addstr(html, "</a>");
-				if (e->old_title && strcmp(e->old_title, e->title)) {
-					buf_printf(text, "    was: %s\n", e->old_title);
-					buf_addstr(html, "<br><small>was: ");
-					html_escape(html, e->old_title);
-					buf_addstr(html, "</small>");
-				}
+				change_note(text, html, e);
 				if (e->link && *e->link)
 					buf_printf(text, "    %s\n", e->link);
+				if (e->diff && *e->diff) {
+					/* the diff as it is, set apart by blank lines */
+					buf_printf(text, "\n%s\n", e->diff);
+					buf_addstr(html, "<pre>");
+					html_escape(html, e->diff);
+					buf_addstr(html, "</pre>");
+				}
 			}
 			if (e->detail) {
 				buf_printf(text, ": %s\n", e->detail);
@@ -487,17 +507,18 @@ send_cut(const struct notify_email *cfg, const struct notify_event *ev, char *er
          size_t errlen)
 {
 	struct notify_event copy = *ev;
-	char *held[3];
+	char *held[4];
 	int oom = 0, r = -1;
 
 	copy.title = cut_text(ev->title, &held[0], &oom);
 	copy.old_title = cut_text(ev->old_title, &held[1], &oom);
 	copy.detail = cut_text(ev->detail, &held[2], &oom);
+	copy.diff = cut_text(ev->diff, &held[3], &oom);
 	if (oom)
 		snprintf(err, errlen, "out of memory");
 	else
 		r = send_mail(cfg, &copy, 1, err, errlen);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		free(held[i]);
 	if (r == 1)
 		snprintf(err, errlen, "an alert larger than a mail (%zu bytes)", NOTIFY_MAIL_MAX);

@@ -1,9 +1,11 @@
 /* The policy history in git, written with libgit2. */
 #include "notify/notify.h"
+#include "base/buf.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <git2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,22 +350,55 @@ out:
 	return rv;
 }
 
+/* Appends one line of a patch as a plain unified diff has it: of the file's
+ * header only its "---" and "+++" lines. */
+static int
+diff_line(const git_diff_delta *delta, const git_diff_hunk *hunk, const git_diff_line *line,
+          void *payload)
+{
+	struct buf *b = payload;
+	const char *p = line->content, *end = p + line->content_len;
+
+	(void)delta;
+	(void)hunk;
+	switch (line->origin) {
+	case GIT_DIFF_LINE_FILE_HDR:
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+			if (n >= 4 && (!memcmp(p, "--- ", 4) || !memcmp(p, "+++ ", 4)))
+				buf_add(b, p, n);
+			p += n;
+		}
+		break;
+	case GIT_DIFF_LINE_CONTEXT:
+	case GIT_DIFF_LINE_ADDITION:
+	case GIT_DIFF_LINE_DELETION:
+		buf_add(b, &line->origin, 1);
+		/* fall through */
+	default:                /* hunk headers, "\ No newline at end of file" */
+		buf_add(b, p, line->content_len);
+		break;
+	}
+	return b->failed ? -1 : 0;
+}
+
 char *
 notify_text_diff(const char *before, const char *after, const char *name)
 {
 	git_patch *patch = NULL;
-	git_buf buf = {0};
-	char a[300], b[300], *out = NULL;
+	struct buf out;
+	char *diff = NULL;
 
 	git_libgit2_init();
-	snprintf(a, sizeof(a), "a/%s", name);
-	snprintf(b, sizeof(b), "b/%s", name);
-	if (git_patch_from_buffers(&patch, before, strlen(before), a, after, strlen(after), b,
-	                           NULL) == 0 &&
-	    git_patch_to_buf(&buf, patch) == 0)
-		out = strdup(buf.ptr ? buf.ptr : "");
-	git_buf_dispose(&buf);
+	buf_init(&out, SIZE_MAX);
+	/* libgit2 writes the a/ and b/ before the name itself */
+	if (git_patch_from_buffers(&patch, before, strlen(before), name, after, strlen(after),
+	                           name, NULL) == 0 &&
+	    git_patch_print(patch, diff_line, &out) == 0)
+		diff = out.p ? buf_take(&out, NULL) : strdup("");
+	buf_free(&out);
 	git_patch_free(patch);
 	git_libgit2_shutdown();
-	return out;
+	return diff;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "base/buf.h"
+
 struct notify_event {
 	const char *kind;       /* new, changed, removed, broken, recovered, test */
 	const char *source_id;
@@ -16,17 +18,25 @@ struct notify_event {
 	const char *link;
 	const char *source_name;        /* may be NULL or "" */
 	const char *old_title;          /* changed: the title before, else NULL */
+	const char *old_date;           /* changed: the date before, else NULL */
 	const char *detail;             /* alerts: what happened, else NULL */
+	const char *diff;               /* changed: the detail text's unified diff
+	                                 * (notify_text_diff), else NULL */
 	const char *facts;              /* changed: the certificate facts that
 	                                 * changed ("to: 2021-11-30 → 2021-12-15"),
 	                                 * else NULL */
 };
 
+/* What changed, in the words every channel uses: "was: <old title>", "was
+ * dated: <old date>", "text: +N -M lines" (from diff), then the facts,
+ * joined by "; ".  Appends nothing when nothing of these changed; returns
+ * how many parts it appended. */
+int notify_change_note(struct buf *b, const struct notify_event *ev);
+
 /* Prints "NEW|CHANGED|REMOVED <id> <date> <title> <link>" on one line,
- * with " (<facts>)" after when certificate facts changed; a
- * missing date prints as '-', and control characters in the title as
- * spaces, so one event is always one line.  Returns 0, or -1 when the
- * stream failed. */
+ * with " (<what changed>)" after (notify_change_note); a missing date
+ * prints as '-', and control characters in the title as spaces, so one
+ * event is always one line.  Returns 0, or -1 when the stream failed. */
 int notify_print(FILE *out, const struct notify_event *ev);
 
 /* An event's kind as every channel and view shows it: "new" -> "NEW",
@@ -143,8 +153,9 @@ int notify_git_head(const struct notify_git *g, char oid[41], char *err, size_t 
 /* Pushes the branch to the remote.  Returns 0, or -1 with err set. */
 int notify_git_push(const struct notify_git *g, char *err, size_t errlen);
 
-/* A unified diff of two texts (libgit2), labelled a/name and b/name;
- * malloc'd, NULL when out of memory. */
+/* A plain unified diff of two texts (libgit2): "--- a/name", "+++ b/name",
+ * then the hunks (no "diff --git" or "index" line); malloc'd, NULL when
+ * out of memory. */
 char *notify_text_diff(const char *before, const char *after, const char *name);
 
 #endif

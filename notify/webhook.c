@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,13 +154,13 @@ chat_escape(struct buf *b, enum notify_format f, const char *s, int link)
 static char *
 chat_text(enum notify_format f, const struct notify_event *ev, size_t *len)
 {
-	struct buf parts[5], out;
-	const char *in[5] = {notify_source_label(ev), ev->title, ev->old_title, ev->detail,
-	                     ev->link};
+	struct buf parts[6], out;
+	const char *in[6] = {notify_source_label(ev), ev->title, ev->old_title, ev->detail,
+	                     ev->link, ev->diff};
 	struct notify_event e = *ev;
 	int failed = 0;
 
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		buf_init(&parts[i], (size_t)1 << 20);
 		chat_escape(&parts[i], f, in[i], i == 4);
 		failed |= parts[i].failed;
@@ -169,9 +170,10 @@ chat_text(enum notify_format f, const struct notify_event *ev, size_t *len)
 	e.old_title = ev->old_title ? (parts[2].p ? parts[2].p : "") : NULL;
 	e.detail = ev->detail ? (parts[3].p ? parts[3].p : "") : NULL;
 	e.link = ev->link ? (parts[4].p ? parts[4].p : "") : NULL;
+	e.diff = ev->diff ? (parts[5].p ? parts[5].p : "") : NULL;
 	buf_init(&out, (size_t)4 << 20);
 	notify_event_text(&out, &e);
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 6; i++)
 		buf_free(&parts[i]);
 	if (failed) {
 		buf_free(&out);
@@ -205,17 +207,27 @@ event_json(const struct notify_event *e)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s}", "type", e->kind, "source", e->source_id,
 	                      "source_name", notify_source_label(e));
+	struct buf note;
 
 	if (!o)
 		return NULL;
+	buf_init(&note, SIZE_MAX);
 	if (e->title)
 		json_object_set_new(o, "title", json_string(e->title));
 	if (e->link)
 		json_object_set_new(o, "link", json_string(e->link));
 	if (e->date)
 		json_object_set_new(o, "date", e->date[0] ? json_string(e->date) : json_null());
-	if (e->old_title)
+	if (e->old_title && e->title && strcmp(e->old_title, e->title))
 		json_object_set_new(o, "old_title", json_string(e->old_title));
+	if (e->old_date && e->date && strcmp(e->old_date, e->date))
+		json_object_set_new(o, "old_date", e->old_date[0] ? json_string(e->old_date)
+		                                                  : json_null());
+	if (notify_change_note(&note, e))
+		json_object_set_new(o, "change", json_string(buf_str(&note)));
+	buf_free(&note);
+	if (e->diff && *e->diff)
+		json_object_set_new(o, "diff", json_string(e->diff));
 	if (e->detail)
 		json_object_set_new(o, "detail", json_string(e->detail));
 	return o;
@@ -428,26 +440,27 @@ build_body(const struct notify_webhook *cfg, const struct notify_event *ev, size
 }
 
 /* The body of one event alone, when it passes cap (a detail text edited
- * throughout): its detail cut in half until the body fits, so one event
- * never blocks the channel behind it.  Takes body; NULL when out of
- * memory, or when even no detail does not fit. */
+ * throughout): its diff (or an alert's detail) cut in half until the body
+ * fits, so one event never blocks the channel behind it.  Takes body; NULL
+ * when out of memory, or when even none of it does not fit. */
 static char *
 fit_one(const struct notify_webhook *cfg, const struct notify_event *ev, size_t limit,
         size_t cap, char *body)
 {
 	struct notify_event e = *ev;
-	char *detail = ev->detail ? strdup(ev->detail) : NULL;
-	size_t len = detail ? strlen(detail) : 0;
+	const char **field = ev->diff ? &e.diff : &e.detail;
+	char *text = *field ? strdup(*field) : NULL;
+	size_t len = text ? strlen(text) : 0;
 	int too_big;
 
-	while (body && strlen(body) > cap && detail && len > 0) {
-		len = msg_cut(detail, len / 2);
-		detail[len] = '\0';
-		e.detail = detail;
+	while (body && strlen(body) > cap && text && len > 0) {
+		len = msg_cut(text, len / 2);
+		text[len] = '\0';
+		*field = text;
 		free(body);
 		body = build_body(cfg, &e, 0, 1, limit, &too_big);
 	}
-	free(detail);
+	free(text);
 	if (body && strlen(body) > cap) {
 		free(body);
 		body = NULL;

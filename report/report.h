@@ -49,9 +49,11 @@ int report_sources(const struct config *cfg, struct store *st);
 enum report_list { REPORT_LIST_TEXT, REPORT_LIST_JSON, REPORT_LIST_CSV };
 
 /* The stored notices, newest first, of one source or all, first seen on
- * or after since (YYYY-MM-DD, or NULL); relevant ones only unless all. */
+ * or after since (YYYY-MM-DD, or NULL); relevant ones only unless all.
+ * bom (csv): for spreadsheets: a UTF-8 byte order mark first, and a cell
+ * that starts with =, +, - or @ gets a ' before it (no formula runs). */
 int report_notices(struct store *st, enum report_list format, const char *source,
-                   const char *since, int all);
+                   const char *since, int all, int bom);
 
 /* The event log, oldest first, of one source or all (NULL). */
 int report_events(struct store *st, const char *source);

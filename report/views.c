@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,15 +136,23 @@ report_sources(const struct config *cfg, struct store *st)
 
 struct notices_ctx {
 	int format;
+	int bom;                /* csv for spreadsheets */
 	json_t *array;
 	int oom;
 };
 
+/* One cell; guard: one that starts with =, +, - or @ is written with a '
+ * first, so that a spreadsheet shows it as text and runs no formula. */
 static void
-csv_field(const char *s, int last)
+csv_field(const char *s, int guard, int last)
 {
-	if (strpbrk(s, ",\"\r\n")) {
+	int quote = !!strpbrk(s, ",\"\r\n");
+
+	if (quote)
 		putchar('"');
+	if (guard && *s && strchr("=+-@", *s))
+		putchar('\'');
+	if (quote) {
 		for (; *s; s++) {
 			if (*s == '"')
 				putchar('"');
@@ -189,14 +198,14 @@ print_notice(const struct store_notice_row *r, void *payload)
 		if (!o || json_array_append_new(nc->array, o) < 0)
 			nc->oom = 1;
 	} else if (nc->format == REPORT_LIST_CSV) {
-		csv_field(r->source_id, 0);
-		csv_field(r->date, 0);
-		csv_field(r->title, 0);
-		csv_field(r->link, 0);
-		csv_field(r->relevant ? "1" : "0", 0);
-		csv_field(first, 0);
-		csv_field(last, 0);
-		csv_field(removed, 1);
+		csv_field(r->source_id, nc->bom, 0);
+		csv_field(r->date, nc->bom, 0);
+		csv_field(r->title, nc->bom, 0);
+		csv_field(r->link, nc->bom, 0);
+		csv_field(r->relevant ? "1" : "0", nc->bom, 0);
+		csv_field(first, nc->bom, 0);
+		csv_field(last, nc->bom, 0);
+		csv_field(removed, nc->bom, 1);
 	} else {
 		printf("%s %-10s ", r->date[0] ? r->date : "-         ", r->source_id);
 		if (r->removed_at)
@@ -208,14 +217,16 @@ print_notice(const struct store_notice_row *r, void *payload)
 
 int
 report_notices(struct store *st, enum report_list format, const char *source,
-               const char *since, int all)
+               const char *since, int all, int bom)
 {
-	struct notices_ctx nc = {.format = format};
+	struct notices_ctx nc = {.format = format, .bom = bom};
 	char err[512];
 	int rv = 0;
 
 	if (nc.format == REPORT_LIST_JSON && !(nc.array = json_array()))
 		return error("out of memory");
+	if (nc.format == REPORT_LIST_CSV && bom)
+		fputs("\xef\xbb\xbf", stdout);   /* UTF-8, as a spreadsheet tells it */
 	if (nc.format == REPORT_LIST_CSV)
 		fputs("source,date,title,link,relevant,first_seen,last_seen,removed_at\r\n", stdout);
 	if (store_notices(st, source, since, all, print_notice, &nc, err, sizeof(err)) < 0) {
@@ -236,6 +247,18 @@ report_notices(struct store *st, enum report_list format, const char *source,
 	return rv;
 }
 
+/* " (what changed)" (notify_change_note), or nothing. */
+static void
+print_note(const struct notify_event *ev)
+{
+	struct buf note;
+
+	buf_init(&note, SIZE_MAX);
+	if (notify_change_note(&note, ev))
+		printf(" (%s)", buf_str(&note));
+	buf_free(&note);
+}
+
 static void
 print_event(const struct store_event *e, void *payload)
 {
@@ -248,11 +271,12 @@ print_event(const struct store_event *e, void *payload)
 	if (e->relevant)
 		fputs(" *", stdout);
 	printf(" %s", e->title);
-	if (e->old_title && strcmp(e->old_title, e->title))
-		printf(" (was: %s)", e->old_title);
-	if (e->old_date && strcmp(e->old_date, e->date))
-		printf(" (date was: %s)", e->old_date[0] ? e->old_date : "-");
+	print_note(&(struct notify_event){.title = e->title, .old_title = e->old_title,
+	                                  .date = e->date, .old_date = e->old_date,
+	                                  .diff = e->diff, .facts = e->facts});
 	printf(" %s\n", e->link);
+	if (e->diff && *e->diff)        /* a detail text's change: its diff below */
+		fputs(e->diff, stdout);
 }
 
 /* events [ID], and its alias history [ID]; history --rebuild rewrites the
@@ -292,6 +316,9 @@ print_outbox(const struct store_outbox_row *r, void *payload)
 	       r->source_id, notify_kind_label(r->kind));
 	if (r->title)
 		printf(" %s", r->title);
+	print_note(&(struct notify_event){.title = r->title, .old_title = r->old_title,
+	                                  .date = r->date, .old_date = r->old_date,
+	                                  .diff = r->diff, .facts = r->facts});
 	if (r->detail)
 		printf(": %s", r->detail);
 	if (r->last_error && !r->delivered_at)

@@ -75,8 +75,11 @@ event_free(struct notify_event *e)
 	free((char *)e->title);
 	free((char *)e->old_title);
 	free((char *)e->date);
+	free((char *)e->old_date);
 	free((char *)e->link);
 	free((char *)e->detail);
+	free((char *)e->diff);
+	free((char *)e->facts);
 }
 
 /* A row that cannot be copied whole stops the collection (d->oom): none
@@ -113,9 +116,13 @@ collect_due(const struct store_outbox_row *r, void *payload)
 	e->date = msg_strdup(r->date);
 	e->link = msg_strdup(r->link);
 	e->detail = msg_strdup(r->detail);
+	e->old_date = msg_strdup(r->old_date);
+	e->diff = msg_strdup(r->diff);
+	e->facts = msg_strdup(r->facts);
 	if (!e->kind || !e->source_id || (r->source_name && !e->source_name) ||
 	    (r->title && !e->title) || (r->old_title && !e->old_title) ||
-	    (r->date && !e->date) || (r->link && !e->link) || (r->detail && !e->detail)) {
+	    (r->date && !e->date) || (r->link && !e->link) || (r->detail && !e->detail) ||
+	    (r->old_date && !e->old_date) || (r->diff && !e->diff) || (r->facts && !e->facts)) {
 		event_free(e);
 		d->oom = 1;
 		return;

@@ -60,7 +60,8 @@ run_record_event(const struct store_event *ev, void *payload)
 {
 	struct notify_event ne = {.kind = ev->kind, .source_id = ev->source_id,
 	                          .date = ev->date, .title = ev->title, .link = ev->link,
-	                          .facts = ev->facts};
+	                          .old_title = ev->old_title, .old_date = ev->old_date,
+	                          .diff = ev->diff, .facts = ev->facts};
 
 	(void)payload;
 	if (!ev->relevant || msg_verbose < 0)

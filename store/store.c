@@ -1166,8 +1166,8 @@ store_events(struct store *s, const char *source, store_event_fn fn, void *paylo
 #define OUTBOX_SELECT \
 	"SELECT o.id, o.channel, o.created, o.attempts, o.next_attempt, o.last_error," \
 	" o.delivered_at, o.dead_at, coalesce(e.kind, a.kind), coalesce(e.source_id, a.source_id)," \
-	" coalesce(src.name, ''), e.title, e.old_title, e.date, e.link," \
-	" coalesce(a.detail, e.facts || coalesce(char(10) || e.diff, ''), e.diff)" \
+	" coalesce(src.name, ''), e.title, e.old_title, e.date, e.link, a.detail, e.old_date," \
+	" e.diff, e.facts" \
 	" FROM outbox o LEFT JOIN events e ON e.id = o.event_id" \
 	" LEFT JOIN alerts a ON a.id = o.alert_id" \
 	" LEFT JOIN sources src ON src.id = coalesce(e.source_id, a.source_id) "
@@ -1190,6 +1190,8 @@ outbox_rows(struct store *s, sqlite3_stmt *st, store_outbox_fn fn, void *payload
 			.source_id = col_text(st, 9), .source_name = col_text(st, 10),
 			.title = col_text(st, 11), .old_title = col_text(st, 12),
 			.date = col_text(st, 13), .link = col_text(st, 14), .detail = col_text(st, 15),
+			.old_date = col_text(st, 16), .diff = col_text(st, 17),
+			.facts = col_text(st, 18),
 		};
 		fn(&r, payload);
 	}

@@ -205,8 +205,11 @@ struct store_outbox_row {
 	const char *title;          /* events: the notice; NULL for alerts */
 	const char *old_title;
 	const char *date;
+	const char *old_date;       /* changed: the date before, else NULL */
 	const char *link;
 	const char *detail;         /* alerts: what happened */
+	const char *diff;           /* changed: the detail text's diff, or NULL */
+	const char *facts;          /* changed: the facts that changed, or NULL */
 };
 typedef void (*store_outbox_fn)(const struct store_outbox_row *row, void *payload);
 

@@ -115,18 +115,20 @@ def a_moved_window_is_changed_with_both_values():
         rc, out, err = ws.run("run")
         eq((rc, err), (0, ""), "second run")
         link = srv.url("/sc/1.html")
-        eq(lines(out), ["CHANGED sc 2021-10-09 %s %s (to: 2021-11-30 → 2021-12-15)"
-                        % (SC_TITLE, link)], "the CHANGED line names the fact")
+        eq(lines(out), ["CHANGED sc 2021-10-09 %s %s (text: +1 -1 lines; to: 2021-11-30 → "
+                        "2021-12-15)" % (SC_TITLE, link)], "the CHANGED line names the fact")
         events = [e for p in srv.posts for e in p["events"]]
         eq(len(events), 1, "one webhook event")
-        ok(events[0]["detail"].startswith("to: 2021-11-30 → 2021-12-15"), events[0]["detail"])
+        eq(events[0]["change"], "text: +1 -1 lines; to: 2021-11-30 → 2021-12-15",
+           "the webhook's change")
         rc, out, err = ws.run("outbox", "--all")
         ok("to: 2021-11-30 → 2021-12-15" in out, out)
         # a text edit that leaves the facts alone is a CHANGED without them
         body = paper(D(2021, 10, 20), D(2021, 12, 15)) + ["逾期未领取的，可联系考试机构。"]
         srv.routes["/sc/1.html"].body = article(SC_TITLE, body)
         rc, out, err = ws.run("run")
-        eq(lines(out), ["CHANGED sc 2021-10-09 %s %s" % (SC_TITLE, link)], "no facts changed")
+        eq(lines(out), ["CHANGED sc 2021-10-09 %s %s (text: +1 -0 lines)" % (SC_TITLE, link)],
+           "no facts changed")
         # the history's notice file keeps a facts line: git log -p shows it move
         rc, log, e = git(ws, "log", "-p", "--", "sc")
         eq(rc, 0, "git log -p")

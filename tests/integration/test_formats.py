@@ -47,7 +47,7 @@ def json_api_with_epoch_milliseconds():
         rc, out, err = ws.run("run")
         eq(sorted(lines(out)), [
             "CHANGED hebei 2021-10-09 河北省2021年度二级建造师电子证书发放通知（更新） %s"
-            % srv.url("/article?id=101"),
+            " (was: 河北省2021年度二级建造师电子证书发放通知)" % srv.url("/article?id=101"),
             "NEW hebei 2021-10-12 关于2021年度二级建造师证书邮寄的通知 %s"
             % srv.url("/article?id=102"),
             "REMOVED hebei 2021-10-02 2021年度二级建造师考后资格审核公告 %s"
@@ -192,7 +192,8 @@ def post_paging_reads_every_page():
         pages[2] = [("2021年度二级建造师合格人员名单公示（更正）", "2021-09-29", "/art/2.html")]
         rc, out, err = ws.run("run")
         eq(lines(out), ["CHANGED jiangsu 2021-09-29 2021年度二级建造师合格人员名单公示（更正） %s"
-                        % srv.url("/art/2.html")], "a change on page 2")
+                        " (was: 2021年度二级建造师合格人员名单公示)" % srv.url("/art/2.html")],
+           "a change on page 2")
     finally:
         srv.close()
         ws.close()

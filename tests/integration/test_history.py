@@ -108,8 +108,10 @@ def an_edited_detail_page_is_a_diff():
         rc, out, err = ws.run("run")
         eq((rc, err), (0, ""), "second run")
         link = srv.url("/n/105.html")
-        eq(sorted(lines(out)), ["CHANGED gd 2021-10-09 %s %s" % (PAGE1[0][0], link),
-                                "CHANGED js 2021-10-09 %s %s" % (PAGE1[0][0], link)],
+        eq(sorted(lines(out)), ["CHANGED gd 2021-10-09 %s %s (text: +2 -1 lines)"
+                                % (PAGE1[0][0], link),
+                                "CHANGED js 2021-10-09 %s %s (text: +2 -1 lines)"
+                                % (PAGE1[0][0], link)],
            "the text change is an event")
         rc, log, e = git(ws, "log", "--format=%s")
         eq(lines(log)[0], "江苏: 1 changed; 广东: 1 changed", "subject")

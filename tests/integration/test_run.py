@@ -59,7 +59,8 @@ def new_changed_removed_across_runs():
         eq(rc, 0, "exit status of the third run")
         eq(lines(out), [
             "NEW js 2021-10-12 2021年度二级建造师证书邮寄办理通知 %s" % srv.url("/n/106.html"),
-            "CHANGED js 2021-10-09 关于2021年度二级建造师电子证书发放的补充通知 %s" % js_url,
+            "CHANGED js 2021-10-09 关于2021年度二级建造师电子证书发放的补充通知 %s"
+            " (was: 关于2021年度二级建造师电子证书发放的通知)" % js_url,
             "REMOVED js 2021-09-28 2021年度二级建造师合格人员资格核查公告 %s"
             % srv.url("/n/104.html")], "events of the third run")
         eq(ws.query("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind"),
