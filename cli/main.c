@@ -60,13 +60,14 @@ static const struct help {
 	 "noticewatch check https://example.org/notices/ --items '//ul[@class=\"list\"]/li'"},
 	{"sources", "sources", "one row per source: last check, result, failures, notices", NULL,
 	 "noticewatch sources"},
-	{"notices", "notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv]",
+	{"notices", "notices [--source ID] [--since YYYY-MM-DD] [--all] [--format text|json|csv] [--bom]",
 	 "the stored notices, newest first",
 	 "  --source ID      one source's notices only\n"
 	 "  --since DAY      notices dated DAY (YYYY-MM-DD) or later\n"
 	 "  --all            every notice, not only the relevant ones\n"
-	 "  --format F       text (default), json or csv\n",
-	 "noticewatch notices --source js --since 2024-01-01 --format csv"},
+	 "  --format F       text (default), json or csv\n"
+	 "  --bom            csv for Excel: a byte order mark, and no cell read as a formula\n",
+	 "noticewatch notices --source js --since 2024-01-01 --format csv --bom"},
 	{"events", "events [ID]", "events over time, oldest first (of every source or one)",
 	 "  ID               one source's events only\n",
 	 "noticewatch events js"},
