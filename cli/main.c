@@ -527,9 +527,9 @@ cmd_report(struct config *cfg, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0}};
+		{"lang", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
 	enum report_format fmt = REPORT_TEXT;
-	const char *path = NULL;
+	const char *path = NULL, *lang = NULL;
 	struct output o;
 	struct store *st;
 	int c, ok;
@@ -546,11 +546,16 @@ cmd_report(struct config *cfg, int argc, char **argv)
 			fmt = (enum report_format)c;
 			break;
 		case 'o': path = optarg; break;
+		case 'l': lang = optarg; break;
 		default: return EXIT_USAGE;
 		}
 	}
 	if (no_arguments("report", argc, argv) < 0)
 		return EXIT_USAGE;
+	if (msg_language(lang) < 0) {
+		error("unknown language '%s' (zh or en)", lang);
+		return EXIT_USAGE;
+	}
 	if (!(st = open_store(cfg)))
 		return EXIT_SOME_FAILED;
 	if (output_open(&o, path) < 0) {
@@ -753,5 +758,6 @@ command(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	msg_i18n_init();
 	return msg_finish(command(argc, argv));
 }

@@ -292,6 +292,7 @@ def make_install_and_uninstall():
                        for d, _, fs in os.walk(dest) for f in fs)
         eq(files, ["usr/bin/noticewatch", "usr/lib/systemd/system/noticewatch.service",
                    "usr/lib/systemd/system/noticewatch.timer",
+                   "usr/share/locale/zh_CN/LC_MESSAGES/noticewatch.mo",
                    "usr/share/man/man1/noticewatch.1", "usr/share/noticewatch/noticewatch.ini.example",
                    "usr/share/noticewatch/provinces.ini"], "installed files")
         ok(os.access(os.path.join(dest, "usr/bin/noticewatch"), os.X_OK), "executable")
