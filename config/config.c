@@ -701,6 +701,11 @@ handler(void *user, const char *section, const char *key, const char *value)
 				set_err(c, "max_size must be a size such as 8M, not '%s'%s", value, NULL);
 		} else if (!strcmp(key, "user_agent")) {
 			r = replace(&cfg->user_agent, value);
+		} else if (!strcmp(key, "lang")) {
+			if (strcmp(value, "zh") && strcmp(value, "en"))
+				set_err(c, "lang must be zh or en, not '%s'%s", value, NULL);
+			else
+				snprintf(cfg->lang, sizeof(cfg->lang), "%s", value);
 		} else if (!strcmp(key, "outbox_max_age")) {
 			if (parse_interval(value, &cfg->outbox_max_age) < 0 || cfg->outbox_max_age < 1)
 				set_err(c, "outbox_max_age must look like 7d or 12h, not '%s'%s", value, NULL);

@@ -1,6 +1,7 @@
 /* Console printer and the text helpers the channels share. */
 #include "notify/notify.h"
 #include "notify/text.h"
+#include "base/msg.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -35,9 +36,9 @@ const char *
 notify_kind_label(const char *kind)
 {
 	static const char *const kinds[][2] = {
-		{"new", "NEW"}, {"changed", "CHANGED"}, {"removed", "REMOVED"},
-		{"broken", "BROKEN"}, {"recovered", "RECOVERED"}, {"stale", "STALE"},
-		{"test", "TEST"}};
+		{"new", N_("NEW")}, {"changed", N_("CHANGED")}, {"removed", N_("REMOVED")},
+		{"broken", N_("BROKEN")}, {"recovered", N_("RECOVERED")}, {"stale", N_("STALE")},
+		{"test", N_("TEST")}};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(kind, kinds[i][0]))
@@ -54,11 +55,11 @@ notify_source_label(const struct notify_event *ev)
 void
 notify_event_text(struct buf *b, const struct notify_event *ev)
 {
-	buf_printf(b, "[%s] %s", notify_source_label(ev), notify_kind_label(ev->kind));
+	buf_printf(b, _("[%s] %s"), notify_source_label(ev), _(notify_kind_label(ev->kind)));
 	if (ev->title) {
 		buf_printf(b, " %s %s", ev->date && *ev->date ? ev->date : "-", ev->title);
 		if (ev->old_title && strcmp(ev->old_title, ev->title))
-			buf_printf(b, " (was: %s)", ev->old_title);
+			buf_printf(b, _(" (was: %s)"), ev->old_title);
 	}
 	if (ev->detail)
 		buf_printf(b, ": %s", ev->detail);

@@ -98,11 +98,11 @@ def alert_subject_follows_the_config_lang():
     smtp = SMTPServer()
     try:
         for lang, subject, heading in (
-                ("zh", "noticewatch：5 条更新（江苏）", "新"),
-                ("en", "noticewatch: 5 updates (江苏)", "NEW")):
+                ("zh", "noticewatch：8 条更新（江苏、湖北）", "新"),
+                ("en", "noticewatch: 8 updates (江苏、湖北)", "NEW")):
             srv, ws = workspace("lang = %s\n" % lang)
             srv.routes["/bad"].status = 200
-            srv.routes["/bad"].body = ul_page([])
+            srv.routes["/bad"].body = ul_page(PAGE1)
             with open(ws.config, "a", encoding="utf-8") as f:
                 f.write("[email]\nurl = %s\ntls = no\nfrom = w@example.org\n"
                         "to = a@example.org\n" % smtp.url())
