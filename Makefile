@@ -96,7 +96,7 @@ po/locale/%/LC_MESSAGES/noticewatch.mo: po/%.po
 	msgfmt --check -o $@ $<
 
 pot:
-	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=C_:1c,2 \
 	  --add-comments=TRANSLATORS --package-name=noticewatch --no-location --sort-output \
 	  -o po/noticewatch.pot $(filter %.c,$(LIB_SRC)) cli/main.c
 

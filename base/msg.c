@@ -247,6 +247,14 @@ msg_i18n_init(void)
 	textdomain("noticewatch");
 }
 
+const char *
+msg_pgettext(const char *ctx_id, const char *id)
+{
+	const char *t = gettext(ctx_id);
+
+	return t == ctx_id ? id : t;
+}
+
 int
 msg_language(const char *lang)
 {

@@ -10,6 +10,11 @@
  * N_() marks a string translated where it is used. */
 #define _(s) gettext(s)
 #define N_(s) (s)
+/* _() of s in a context, where the same English says two things: C_("outbox
+ * column", "ID"). */
+#define C_(ctx, s) msg_pgettext(ctx "\004" s, s)
+const char *msg_pgettext(const char *ctx_id, const char *id)
+	__attribute__((format_arg(2)));
 
 extern int msg_verbose;     /* -1 quiet, 0 normal, 1 verbose */
 
