@@ -57,6 +57,9 @@ MANDIR  ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/noticewatch
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 LOCALEDIR ?= $(PREFIX)/share/locale
+PO    := $(wildcard po/*.po)
+LANGS := $(patsubst po/%.po,%,$(PO))
+MO    := $(patsubst po/%.po,po/locale/%/LC_MESSAGES/noticewatch.mo,$(PO))
 CFLAGS  += -DLOCALEDIR='"$(LOCALEDIR)"'
 INSTALLED := $(BINDIR)/noticewatch $(MANDIR)/man1/noticewatch.1 $(DATADIR)/provinces.ini \
              $(DATADIR)/noticewatch.ini.example $(UNITDIR)/noticewatch.service \
@@ -87,9 +90,6 @@ uninstall:
 # The translations (gettext): po/LANG.po compiled into the build tree's
 # po/locale (the tests read it there through NOTICEWATCH_LOCALEDIR), and
 # installed into LOCALEDIR.  make pot: the template, from the sources' _().
-PO    := $(wildcard po/*.po)
-LANGS := $(patsubst po/%.po,%,$(PO))
-MO    := $(patsubst po/%.po,po/locale/%/LC_MESSAGES/noticewatch.mo,$(PO))
 
 po/locale/%/LC_MESSAGES/noticewatch.mo: po/%.po
 	@mkdir -p $(dir $@)
