@@ -35,7 +35,7 @@ endif
 	@printf '%s\n' '$(FLAGS)' > $@
 
 # Debian packages the build and the tests need (README explains each).
-BUILD_DEBS := gcc make pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev libgit2-dev libpcre2-dev
+BUILD_DEBS := gcc make pkg-config gettext libcurl4-openssl-dev libxml2-dev libsqlite3-dev libinih-dev libjansson-dev libssl-dev libgit2-dev libpcre2-dev
 TEST_DEBS  := sqlite3 python3 python3-aiosmtpd git openssl ca-certificates \
               python3-feedparser python3-pil chromium fonts-wqy-microhei
 
@@ -49,20 +49,26 @@ UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := extract date decode config data
 REPLAY  := $(patsubst %,tests/fuzz/replay_%,$(FUZZ_TARGETS))
 
-all: noticewatch
+all: noticewatch $(MO)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/noticewatch
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+LOCALEDIR ?= $(PREFIX)/share/locale
+PO    := $(wildcard po/*.po)
+LANGS := $(patsubst po/%.po,%,$(PO))
+MO    := $(patsubst po/%.po,po/locale/%/LC_MESSAGES/noticewatch.mo,$(PO))
+CFLAGS  += -DLOCALEDIR='"$(LOCALEDIR)"'
 INSTALLED := $(BINDIR)/noticewatch $(MANDIR)/man1/noticewatch.1 $(DATADIR)/provinces.ini \
              $(DATADIR)/noticewatch.ini.example $(UNITDIR)/noticewatch.service \
-             $(UNITDIR)/noticewatch.timer
+             $(UNITDIR)/noticewatch.timer \
+             $(patsubst po/%.po,$(LOCALEDIR)/%/LC_MESSAGES/noticewatch.mo,$(PO))
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the man page, the
 # catalog, an example config and the systemd units (with this BINDIR).
-install: noticewatch
+install: noticewatch $(MO)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR) \
 	  $(DESTDIR)$(UNITDIR)
 	install -m 755 noticewatch $(DESTDIR)$(BINDIR)/noticewatch
@@ -71,10 +77,28 @@ install: noticewatch
 	install -m 644 doc/noticewatch.ini.example $(DESTDIR)$(DATADIR)/noticewatch.ini.example
 	sed 's|@BINDIR@|$(BINDIR)|g' dist/noticewatch.service > $(DESTDIR)$(UNITDIR)/noticewatch.service
 	install -m 644 dist/noticewatch.timer $(DESTDIR)$(UNITDIR)/noticewatch.timer
+	for m in $(MO); do l=$${m#po/locale/}; l=$${l%%/*}; \
+	  install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	  install -m 644 $$m $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/noticewatch.mo || exit 1; done
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+	-for l in $(LANGS); do rmdir $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES \
+	  $(DESTDIR)$(LOCALEDIR)/$$l 2>/dev/null; done; true
+
+# The translations (gettext): po/LANG.po compiled into the build tree's
+# po/locale (the tests read it there through NOTICEWATCH_LOCALEDIR), and
+# installed into LOCALEDIR.  make pot: the template, from the sources' _().
+
+po/locale/%/LC_MESSAGES/noticewatch.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+pot:
+	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=C_:1c,2 \
+	  --add-comments=TRANSLATORS --package-name=noticewatch --no-location --sort-output \
+	  -o po/noticewatch.pot $(filter %.c,$(LIB_SRC)) cli/main.c
 
 noticewatch: cli/main.o libnoticewatch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -123,7 +147,7 @@ run: build-deps
 	  echo "next: ./noticewatch run (again, or from cron: see README); ./noticewatch report"
 
 check: test-deps
-	@$(MAKE) --no-print-directory noticewatch $(UNIT) $(REPLAY)
+	@$(MAKE) --no-print-directory noticewatch $(MO) $(UNIT) $(REPLAY)
 	@sh tests/run.sh $(UNIT) $(REPLAY)
 
 # libFuzzer (clang) on the extractors, the date parser, the decoder, the
@@ -170,6 +194,7 @@ bench: build-deps
 
 clean:
 	rm -f noticewatch libnoticewatch.a */*.o $(UNIT) $(REPLAY) .flags
+	rm -rf po/locale
 	rm -rf $(FUZZ_DIR)
 
-.PHONY: all deps build-deps test-deps run check valgrind fuzz bench clean install uninstall
+.PHONY: all deps build-deps test-deps run check valgrind fuzz bench clean install uninstall pot

@@ -2,6 +2,7 @@
 #include "base/msg.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -215,4 +216,77 @@ msg_pad(const char *s, int cols)
 	fputs(s, stdout);
 	for (int w = msg_width(s); w < cols; w++)
 		putchar(' ');
+}
+
+#ifndef LOCALEDIR
+#define LOCALEDIR "/usr/local/share/locale"
+#endif
+
+/* glibc's count of catalog changes: raised, it drops gettext's cache of
+ * translations once the language changed through LANGUAGE. */
+extern int _nl_msg_cat_cntr;
+
+static int
+c_locale(const char *l)
+{
+	return !l || !strcmp(l, "C") || !strcmp(l, "POSIX");
+}
+
+/* Messages in language (a LANGUAGE list): gettext honours LANGUAGE
+ * under any locale but C, so C becomes C.UTF-8 (glibc's built-in). */
+static void
+speak(const char *language)
+{
+	if (c_locale(setlocale(LC_MESSAGES, NULL)))
+		setlocale(LC_MESSAGES, "C.UTF-8");
+	setenv("LANGUAGE", language, 1);
+	++_nl_msg_cat_cntr;
+}
+
+void
+msg_i18n_init(void)
+{
+	const char *dir = getenv("NOTICEWATCH_LOCALEDIR");
+	const char *want = NULL, *names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+
+	/* LC_MESSAGES alone: times, numbers and mail headers stay as C writes them */
+	if (c_locale(setlocale(LC_MESSAGES, ""))) {
+		for (size_t i = 0; !want && i < sizeof(names) / sizeof(names[0]); i++)
+			if (getenv(names[i]) && *getenv(names[i]))
+				want = getenv(names[i]);
+		/* a locale that is named but not installed: its language still speaks */
+		if (want && !c_locale(want) && strncmp(want, "C.", 2)) {
+			char language[64];
+			snprintf(language, sizeof(language), "%.*s", (int)strcspn(want, ".@"), want);
+			const char *l = getenv("LANGUAGE");
+			speak(l && *l ? l : language);
+		}
+	}
+	bindtextdomain("noticewatch", dir && *dir ? dir : LOCALEDIR);
+	bind_textdomain_codeset("noticewatch", "UTF-8");
+	textdomain("noticewatch");
+}
+
+const char *
+msg_pgettext(const char *ctx_id, const char *id)
+{
+	const char *t = gettext(ctx_id);
+
+	return t == ctx_id ? id : t;
+}
+
+int
+msg_language(const char *lang)
+{
+	if (!lang)
+		return 0;
+	if (!strcmp(lang, "zh")) {
+		speak("zh_CN");
+	} else if (!strcmp(lang, "en")) {
+		setlocale(LC_MESSAGES, "C");    /* C: the messages as written */
+		++_nl_msg_cat_cntr;
+	} else {
+		return -1;
+	}
+	return 0;
 }

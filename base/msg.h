@@ -3,9 +3,32 @@
 #ifndef NW_BASE_MSG_H
 #define NW_BASE_MSG_H
 
+#include <libintl.h>
 #include <stddef.h>
 
+/* gettext, the C convention: _() marks and translates what people read,
+ * N_() marks a string translated where it is used. */
+#define _(s) gettext(s)
+#define N_(s) (s)
+/* _() of s in a context, where the same English says two things: C_("outbox
+ * column", "ID"). */
+#define C_(ctx, s) msg_pgettext(ctx "\004" s, s)
+const char *msg_pgettext(const char *ctx_id, const char *id)
+	__attribute__((format_arg(2)));
+
 extern int msg_verbose;     /* -1 quiet, 0 normal, 1 verbose */
+
+/* The messages' language, from the locale (LANGUAGE, LC_ALL, LC_MESSAGES,
+ * LANG): a Chinese one speaks Chinese even when its locale is not
+ * installed.  The catalog (noticewatch.mo) is read from
+ * $NOTICEWATCH_LOCALEDIR when set (the build tree's po/locale, for the
+ * tests), else from LOCALEDIR (where make install puts it).  Called once,
+ * first thing in main. */
+void msg_i18n_init(void);
+/* Makes lang ("zh" or "en") the messages' language from now on, whatever
+ * the locale; NULL leaves it as it is.  Returns 0, or -1 when lang is
+ * neither (not reported). */
+int msg_language(const char *lang);
 
 /* "noticewatch: ..." on stderr; returns -1, as git's error() does:
  * return error("cannot parse date '%s'", s); */

@@ -82,9 +82,10 @@ static const struct help {
 	{"outbox", "outbox [--all]", "alerts queued, failing and dead",
 	 "  --all            delivered alerts too\n",
 	 "noticewatch outbox --all"},
-	{"report", "report [--format text|md|html|article] [-o FILE]",
+	{"report", "report [--format text|md|html|article] [--lang zh|en] [-o FILE]",
 	 "the status board, a row per source",
 	 "  --format F       text (default, 80 columns), md, html or article\n"
+	 "  --lang L         zh (Chinese) or en (English); default: the locale\n"
 	 "  -o, --output FILE  write FILE whole, then rename it into place\n",
 	 "noticewatch report --format html -o /var/www/html/notices.html"},
 	{"feed", "feed [--source ID] [--limit N] [-o FILE]", "Atom feed of the relevant notices",
@@ -666,9 +667,9 @@ cmd_report(struct config *cfg, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0}};
+		{"lang", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
 	enum report_format fmt = REPORT_TEXT;
-	const char *path = NULL;
+	const char *path = NULL, *lang = NULL;
 	struct output o;
 	struct store *st;
 	int c, ok;
@@ -685,11 +686,16 @@ cmd_report(struct config *cfg, int argc, char **argv)
 			fmt = (enum report_format)c;
 			break;
 		case 'o': path = optarg; break;
+		case 'l': lang = optarg; break;
 		default: return EXIT_USAGE;
 		}
 	}
 	if (no_arguments("report", argc, argv) < 0)
 		return EXIT_USAGE;
+	if (msg_language(lang) < 0) {
+		error("unknown language '%s' (zh or en)", lang);
+		return EXIT_USAGE;
+	}
 	if (!(st = open_store(cfg)))
 		return EXIT_SOME_FAILED;
 	if (output_open(&o, path) < 0) {
@@ -915,5 +921,6 @@ command(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	msg_i18n_init();
 	return msg_finish(command(argc, argv));
 }

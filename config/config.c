@@ -842,6 +842,17 @@ set_branch(struct ctx *c, const struct key *k, const char *value, void *field)
 	return set_string(c, k, value, field);
 }
 
+static int
+set_lang(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	(void)c;
+	(void)k;
+	if (strcmp(value, "zh") && strcmp(value, "en"))
+		return -1;
+	snprintf((char *)field, 3, "%s", value);
+	return 0;
+}
+
 #define MAIN(f)    .section = SEC_MAIN, .offset = offsetof(struct config, f)
 #define SOURCE(f)  .section = SEC_SOURCE, .offset = offsetof(struct source, f)
 #define EMAIL(f)   .section = SEC_EMAIL, .offset = offsetof(struct email_cfg, f)
@@ -856,6 +867,7 @@ static const struct key keys[] = {
 	{"timeout",        set_interval,      MAIN(timeout), 1, 3600, "be 1s..1h"},
 	{"max_size",       set_size,          MAIN(max_size), 1, 0, "be a size such as 8M"},
 	{"user_agent",     set_string,        MAIN(user_agent)},
+	{"lang",           set_lang,          MAIN(lang), 0, 0, "be zh or en"},
 	{"outbox_max_age", set_interval,      MAIN(outbox_max_age), 1, LONG_MAX,
 	 "look like 7d or 12h"},
 	{"outbox_retry",   set_interval,      MAIN(outbox_retry), 1, LONG_MAX,

@@ -80,6 +80,8 @@ struct config {
 	long timeout;
 	size_t max_size;
 	char *user_agent;
+	char lang[3];           /* the alerts' language: "zh", "en", or "" (the
+	                         * locale's) */
 	char **include;
 	char **exclude;
 	struct source *sources;

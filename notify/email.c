@@ -171,7 +171,7 @@ subject_of(struct buf *b, const struct notify_email *cfg,
 	source_list(&sources, ev, n);
 	snprintf(count, sizeof(count), "%zu", n);
 	if (!t)
-		t = n == 1 ? "[{source}] {kind} {title}" : "noticewatch: {count} updates ({sources})";
+		t = n == 1 ? _("[{source}] {kind} {title}") : _("noticewatch: {count} updates ({sources})");
 	while (*t) {
 		if (!strncmp(t, "{count}", 7))
 			s = count, len = 7;
@@ -182,7 +182,7 @@ subject_of(struct buf *b, const struct notify_email *cfg,
 		else if (!strncmp(t, "{title}", 7))
 			s = ev[0].title ? ev[0].title : ev[0].detail ? ev[0].detail : "", len = 7;
 		else if (!strncmp(t, "{kind}", 6))
-			s = notify_kind_label(ev[0].kind), len = 6;
+			s = _(notify_kind_label(ev[0].kind)), len = 6;
 		else
 			s = NULL, len = 1;
 		piece(b, s ? s : t, s ? strlen(s) : 1, &full);
@@ -239,8 +239,8 @@ bodies(struct buf *text, struct buf *html, const struct notify_event *ev,
 			if (done[k] || strcmp(notify_source_label(e), label))
 				continue;
 			done[k] = 1;
-			buf_printf(text, "  %s", notify_kind_label(e->kind));
-			buf_printf(html, "<li><b>%s</b> ", notify_kind_label(e->kind));
+			buf_printf(text, "  %s", _(notify_kind_label(e->kind)));
+			buf_printf(html, "<li><b>%s</b> ", _(notify_kind_label(e->kind)));
 			if (e->title) {
 				buf_printf(text, " %s %s\n", e->date && *e->date ? e->date : "-",
 				                  e->title);

@@ -1,6 +1,7 @@
 /* Console printer and the text helpers the channels share. */
 #include "notify/notify.h"
 #include "notify/text.h"
+#include "base/msg.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -92,9 +93,9 @@ const char *
 notify_kind_label(const char *kind)
 {
 	static const char *const kinds[][2] = {
-		{"new", "NEW"}, {"changed", "CHANGED"}, {"removed", "REMOVED"},
-		{"broken", "BROKEN"}, {"recovered", "RECOVERED"}, {"stale", "STALE"},
-		{"test", "TEST"}};
+		{"new", N_("NEW")}, {"changed", N_("CHANGED")}, {"removed", N_("REMOVED")},
+		{"broken", N_("BROKEN")}, {"recovered", N_("RECOVERED")}, {"stale", N_("STALE")},
+		{"test", N_("TEST")}};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(kind, kinds[i][0]))
@@ -111,7 +112,7 @@ notify_source_label(const struct notify_event *ev)
 void
 notify_event_text(struct buf *b, const struct notify_event *ev)
 {
-	buf_printf(b, "[%s] %s", notify_source_label(ev), notify_kind_label(ev->kind));
+	buf_printf(b, _("[%s] %s"), notify_source_label(ev), _(notify_kind_label(ev->kind)));
 	if (ev->title) {
 		struct buf note;
 

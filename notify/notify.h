@@ -41,7 +41,8 @@ int notify_print(FILE *out, const struct notify_event *ev);
 
 /* An event's kind as every channel and view shows it: "new" -> "NEW",
  * "changed" -> "CHANGED", ... (every kind the store raises); a kind it
- * does not know, as it is. */
+ * does not know, as it is.  In English (marked for gettext): alerts show
+ * it translated, _(notify_kind_label(kind)). */
 const char *notify_kind_label(const char *kind);
 
 enum notify_tls { NOTIFY_TLS_TRY, NOTIFY_TLS_REQUIRED, NOTIFY_TLS_NO };

@@ -7,7 +7,8 @@
 
 /* The source as people read it: its name, else its id. */
 const char *notify_source_label(const struct notify_event *ev);
-/* One event as plain text: "[江苏] NEW 2021-10-09 title\n  link\n". */
+/* One event as plain text, in the messages' language: "[江苏] NEW
+ * 2021-10-09 title\n  link\n". */
 void notify_event_text(struct buf *b, const struct notify_event *ev);
 
 #endif

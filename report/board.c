@@ -247,14 +247,15 @@ window_state(const struct parse_facts *f, int64_t now, char *out, size_t len)
 
 	*out = '\0';
 	if (from >= 0 && today < from)
-		snprintf(out, len, "opens in %ld day%s", from - today, from - today == 1 ? "" : "s");
+		snprintf(out, len, ngettext("opens in %ld day", "opens in %ld days",
+		                            (unsigned long)(from - today)), from - today);
 	else if (to >= 0 && today > to)
-		snprintf(out, len, "closed");
+		snprintf(out, len, "%s", _("closed"));
 	else if (to >= 0)
-		snprintf(out, len, "open until %s, %ld day%s left", f->to + 5, to - today,
-		         to - today == 1 ? "" : "s");
+		snprintf(out, len, ngettext("open until %s, %ld day left", "open until %s, %ld days left",
+		                            (unsigned long)(to - today)), f->to + 5, to - today);
 	else if (from >= 0 && today - from < 300)   /* older: the date says it */
-		snprintf(out, len, "open since %s", f->from + 5);
+		snprintf(out, len, _("open since %s"), f->from + 5);
 }
 
 /* The window as words: "2021-10-20 to 2021-11-30", "until 2021-11-30",
@@ -263,11 +264,11 @@ static void
 window_words(const struct parse_facts *f, char *out, size_t len)
 {
 	if (f->from[0] && f->to[0])
-		snprintf(out, len, "%s to %s", f->from, f->to);
+		snprintf(out, len, _("%s to %s"), f->from, f->to);
 	else if (f->to[0])
-		snprintf(out, len, "until %s", f->to);
+		snprintf(out, len, _("until %s"), f->to);
 	else if (f->from[0])
-		snprintf(out, len, "from %s", f->from);
+		snprintf(out, len, _("from %s"), f->from);
 	else
 		*out = '\0';
 }
@@ -292,7 +293,7 @@ facts_line(const struct parse_facts *f, int64_t now, char *out, size_t len)
 	if (window[0] && state[0])
 		ADD(")");
 	if (f->how[0] || f->place[0])
-		ADD("%s%s%s%s", k ? "; " : "", f->how, f->how[0] && f->place[0] ? " at " : "",
+		ADD("%s%s%s%s", k ? "; " : "", f->how, f->how[0] && f->place[0] ? _(" at ") : "",
 		    f->place);
 	if (f->condition[0])
 		ADD("%s%s", k ? "; " : "", f->condition);
@@ -322,7 +323,8 @@ status_of(const struct row *r)
 	return r->failures > 0 || r->last_error ? ST_FAILING : ST_OK;
 }
 
-static const char *const status_words[] = {"off", "unchecked", "FAILING", "ok"};
+static const char *const status_words[] = {N_("off"), N_("unchecked"), N_("FAILING"),
+                                           N_("ok")};
 
 int
 report_web_link(const char *link)
@@ -368,47 +370,50 @@ write_text(FILE *out, const struct board *b, int64_t now, int failing)
 	char when[32], line[1024];
 
 	report_local_time(now, when, sizeof(when));
-	fprintf(out, "noticewatch status board, %s: %zu sources, %d failing\n\n", when, b->n,
+	fprintf(out, _("noticewatch status board, %s: %zu sources, %d failing\n\n"), when, b->n,
 	        failing);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		const char *name = r->src->name ? r->src->name : r->src->id;
-		int st = status_of(r), pad = 12 - msg_width(name);
-		char check[32] = "never";
+		const char *word = _(status_words[status_of(r)]);
+		int st = status_of(r), pad = 12 - msg_width(name), pad2 = 11 - msg_width(word);
+		char check[32];
 
+		snprintf(check, sizeof(check), "%s", _("never"));
 		if (r->checked)
 			report_local_time(r->last_check, check, sizeof(check));
-		snprintf(line, sizeof(line), "%s%*s%-10s %s", name, pad > 1 ? pad : 1, "",
-		         status_words[st], st == ST_OFF ? "not watched" : check);
+		snprintf(line, sizeof(line), "%s%*s%s%*s%s", name, pad > 1 ? pad : 1, "", word,
+		         pad2 > 1 ? pad2 : 1, "", st == ST_OFF ? _("not watched") : check);
 		if (st == ST_FAILING)
-			snprintf(line + strlen(line), sizeof(line) - strlen(line), ", %d failed check%s",
-			         r->failures, r->failures == 1 ? "" : "s");
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			         ngettext(", %d failed check", ", %d failed checks",
+			                  (unsigned long)r->failures), r->failures);
 		text_line(out, "", line);
 		if (r->title) {
 			char day[16];
 			notice_day(r, day, sizeof(day));
-			snprintf(line, sizeof(line), "%s (%ld days) %s", day, days_since(r, now),
+			snprintf(line, sizeof(line), _("%s (%ld days) %s"), day, days_since(r, now),
 			         r->title);
-			text_line(out, "  latest: ", line);
+			text_line(out, _("  latest: "), line);
 		} else {
-			text_line(out, "  latest: ", "no relevant notice seen");
+			text_line(out, _("  latest: "), _("no relevant notice seen"));
 		}
 		if (r->ftitle) {
 			facts_line(&r->facts, now, line, sizeof(line));
-			text_line(out, "  facts: ", line);
+			text_line(out, _("  facts: "), line);
 			facts_source(r, line, sizeof(line));
-			text_line(out, "    from: ", line);
+			text_line(out, _("    from: "), line);
 		} else if (r->src->certificate) {
-			text_line(out, "  certificates: ", r->src->certificate);
+			text_line(out, _("  certificates: "), r->src->certificate);
 		}
 		if (st == ST_FAILING && r->last_error)
 			text_line(out, "  ! ", r->last_error);
 		if (r->stale) {
-			snprintf(line, sizeof(line), "STALE: newest notice %s", r->stale);
+			snprintf(line, sizeof(line), _("STALE: newest notice %s"), r->stale);
 			text_line(out, "  ! ", line);
 		}
 		if (r->moved_to) {
-			snprintf(line, sizeof(line), "MOVED to %s", r->moved_to);
+			snprintf(line, sizeof(line), _("MOVED to %s"), r->moved_to);
 			text_line(out, "  ! ", line);
 		}
 		if (i + 1 < b->n)
@@ -461,15 +466,17 @@ write_md(FILE *out, const struct board *b, int64_t now, int failing)
 	char when[32];
 
 	report_local_time(now, when, sizeof(when));
-	fprintf(out, "# noticewatch status board\n\n%s: %zu sources, %d failing\n\n", when, b->n,
-	        failing);
-	fputs("| Source | Latest relevant notice | Days | Certificates | Last check | Status |\n"
-	      "|---|---|---:|---|---|---|\n", out);
+	fprintf(out, "# %s\n\n", _("noticewatch status board"));
+	fprintf(out, _("%s: %zu sources, %d failing"), when, b->n, failing);
+	fprintf(out, "\n\n| %s | %s | %s | %s | %s | %s |\n|---|---|---:|---|---|---|\n",
+	        _("Source"), _("Latest relevant notice"), _("Days"), _("Certificates"),
+	        _("Last check"), _("Status"));
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		int st = status_of(r);
-		char check[32] = "never", day[16];
+		char check[32], day[16];
 
+		snprintf(check, sizeof(check), "%s", _("never"));
 		fputs("| ", out);
 		md_cell(out, r->src->name ? r->src->name : r->src->id);
 		fputs(" | ", out);
@@ -485,22 +492,22 @@ write_md(FILE *out, const struct board *b, int64_t now, int failing)
 			}
 			fprintf(out, " | %ld | ", days_since(r, now));
 		} else {
-			fputs("none seen | | ", out);
+			fprintf(out, "%s | | ", _("none seen"));
 		}
 		certificates_cell(out, r, now, md_cell, " (from ", ")");
 		if (r->checked)
 			report_local_time(r->last_check, check, sizeof(check));
-		fprintf(out, " | %s | ", st == ST_OFF ? "not watched" : check);
+		fprintf(out, " | %s | ", st == ST_OFF ? _("not watched") : check);
 		if (st == ST_FAILING) {
-			fprintf(out, "**FAILING** (%d) ", r->failures);
+			fprintf(out, "**%s** (%d) ", _("FAILING"), r->failures);
 			md_cell(out, r->last_error ? r->last_error : "");
 		} else {
-			fputs(status_words[st], out);
+			fputs(_(status_words[st]), out);
 		}
 		if (r->stale)
-			fprintf(out, "; **STALE**: newest notice %s", r->stale);
+			fprintf(out, "; **%s**: %s %s", _("STALE"), _("newest notice"), r->stale);
 		if (r->moved_to) {
-			fputs("; **MOVED** to ", out);
+			fprintf(out, "; **%s** %s ", _("MOVED"), _("to"));
 			md_cell(out, r->moved_to);
 		}
 		fputs(" |\n", out);
@@ -550,33 +557,37 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 {
 	char when[32];
 	static const char *const classes[] = {"off", "unchecked", "failing", "ok"};
-	static const char *const labels[] = {"not watched", "not checked yet", "failing", "ok"};
+	static const char *const labels[] = {N_("not watched"), N_("not checked yet"),
+	                                     N_("failing"), N_("ok")};
+	const char *title = _("noticewatch status board");
 
 	report_local_time(now, when, sizeof(when));
-	fprintf(out, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+	/* TRANSLATORS: the language's tag, as HTML's lang attribute takes it */
+	fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
 	             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	             "<title>noticewatch status board</title>\n<style>%s</style>\n</head>\n<body>\n"
-	             "<h1>noticewatch status board</h1>\n"
-	             "<p class=\"meta\">%s · %zu sources · %d failing</p>\n"
-	             "<table>\n<thead><tr><th>Source</th><th>Latest relevant notice</th>"
-	             "<th>Days</th><th>Certificates</th><th>Last check</th><th>Status</th>"
-	             "</tr></thead>\n<tbody>\n",
-	        css, when, b->n, failing);
+	             "<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n<h1>%s</h1>\n"
+	             "<p class=\"meta\">", _("en"), title, css, title);
+	fprintf(out, _("%s · %zu sources · %d failing"), when, b->n, failing);
+	fprintf(out, "</p>\n<table>\n<thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+	             "<th>%s</th><th>%s</th></tr></thead>\n<tbody>\n", _("Source"),
+	        _("Latest relevant notice"), _("Days"), _("Certificates"), _("Last check"),
+	        _("Status"));
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		int st = status_of(r);
-		char check[32] = "never", day[16];
+		char check[32], day[16];
 
+		snprintf(check, sizeof(check), "%s", _("never"));
 		fprintf(out, "<tr class=\"row-%s\" id=\"", classes[st]);
 		html_text(out, r->src->id);
-		fputs("\"><td data-label=\"Source\">", out);
+		fprintf(out, "\"><td data-label=\"%s\">", _("Source"));
 		html_text(out, r->src->name ? r->src->name : r->src->id);
 		if (r->src->authority) {
 			fputs("<small>", out);
 			html_text(out, r->src->authority);
 			fputs("</small>", out);
 		}
-		fputs("</td><td data-label=\"Latest relevant notice\">", out);
+		fprintf(out, "</td><td data-label=\"%s\">", _("Latest relevant notice"));
 		if (r->title) {
 			notice_day(r, day, sizeof(day));
 			fprintf(out, "<small>%s</small>", day);
@@ -589,23 +600,26 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 			} else {
 				html_text(out, r->title);
 			}
-			fprintf(out, "</td><td class=\"days\" data-label=\"Days since\">%ld",
+			fprintf(out, "</td><td class=\"days\" data-label=\"%s\">%ld", _("Days since"),
 			        days_since(r, now));
 		} else {
-			fputs("none seen</td><td class=\"days\" data-label=\"Days since\">", out);
+			fprintf(out, "%s</td><td class=\"days\" data-label=\"%s\">", _("none seen"),
+			        _("Days since"));
 		}
-		fputs("</td><td data-label=\"Certificates\">", out);
-		certificates_cell(out, r, now, html_text, "<small>from ", "</small>");
+		fprintf(out, "</td><td data-label=\"%s\">", _("Certificates"));
+		certificates_cell(out, r, now, html_text, _("<small>from "), "</small>");
 		if (r->checked)
 			report_local_time(r->last_check, check, sizeof(check));
-		fprintf(out, "</td><td data-label=\"Last check\">%s</td><td data-label=\"Status\">"
-		             "<span class=\"badge b-%s\">", st == ST_OFF ? "-" : check, classes[st]);
+		fprintf(out, "</td><td data-label=\"%s\">%s</td><td data-label=\"%s\">"
+		             "<span class=\"badge b-%s\">", _("Last check"), st == ST_OFF ? "-" : check,
+		        _("Status"), classes[st]);
 		if (st == ST_FAILING)
 			fputs("✖ ", out);
-		fprintf(out, "%s</span>", labels[st]);
+		fprintf(out, "%s</span>", _(labels[st]));
 		if (st == ST_FAILING) {
-			fprintf(out, "<small>%d failed check%s", r->failures,
-			        r->failures == 1 ? "" : "s");
+			fputs("<small>", out);
+			fprintf(out, ngettext("%d failed check", "%d failed checks",
+			                      (unsigned long)r->failures), r->failures);
 			if (r->last_error) {
 				fputs(": ", out);
 				html_text(out, r->last_error);
@@ -613,12 +627,12 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 			fputs("</small>", out);
 		}
 		if (r->stale) {
-			fputs("<small>STALE: newest notice ", out);
+			fprintf(out, "<small>%s ", _("STALE: newest notice"));
 			html_text(out, r->stale);
 			fputs("</small>", out);
 		}
 		if (r->moved_to) {
-			fputs("<small>MOVED to ", out);
+			fprintf(out, "<small>%s ", _("MOVED to"));
 			html_text(out, r->moved_to);
 			fputs("</small>", out);
 		}

@@ -83,17 +83,19 @@ report_sources(const struct config *cfg, struct store *st)
 		error("%s", rows.oom ? "out of memory" : err);
 		rv = -1;
 	} else {
-		int idw = 2, namew = 4;
+		int idw = msg_width(C_("sources column", "ID")), namew = msg_width(_("NAME"));
 		for (size_t i = 0; i < cfg->nsources; i++) {
 			int w = msg_width(cfg->sources[i].id) + (cfg->sources[i].enabled ? 0 : 6);
 			idw = w > idw ? w : idw;
 			if (cfg->sources[i].name && msg_width(cfg->sources[i].name) > namew)
 				namew = msg_width(cfg->sources[i].name);
 		}
-		msg_pad("ID", idw + 2);
-		msg_pad("NAME", namew + 2);
-		printf("%-17s%-7s%-17s%5s %7s\n", "LAST CHECK", "RESULT", "LAST CHANGE", "FAILS",
-		       "NOTICES");
+		msg_pad(C_("sources column", "ID"), idw + 2);
+		msg_pad(_("NAME"), namew + 2);
+		msg_pad(_("LAST CHECK"), 17);
+		msg_pad(_("RESULT"), 7);
+		msg_pad(_("LAST CHANGE"), 17);
+		printf("%5s %7s\n", _("FAILS"), _("NOTICES"));
 		for (size_t i = 0; i < cfg->nsources; i++) {
 			const struct source *s = &cfg->sources[i];
 			const struct store_source_row *r = NULL;
@@ -107,23 +109,25 @@ report_sources(const struct config *cfg, struct store *st)
 			if (!r || r->last_check == 0)
 				snprintf(result, sizeof(result), "-");
 			else if (r->last_error)
-				snprintf(result, sizeof(result), "error");
+				snprintf(result, sizeof(result), "%s", _("error"));
 			else
 				snprintf(result, sizeof(result), "%ld", r->last_status);
 			if (s->enabled)
 				snprintf(id, sizeof(id), "%s", s->id);
 			else
-				snprintf(id, sizeof(id), "%s (off)", s->id);
+				snprintf(id, sizeof(id), _("%s (off)"), s->id);
 			msg_pad(id, idw + 2);
 			msg_pad(s->name ? s->name : "", namew + 2);
-			printf("%-17s%-7s%-17s%5d %7lld", check, result, change, r ? r->failures : 0,
-			       r ? (long long)r->notices : 0LL);
+			msg_pad(check, 17);
+			msg_pad(result, 7);
+			msg_pad(change, 17);
+			printf("%5d %7lld", r ? r->failures : 0, r ? (long long)r->notices : 0LL);
 			if (r && r->last_error)
 				printf("  %s", r->last_error);
 			if (r && r->stale)
-				printf("  stale: newest notice %s", r->newest ? r->newest : "-");
+				printf(_("  stale: newest notice %s"), r->newest ? r->newest : "-");
 			if (r && r->moved_to)
-				printf("  moved to %s", r->moved_to);
+				printf(_("  moved to %s"), r->moved_to);
 			putchar('\n');
 		}
 	}
@@ -300,20 +304,21 @@ print_outbox(const struct store_outbox_row *r, void *payload)
 	(void)payload;
 	if (r->delivered_at) {
 		report_local_time(r->delivered_at, when, sizeof(when));
-		snprintf(state, sizeof(state), "delivered %s", when);
+		snprintf(state, sizeof(state), _("delivered %s"), when);
 	} else if (r->dead_at) {
 		report_local_time(r->dead_at, when, sizeof(when));
-		snprintf(state, sizeof(state), "dead since %s", when);
+		snprintf(state, sizeof(state), _("dead since %s"), when);
 	} else if (r->attempts == 0) {
-		snprintf(state, sizeof(state), "queued");
+		snprintf(state, sizeof(state), "%s", _("queued"));
 	} else if (r->next_attempt > 0) {
 		report_local_time(r->next_attempt, when, sizeof(when));
-		snprintf(state, sizeof(state), "failed, next %s", when);
+		snprintf(state, sizeof(state), _("failed, next %s"), when);
 	} else {
-		snprintf(state, sizeof(state), "failed, next run");
+		snprintf(state, sizeof(state), "%s", _("failed, next run"));
 	}
-	printf("%-6lld %-10s %-28s %3d  %s %s", (long long)r->id, r->channel, state, r->attempts,
-	       r->source_id, notify_kind_label(r->kind));
+	printf("%-6lld %-10s ", (long long)r->id, r->channel);
+	msg_pad(state, 28);
+	printf(" %3d  %s %s", r->attempts, r->source_id, notify_kind_label(r->kind));
 	if (r->title)
 		printf(" %s", r->title);
 	print_note(&(struct notify_event){.title = r->title, .old_title = r->old_title,
@@ -332,7 +337,12 @@ report_outbox(struct store *st, int all)
 {
 	char err[512];
 
-	printf("%-6s %-10s %-28s %3s  %s\n", "ID", "CHANNEL", "STATE", "TRY", "EVENT");
+	msg_pad(C_("outbox column", "ID"), 6);
+	printf(" ");
+	msg_pad(_("CHANNEL"), 10);
+	printf(" ");
+	msg_pad(_("STATE"), 28);
+	printf(" %3s  %s\n", _("TRY"), _("EVENT"));
 	if (store_outbox_list(st, all, print_outbox, NULL, err, sizeof(err)) < 0)
 		return error("%s", err);
 	return 0;

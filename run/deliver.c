@@ -16,6 +16,8 @@ int
 run_deliver_send(const struct config *cfg, const char *channel, const struct notify_event *ev,
         size_t n, notify_sent_fn on_sent, void *payload, char *err, size_t errlen)
 {
+	/* the alerts' language: the config's (cron has no locale), else the locale's */
+	msg_language(cfg->lang[0] ? cfg->lang : NULL);
 	if (!strcmp(channel, "email")) {
 		const struct email_cfg *e = &cfg->email;
 		struct notify_email m = {

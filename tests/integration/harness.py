@@ -19,6 +19,8 @@ import traceback
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.path.join(ROOT, "noticewatch")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+# the translations as built (make compiles po/*.po there), not as installed
+os.environ["NOTICEWATCH_LOCALEDIR"] = os.path.join(ROOT, "po", "locale")
 
 
 def command(*args):

@@ -147,7 +147,8 @@ def html_board_is_self_contained_and_reads_on_a_phone():
            "no scripts, stylesheets or images: %r" % sorted(set(p.tags)))
         ok(not re.search(r"url\(|@import", doc), "no resource loaded by the CSS")
         ok(HOSTILE in "".join(p.text), "the title, escaped, reads as it was")
-        ok('<meta name="viewport"' in doc and 'lang="zh-CN"' in doc, "phone and language")
+        ok('<meta name="viewport"' in doc and 'lang="en"' in doc,
+           "phone and language (English: no Chinese locale, no --lang zh)")
 
         shots = tempfile.mkdtemp()
         try:
@@ -294,6 +295,7 @@ def make_install_and_uninstall():
                        for d, _, fs in os.walk(dest) for f in fs)
         eq(files, ["usr/bin/noticewatch", "usr/lib/systemd/system/noticewatch.service",
                    "usr/lib/systemd/system/noticewatch.timer",
+                   "usr/share/locale/zh_CN/LC_MESSAGES/noticewatch.mo",
                    "usr/share/man/man1/noticewatch.1", "usr/share/noticewatch/noticewatch.ini.example",
                    "usr/share/noticewatch/provinces.ini"], "installed files")
         ok(os.access(os.path.join(dest, "usr/bin/noticewatch"), os.X_OK), "executable")
@@ -361,6 +363,36 @@ def run_v_shows_progress_on_a_terminal_only():
         ok("sources done" not in err and "\x1b" not in err, "no progress in a pipe: %r" % err)
         ok("s0: " in err, "but -v's messages: %r" % err)
     finally:
+        srv.close()
+        ws.close()
+
+
+
+@test
+def html_board_renders_in_both_languages():
+    srv, ws = board()
+    shots = tempfile.mkdtemp()
+    try:
+        imgs = {}
+        for lang, tag, heading in (("zh", "zh-CN", "noticewatch 状态板"),
+                                   ("en", "en", "noticewatch status board")):
+            path = os.path.join(shots, "board-%s.html" % lang)
+            rc, out, err = ws.run("report", "--format", "html", "--lang", lang, "-o", path)
+            eq((rc, err), (0, ""), "report --lang " + lang)
+            with open(path, encoding="utf-8") as f:
+                doc = f.read()
+            ok('<html lang="%s">' % tag in doc and "<h1>%s</h1>" % heading in doc,
+               "the %s board's lang and heading" % lang)
+            imgs[lang] = chromium_shot(path, 1000, 600, os.path.join(shots, lang + ".png"))
+            px = imgs[lang].load()
+            red = sum(1 for y in range(600) for x in range(1000) if px[x, y] == (179, 45, 46))
+            ok(red > 200, "the failing mark is drawn in %s (%d red pixels)" % (lang, red))
+        # the headings and labels differ, drawn: Chinese glyphs, not the English words
+        top = (0, 0, 1000, 120)
+        ok(imgs["zh"].crop(top).tobytes() != imgs["en"].crop(top).tobytes(),
+           "the Chinese heading is drawn where the English one is")
+    finally:
+        shutil.rmtree(shots, ignore_errors=True)
         srv.close()
         ws.close()
 
