@@ -34,6 +34,14 @@ struct source {
 	int line;
 };
 
+/* The alerts a channel takes: sources = id, id... and kinds = new, changed,
+ * removed, broken, stale ('recovered' goes with the kind it ends). */
+struct route {
+	char **sources;         /* NULL: every source */
+	char **kinds;           /* NULL: every kind */
+	int sources_line;
+};
+
 struct email_cfg {
 	int present;
 	char *url;              /* smtp:// or smtps:// */
@@ -45,6 +53,7 @@ struct email_cfg {
 	char *subject;
 	int tls;                /* enum notify_tls */
 	int digest;
+	struct route route;
 	int line;
 };
 
@@ -55,6 +64,7 @@ struct webhook_cfg {
 	char *secret_env;
 	char *chat_id;
 	size_t max_bytes;       /* 0: the service's limit */
+	struct route route;
 	const char *file;
 	int line;
 };
@@ -103,6 +113,9 @@ struct config {
  * naming the file and line ("FILE:LINE: ..."). */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct config *cfg);
+
+/* The kinds a channel's kinds = may name (NULL-terminated). */
+extern const char *const config_kinds[];
 
 /* The source with this id, or NULL. */
 struct source *config_source(const struct config *cfg, const char *id);

@@ -62,12 +62,27 @@ run_days_before(int64_t now, long days, char out[11])
 
 /* What the store judges by: channels, broken_after, the first check's
  * baseline and when a source is stale. */
-static void
+static int
 configure_store(struct run_ctx *rc, int64_t now)
 {
 	const struct config *cfg = rc->cfg;
+	struct store_channel *ch = calloc(cfg->nwebhooks + 1, sizeof(*ch));
+	size_t n = 0;
+	int rv;
 
-	store_configure(rc->store, cfg->channels, cfg->broken_after);
+	if (!ch)
+		return -1;
+	if (cfg->email.present)
+		ch[n++] = (struct store_channel){"email", cfg->email.route.sources,
+		                                 cfg->email.route.kinds};
+	for (size_t i = 0; i < cfg->nwebhooks; i++)
+		ch[n++] = (struct store_channel){cfg->webhooks[i].name,
+		                                 cfg->webhooks[i].route.sources,
+		                                 cfg->webhooks[i].route.kinds};
+	rv = store_configure(rc->store, ch, n, cfg->broken_after);
+	free(ch);
+	if (rv < 0)
+		return -1;
 	if (cfg->first_days >= 0) {
 		/* a source's first check: notices dated first_days back alert */
 		char since[11] = "";
@@ -80,6 +95,7 @@ configure_store(struct run_ctx *rc, int64_t now)
 		run_days_before(now, cfg->stale_days, before);
 		store_stale(rc->store, before, (int)cfg->stale_days);
 	}
+	return 0;
 }
 
 /* Picks the sources to read into rc->jobs and rc->reads (*np of them):
@@ -160,7 +176,11 @@ run_sources(struct config *cfg, char **names, int nnames)
 		status = RUN_UNSAVED;
 		goto out;
 	}
-	configure_store(&rc, now);
+	if (configure_store(&rc, now) < 0) {
+		error("out of memory");
+		status = RUN_FAILED;
+		goto out;
+	}
 	store_batch_begin(rc.store);
 	jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*jobs));
 	reads = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*reads));

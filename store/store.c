@@ -37,7 +37,8 @@ struct store {
 		sqlite3_stmt *st;
 	} cache[STMT_CACHE];
 	int ncache;
-	char *const *channels;  /* outbox channels, NULL-terminated; not owned */
+	struct store_channel *channels;  /* outbox channels (their strings not owned) */
+	size_t nchannels;
 	int broken_after;       /* failed checks in a row that raise 'broken' */
 	/* store_stale: a source whose newest dated notice is dated before
 	 * stale_before is stale ("": never) */
@@ -236,11 +237,21 @@ store_open(struct store **out, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-void
-store_configure(struct store *s, char *const *channels, int broken_after)
+int
+store_configure(struct store *s, const struct store_channel *channels, size_t n,
+                int broken_after)
 {
-	s->channels = channels;
+	struct store_channel *copy = malloc((n ? n : 1) * sizeof(*copy));
+
+	if (!copy)
+		return -1;
+	if (n)
+		memcpy(copy, channels, n * sizeof(*copy));
+	free(s->channels);
+	s->channels = copy;
+	s->nchannels = n;
 	s->broken_after = broken_after > 0 ? broken_after : 1;
+	return 0;
 }
 
 void
@@ -270,6 +281,7 @@ store_close(struct store *s)
 	for (size_t i = 0; i < s->npending; i++)
 		evlist_free(&s->pending[i].ev);
 	free(s->pending);
+	free(s->channels);
 	free(s);
 }
 
@@ -620,26 +632,41 @@ store_batch_end(struct store *s, char *err, size_t errlen)
 	return rc;
 }
 
-/* Queues an event or an alert for every channel, in the caller's
- * transaction. */
 static int
-enqueue(struct store *s, int64_t event_id, int64_t alert_id, int64_t at, char *err,
-        size_t errlen)
+listed(char *const *l, const char *word)
 {
-	for (size_t i = 0; s->channels && s->channels[i]; i++) {
-		sqlite3_stmt *st = prep(s, "INSERT INTO outbox(channel, event_id, alert_id, created)"
-		                           " VALUES (?, ?, ?, ?)", txt(s->channels[i]),
-		                        event_id ? num(event_id) : nil(),
-		                        alert_id ? num(alert_id) : nil(), num(at));
+	for (size_t i = 0; l && l[i]; i++)
+		if (!strcmp(l[i], word))
+			return 1;
+	return !l;
+}
+
+/* Queues an event or an alert (of kind, about source_id) for every channel
+ * that takes it, in the caller's transaction. */
+static int
+enqueue(struct store *s, int64_t event_id, int64_t alert_id, int64_t at,
+        const char *source_id, const char *kind, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->nchannels; i++) {
+		const struct store_channel *c = &s->channels[i];
+		sqlite3_stmt *st;
+		if (!listed(c->sources, source_id) || !listed(c->kinds, kind))
+			continue;
+		st = prep(s, "INSERT INTO outbox(channel, event_id, alert_id, created)"
+		             " VALUES (?, ?, ?, ?)", txt(c->name),
+		          event_id ? num(event_id) : nil(), alert_id ? num(alert_id) : nil(),
+		          num(at));
 		if (run(s, err, errlen, "cannot queue alert", st) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+/* route: the kind that picks the channels ('recovered' goes where what it
+ * ends went) */
 static int
 raise_alert(struct store *s, int64_t run_id, const struct store_fetch *f, const char *kind,
-            const char *detail, char *err, size_t errlen)
+            const char *route, const char *detail, char *err, size_t errlen)
 {
 	if (run(s, err, errlen, "cannot store alert",
 	        prep(s, "INSERT INTO alerts(run_id, source_id, kind, at, detail)"
@@ -647,7 +674,8 @@ raise_alert(struct store *s, int64_t run_id, const struct store_fetch *f, const 
 	                num(f->at),
 	             txt(detail))) < 0)
 		return -1;
-	return enqueue(s, 0, sqlite3_last_insert_rowid(s->db), f->at, err, errlen);
+	return enqueue(s, 0, sqlite3_last_insert_rowid(s->db), f->at, f->source_id, route, err,
+	               errlen);
 }
 
 int
@@ -687,7 +715,7 @@ store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
 		ok = run(s, err, errlen, "cannot store source state",
 		         prep(s, "UPDATE sources SET broken = 1 WHERE id = ?",
 		         txt(f->source_id))) == 0 &&
-		     raise_alert(s, run_id, f, "broken", detail, err, errlen) == 0;
+		     raise_alert(s, run_id, f, "broken", "broken", detail, err, errlen) == 0;
 	}
 	return finish(s, ok, err, errlen);
 }
@@ -734,7 +762,7 @@ judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *
 		         s->stale_days);
 	else
 		snprintf(detail, sizeof(detail), "a notice dated %s", newest);
-	return raise_alert(s, run_id, f, is ? "stale" : "recovered", detail, err, errlen);
+	return raise_alert(s, run_id, f, is ? "stale" : "recovered", "stale", detail, err, errlen);
 }
 
 static int
@@ -748,7 +776,7 @@ mark_ok(struct store *s, int64_t run_id, const struct store_fetch *f, int change
 	if (broken &&
 	    (run(s, err, errlen, "cannot store source state",
 	         prep(s, "UPDATE sources SET broken = 0 WHERE id = ?", txt(f->source_id))) < 0 ||
-	     raise_alert(s, run_id, f, "recovered", NULL, err, errlen) < 0))
+	     raise_alert(s, run_id, f, "recovered", "broken", NULL, err, errlen) < 0))
 		return -1;
 	if (judge_stale(s, run_id, f, err, errlen) < 0)
 		return -1;
@@ -803,7 +831,7 @@ add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
 	             txt(old_title), txt(date), txt(old_date), txt(link), num(relevant))) < 0)
 		return -1;
 	event_id = sqlite3_last_insert_rowid(s->db);
-	if (relevant && enqueue(s, event_id, 0, f->at, err, errlen) < 0)
+	if (relevant && enqueue(s, event_id, 0, f->at, f->source_id, kind, err, errlen) < 0)
 		return -1;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;

@@ -16,10 +16,20 @@ struct store;
 int store_open(struct store **out, const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
 
-/* Channels to queue relevant events and alerts for (NULL-terminated, kept
- * by the caller while the store is open), and how many failed checks in a
- * row make a source 'broken'. */
-void store_configure(struct store *s, char *const *channels, int broken_after);
+/* A channel to queue relevant events and alerts for, and the ones it takes:
+ * an event or alert is queued only for the channels that take its source
+ * and kind ('recovered' goes to those that take what it ends). */
+struct store_channel {
+	const char *name;
+	char *const *sources;   /* NULL: every source */
+	char *const *kinds;     /* NULL: every kind */
+};
+
+/* The channels (n of them, copied; their names and lists are kept by the
+ * caller while the store is open), and how many failed checks in a row make
+ * a source 'broken'.  Returns 0, or -1 when out of memory. */
+int store_configure(struct store *s, const struct store_channel *channels, size_t n,
+                     int broken_after);
 
 /* Takes the run lock beside the database (path.lock) with flock: the
  * kernel drops it when the process dies, so it is never stale.  Returns 0
