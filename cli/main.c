@@ -229,10 +229,15 @@ cmd_check(struct config *cfg, int argc, char **argv)
 			     r.list.why ? r.list.why : "");
 		for (size_t k = 0; k < r.list.n; k++) {
 			const struct parse_item *it = &r.list.items[k];
-			int rel = parse_relevant(it->title, config_include(cfg, s),
-			                         config_exclude(cfg, s));
-			printf("%c %s %s %s\n", rel ? '*' : ' ', it->date[0] ? it->date : "-",
+			const char *word = NULL;
+			int rel = parse_relevant_word(it->title, config_include(cfg, s),
+			                              config_exclude(cfg, s), &word);
+			printf("%c %s %s %s", rel ? '*' : ' ', it->date[0] ? it->date : "-",
 			       it->title, it->link);
+			/* -v: the word that made it relevant, or not */
+			if (msg_verbose > 0 && word)
+				printf("  (%s: %s)", rel ? "include" : "exclude", word);
+			putchar('\n');
 		}
 		if (r.partial) {
 			error("%s: %s", s->id, r.error);
