@@ -49,6 +49,8 @@ usage(FILE *out)
 	      "  history --rebuild  write the git history afresh from the database\n"
 	      "  notify-test [CHANNEL]  send a test message to each channel (or one)\n"
 	      "  outbox [--all]   alerts queued, failing and dead (--all: delivered too)\n"
+	      "  outbox retry [ID]  make a failed or dead alert (or all) due now\n"
+	      "  outbox drop ID   never send this alert\n"
 	      "  report [--format text|md|html|article] [-o FILE]  the status board, a row per source\n"
 	      "  feed [--source ID] [--limit N] [-o FILE]  Atom feed of the relevant notices\n"
 	      "\n"
@@ -232,12 +234,11 @@ cmd_check(struct config *cfg, int argc, char **argv)
 			const char *word = NULL;
 			int rel = parse_relevant_word(it->title, config_include(cfg, s),
 			                              config_exclude(cfg, s), &word);
-			printf("%c %s %s %s", rel ? '*' : ' ', it->date[0] ? it->date : "-",
+			printf("%c %s %s %s\n", rel ? '*' : ' ', it->date[0] ? it->date : "-",
 			       it->title, it->link);
 			/* -v: the word that made it relevant, or not */
-			if (msg_verbose > 0 && word)
-				printf("  (%s: %s)", rel ? "include" : "exclude", word);
-			putchar('\n');
+			if (word)
+				msg_info("%s: %s '%s'", it->title, rel ? "include" : "exclude", word);
 		}
 		if (r.partial) {
 			error("%s: %s", s->id, r.error);
@@ -427,19 +428,43 @@ cmd_notify_test(struct config *cfg, int argc, char **argv)
 	return status;
 }
 
+/* outbox retry [ID] | drop ID: the row's id, a positive number */
+static int
+outbox_change(struct store *st, int argc, char **argv)
+{
+	int retry = !strcmp(argv[0], "retry");
+	long long id = 0;
+	char *end = NULL;
+
+	if (argc == 2) {
+		errno = 0;
+		id = strtoll(argv[1], &end, 10);
+	}
+	if (argc > 2 || (argc == 1 && !retry) ||
+	    (argc == 2 && (errno || *end || end == argv[1] || id <= 0))) {
+		error("usage: noticewatch outbox retry [ID] | outbox drop ID");
+		return EXIT_USAGE;
+	}
+	return (retry ? run_deliver_retry(st, id) : run_deliver_drop(st, id)) == 0
+	       ? EXIT_OKAY : EXIT_SOME_FAILED;
+}
+
 static int
 cmd_outbox(struct config *cfg, int argc, char **argv)
 {
 	struct store *st;
 	int all = argc == 1 && !strcmp(argv[0], "--all"), rv = EXIT_OKAY;
+	int change = argc >= 1 && (!strcmp(argv[0], "retry") || !strcmp(argv[0], "drop"));
 
-	if (argc > 1 || (argc == 1 && !all)) {
-		error("usage: noticewatch outbox [--all]");
+	if (!change && (argc > 1 || (argc == 1 && !all))) {
+		error("usage: noticewatch outbox [--all] | outbox retry [ID] | outbox drop ID");
 		return EXIT_USAGE;
 	}
 	if (!(st = open_store(cfg)))
 		return EXIT_SOME_FAILED;
-	if (report_outbox(st, all) < 0)
+	if (change)
+		rv = outbox_change(st, argc, argv);
+	else if (report_outbox(st, all) < 0)
 		rv = EXIT_SOME_FAILED;
 	store_close(st);
 	return rv;

@@ -268,45 +268,79 @@ report_events(struct store *st, const char *source)
 	return 0;
 }
 
+/* "in 25 min", "in 3 h", or "at the next run" (due) */
+static void
+next_try(int64_t next, int64_t now, char *buf, size_t len)
+{
+	int64_t left = next - now;
+
+	if (next <= 0 || left <= 0)
+		snprintf(buf, len, "at the next run");
+	else if (left <= 90 * 60)
+		snprintf(buf, len, "in %lld min", (long long)((left + 59) / 60));
+	else
+		snprintf(buf, len, "in %lld h", (long long)((left + 3599) / 3600));
+}
+
+/* What became of a row: queued, failed (when it is tried next), dead,
+ * dropped or delivered. */
+static void
+outbox_state(const struct store_outbox_row *r, int64_t now, char *buf, size_t len)
+{
+	char when[32];
+
+	if (r->dropped_at) {
+		report_local_time(r->dropped_at, when, sizeof(when));
+		snprintf(buf, len, "dropped %s", when);
+	} else if (r->delivered_at) {
+		report_local_time(r->delivered_at, when, sizeof(when));
+		snprintf(buf, len, "delivered %s", when);
+	} else if (r->dead_at) {
+		report_local_time(r->dead_at, when, sizeof(when));
+		snprintf(buf, len, "dead since %s, after %d attempt%s", when, r->attempts,
+		         r->attempts == 1 ? "" : "s");
+	} else if (r->attempts == 0) {
+		snprintf(buf, len, "queued");
+	} else {
+		next_try(r->next_attempt, now, when, sizeof(when));
+		snprintf(buf, len, "failed %d time%s, next try %s", r->attempts,
+		         r->attempts == 1 ? "" : "s", when);
+	}
+}
+
+/* One line per row: ID, the event, its channel, what became of it and
+ * the last error, shortened. */
 static void
 print_outbox(const struct store_outbox_row *r, void *payload)
 {
-	char when[32], state[48];
+	char state[96];
+	const char *e = r->last_error;
 
-	(void)payload;
-	if (r->delivered_at) {
-		report_local_time(r->delivered_at, when, sizeof(when));
-		snprintf(state, sizeof(state), "delivered %s", when);
-	} else if (r->dead_at) {
-		report_local_time(r->dead_at, when, sizeof(when));
-		snprintf(state, sizeof(state), "dead since %s", when);
-	} else if (r->attempts == 0) {
-		snprintf(state, sizeof(state), "queued");
-	} else if (r->next_attempt > 0) {
-		report_local_time(r->next_attempt, when, sizeof(when));
-		snprintf(state, sizeof(state), "failed, next %s", when);
-	} else {
-		snprintf(state, sizeof(state), "failed, next run");
-	}
-	printf("%-6lld %-10s %-28s %3d  %s %s", (long long)r->id, r->channel, state, r->attempts,
-	       r->source_id, notify_kind_label(r->kind));
+	outbox_state(r, *(const int64_t *)payload, state, sizeof(state));
+	printf("%-5lld %s %s", (long long)r->id, notify_kind_label(r->kind), r->source_id);
+	if (r->date && r->date[0])
+		printf(" %s", r->date);
 	if (r->title)
 		printf(" %s", r->title);
-	if (r->detail)
-		printf(": %s", r->detail);
-	if (r->last_error && !r->delivered_at)
-		printf("  [%s]", r->last_error);
+	/* the detail's first line: an alert's cause, the facts a change
+	 * changed (not a text diff: events shows it) */
+	if (r->detail && strncmp(r->detail, "--- ", 4))
+		printf(": %.*s", (int)strcspn(r->detail, "\n"), r->detail);
+	printf(" → %s  %s", r->channel, state);
+	if (e && !r->delivered_at && !r->dropped_at) {
+		size_t n = msg_cut(e, 60);
+		printf(": %.*s%s", (int)n, e, e[n] ? "…" : "");
+	}
 	putchar('\n');
 }
-
 
 int
 report_outbox(struct store *st, int all)
 {
 	char err[512];
+	int64_t now = (int64_t)time(NULL);
 
-	printf("%-6s %-10s %-28s %3s  %s\n", "ID", "CHANNEL", "STATE", "TRY", "EVENT");
-	if (store_outbox_list(st, all, print_outbox, NULL, err, sizeof(err)) < 0)
+	if (store_outbox_list(st, all, print_outbox, &now, err, sizeof(err)) < 0)
 		return error("%s", err);
 	return 0;
 }

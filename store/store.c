@@ -146,6 +146,8 @@ static const char *const migrations[] = {
 	 * 'changed' event changed */
 	"ALTER TABLE notices ADD COLUMN facts TEXT;"
 	"ALTER TABLE events ADD COLUMN facts TEXT;",
+	/* 8: alerts dropped by hand (outbox drop ID): never sent */
+	"ALTER TABLE outbox ADD COLUMN dropped_at INTEGER;",
 };
 
 static int
@@ -1195,10 +1197,14 @@ store_events(struct store *s, const char *source, store_event_fn fn, void *paylo
 	"SELECT o.id, o.channel, o.created, o.attempts, o.next_attempt, o.last_error," \
 	" o.delivered_at, o.dead_at, coalesce(e.kind, a.kind), coalesce(e.source_id, a.source_id)," \
 	" coalesce(src.name, ''), e.title, e.old_title, e.date, e.link," \
-	" coalesce(a.detail, e.facts || coalesce(char(10) || e.diff, ''), e.diff)" \
+	" coalesce(a.detail, e.facts || coalesce(char(10) || e.diff, ''), e.diff)," \
+	" o.dropped_at" \
 	" FROM outbox o LEFT JOIN events e ON e.id = o.event_id" \
 	" LEFT JOIN alerts a ON a.id = o.alert_id" \
 	" LEFT JOIN sources src ON src.id = coalesce(e.source_id, a.source_id) "
+
+/* a row still tried: neither delivered, dead nor dropped */
+#define WAITING "o.delivered_at IS NULL AND o.dead_at IS NULL AND o.dropped_at IS NULL"
 
 static int
 outbox_rows(struct store *s, sqlite3_stmt *st, store_outbox_fn fn, void *payload,
@@ -1218,6 +1224,7 @@ outbox_rows(struct store *s, sqlite3_stmt *st, store_outbox_fn fn, void *payload
 			.source_id = col_text(st, 9), .source_name = col_text(st, 10),
 			.title = col_text(st, 11), .old_title = col_text(st, 12),
 			.date = col_text(st, 13), .link = col_text(st, 14), .detail = col_text(st, 15),
+			.dropped_at = sqlite3_column_int64(st, 16),
 		};
 		fn(&r, payload);
 	}
@@ -1230,8 +1237,7 @@ store_outbox_due(struct store *s, const char *channel, int64_t now, store_outbox
                  void *payload, char *err, size_t errlen)
 {
 	return outbox_rows(s, prep(s, OUTBOX_SELECT
-	    "WHERE o.channel = ? AND o.delivered_at IS NULL AND o.dead_at IS NULL"
-	    " AND o.next_attempt <= ? ORDER BY o.id", txt(channel), num(now)), fn, payload,
+	    "WHERE o.channel = ? AND " WAITING " AND o.next_attempt <= ? ORDER BY o.id", txt(channel), num(now)), fn, payload,
 	    err, errlen);
 }
 
@@ -1240,7 +1246,7 @@ store_outbox_list(struct store *s, int all, store_outbox_fn fn, void *payload, c
                   size_t errlen)
 {
 	return outbox_rows(s, prep(s, OUTBOX_SELECT
-	    "WHERE ? OR o.delivered_at IS NULL ORDER BY o.id", num(all)), fn, payload,
+	    "WHERE ? OR (o.delivered_at IS NULL AND o.dropped_at IS NULL) ORDER BY o.id", num(all)), fn, payload,
 	    err, errlen);
 }
 
@@ -1275,8 +1281,8 @@ store_outbox_expire(struct store *s, const char *channel, int64_t created_before
                     int64_t now, int64_t *count, char *err, size_t errlen)
 {
 	if (run(s, err, errlen, "cannot expire the outbox",
-	        prep(s, "UPDATE outbox SET dead_at = ? WHERE channel = ? AND delivered_at IS NULL"
-	                " AND dead_at IS NULL AND created < ?", num(now), txt(channel),
+	        prep(s, "UPDATE outbox AS o SET dead_at = ? WHERE channel = ? AND " WAITING
+	                " AND created < ?", num(now), txt(channel),
 	             num(created_before))) < 0)
 		return -1;
 	*count = sqlite3_changes(s->db);
@@ -1287,8 +1293,8 @@ int
 store_outbox_waiting(struct store *s, const char *channel, int64_t *count, char *err,
                      size_t errlen)
 {
-	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM outbox WHERE channel = ?"
-	                           " AND delivered_at IS NULL AND dead_at IS NULL", txt(channel));
+	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM outbox AS o WHERE channel = ? AND "
+	                           WAITING, txt(channel));
 
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
 		release(st);
@@ -1296,6 +1302,35 @@ store_outbox_waiting(struct store *s, const char *channel, int64_t *count, char 
 	}
 	*count = sqlite3_column_int64(st, 0);
 	release(st);
+	return 0;
+}
+
+/* outbox retry [ID]: rows not delivered nor dropped become due now; dead
+ * ones are tried again, their age counted afresh */
+int
+store_outbox_retry(struct store *s, int64_t id, int64_t now, int64_t *count, char *err,
+                   size_t errlen)
+{
+	if (run(s, err, errlen, "cannot update the outbox",
+	        prep(s, "UPDATE outbox SET next_attempt = 0, dead_at = NULL,"
+	                " created = CASE WHEN dead_at IS NULL THEN created ELSE ?1 END"
+	                " WHERE delivered_at IS NULL AND dropped_at IS NULL"
+	                " AND (?2 = 0 OR id = ?2) AND (?2 != 0 OR attempts > 0)",
+	             num(now), num(id))) < 0)
+		return -1;
+	*count = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_outbox_drop(struct store *s, int64_t id, int64_t now, int64_t *count, char *err,
+                  size_t errlen)
+{
+	if (run(s, err, errlen, "cannot update the outbox",
+	        prep(s, "UPDATE outbox SET dropped_at = ? WHERE id = ? AND delivered_at IS NULL"
+	                " AND dropped_at IS NULL", num(now), num(id))) < 0)
+		return -1;
+	*count = sqlite3_changes(s->db);
 	return 0;
 }
 

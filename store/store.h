@@ -209,6 +209,7 @@ struct store_outbox_row {
 	const char *last_error;     /* NULL until a delivery failed */
 	int64_t delivered_at;       /* 0: not delivered */
 	int64_t dead_at;            /* 0: still tried */
+	int64_t dropped_at;         /* 0: not dropped (outbox drop ID) */
 	const char *kind;           /* new, changed, removed, broken, recovered, stale */
 	const char *source_id;
 	const char *source_name;
@@ -223,7 +224,8 @@ typedef void (*store_outbox_fn)(const struct store_outbox_row *row, void *payloa
 /* Rows of channel due for delivery at now, oldest first. */
 int store_outbox_due(struct store *s, const char *channel, int64_t now,
                      store_outbox_fn fn, void *payload, char *err, size_t errlen);
-/* Rows not delivered (queued, failing, dead); all: delivered ones too. */
+/* Rows not delivered (queued, failing, dead); all: delivered and dropped
+ * ones too. */
 int store_outbox_list(struct store *s, int all, store_outbox_fn fn, void *payload,
                       char *err, size_t errlen);
 /* Records ids[0..n) (the events of one message) as delivered, in one
@@ -235,7 +237,15 @@ int store_outbox_failed(struct store *s, int64_t id, int64_t now, const char *er
 /* Marks dead what channel still holds from before created_before. */
 int store_outbox_expire(struct store *s, const char *channel, int64_t created_before,
                         int64_t now, int64_t *count, char *err, size_t errlen);
-/* How many rows of channel wait (neither delivered nor dead). */
+/* Makes the row id (0: every failed or dead row) due now; a dead row is
+ * tried again, its age counted from now.  *count: the rows made due. */
+int store_outbox_retry(struct store *s, int64_t id, int64_t now, int64_t *count, char *err,
+                       size_t errlen);
+/* Marks the row id dropped: never sent.  *count: 1, or 0 when no such row
+ * waits. */
+int store_outbox_drop(struct store *s, int64_t id, int64_t now, int64_t *count, char *err,
+                      size_t errlen);
+/* How many rows of channel wait (neither delivered, dead nor dropped). */
 int store_outbox_waiting(struct store *s, const char *channel, int64_t *count,
                          char *err, size_t errlen);
 

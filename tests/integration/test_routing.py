@@ -3,6 +3,7 @@ take only the sources and kinds they name; include = * and case-blind Latin
 words; a readable outbox with retry and drop; forget ID."""
 import datetime
 import os
+import re
 import subprocess
 
 from harness import Route, Server, Workspace, eq, lines, main, ok, test, ul_page
@@ -123,9 +124,101 @@ def latin_words_match_case_insensitively_and_check_v_names_the_word():
         ok("运动会" not in out, out)
         rc, out, err = ws.run("-v", "check", "x")
         eq(rc, 0, "check")
-        hit = [l for l in lines(out) + lines(err) if "Download the pdf" in l]
-        ok(hit and "PDF" in hit[0], "check -v names the word: %r" % (out + err))
+        ok("Download the pdf of the 2026 results: include 'PDF'" in lines(err),
+           "check -v names the word: %r" % err)
+        ok("* %s Download the pdf" % TODAY in out, "marked relevant: " + out)
     finally:
+        srv.close()
+        ws.close()
+
+
+def failing_hook(titles, extra="", fmt="json"):
+    """A webhook that fails: json answers 503; wecom answers 200 with a long
+    refusal, as the service does."""
+    hooks = HookServer()
+    hooks.status = 503 if fmt == "json" else 200
+    hooks.reply = ('{"errcode":93000,"errmsg":"invalid webhook url, hint: [1718000000_1_abc],'
+                   ' from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/'
+                   'query?e=93000"}').encode()
+    srv = Server()
+    ws = Workspace()
+    srv.routes["/js/list.html"] = Route(ul_page(
+        [(t, TODAY, "/js/%d.html" % i) for i, t in enumerate(titles)]))
+    ws.write_config("[noticewatch]\ntimeout = 5\n%s\n[source js]\nurl = %s\n\n"
+                    "[webhook j]\nurl = %s\nformat = %s\n"
+                    % (extra, srv.url("/js/list.html"), hooks.url("/j"), fmt))
+    return hooks, srv, ws
+
+
+def outbox_ids(ws):
+    return [r[0] for r in ws.query("SELECT id FROM outbox ORDER BY id")]
+
+
+@test
+def waiting_alerts_are_counted_right():
+    for titles, want in ((["证书领取通知"], "j: 1 alert waits for delivery"),
+                         (["第%d批证书领取通知" % i for i in range(3)],
+                          "j: 3 alerts wait for delivery")):
+        hooks, srv, ws = failing_hook(titles)
+        try:
+            rc, out, err = ws.run("run")
+            eq(rc, 1, "the hook fails")
+            ok(want in err, want + ": " + err)
+        finally:
+            hooks.close()
+            srv.close()
+            ws.close()
+
+
+def sent_titles(hooks, titles, after):
+    """The titles of the posts accepted after the first `after` posts."""
+    text = "".join(b["text"]["content"] for _, _, b in hooks.posts[after:])
+    return [t for t in titles if t in text]
+
+
+@test
+def outbox_lines_retry_and_drop():
+    titles = ["第%d批证书领取通知" % i for i in range(3)]
+    hooks, srv, ws = failing_hook(titles, "outbox_retry = 30m", "wecom")
+    try:
+        eq(ws.run("run")[0], 1, "first failure")
+        rc, out, err = ws.run("outbox")
+        eq(rc, 0, "outbox")
+        ids = outbox_ids(ws)
+        eq(len(lines(out)), 3, "one line per row: " + out)
+        for i, line in zip(ids, lines(out)):
+            ok(re.match(r"^%d +NEW js %s 第\d批证书领取通知 → j  failed 1 time, next try at "
+                        r"the next run: the service refused: errcode 93000: invalid" % (i, TODAY), line), "a readable line: " + line)
+            ok(len(line) < 160 and line.endswith("…"), "the error shortened: " + line)
+        eq(ws.run("run")[0], 1, "second failure")
+        out = ws.run("outbox")[1]
+        ok(all("failed 2 times, next try in 30 min" in l for l in lines(out)), out)
+        eq(ws.run("outbox", "retry", "x")[0], 2, "not an id")
+        rc, out, err = ws.run("outbox", "retry", "999")
+        eq(rc, 1, "no such row: " + err)
+        ok("no alert 999 waits in the outbox" in err, err)
+        rc, out, err = ws.run("outbox", "retry", str(ids[0]))
+        eq((rc, lines(out)), (0, ["1 alert is due now"]), "retry one")
+        rc, out, err = ws.run("outbox", "drop", str(ids[1]))
+        eq((rc, lines(out)), (0, ["alert %d dropped: it will not be sent" % ids[1]]), "drop")
+        eq(ws.run("outbox", "drop")[0], 2, "drop needs an id")
+        n = len(hooks.posts)
+        hooks.reply = b'{"errcode":0,"errmsg":"ok"}'
+        eq(ws.run("run")[0], 0, "the retried one goes, the others wait")
+        eq(sent_titles(hooks, titles, n), [titles[0]], "only the retried alert sent")
+        rc, out, err = ws.run("outbox", "retry")
+        eq(lines(out), ["1 alert is due now"], "retry all: the dropped one stays dropped")
+        eq(ws.run("run")[0], 0, "run")
+        eq(sent_titles(hooks, titles, n), [titles[0], titles[2]],
+           "the dropped alert never sent")
+        eq(ws.query("SELECT id FROM outbox WHERE dropped_at IS NOT NULL"), [(ids[1],)],
+           "marked dropped")
+        eq(lines(ws.run("outbox")[1]), [], "nothing waits")
+        out = ws.run("outbox", "--all")[1]
+        ok(re.search(r"^%d +NEW js .* → j  dropped " % ids[1], out, re.M), out)
+        eq(len([l for l in lines(out) if "delivered" in l]), 2, out)
+    finally:
+        hooks.close()
         srv.close()
         ws.close()
 
