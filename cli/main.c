@@ -51,6 +51,7 @@ usage(FILE *out)
 	      "  outbox [--all]   alerts queued, failing and dead (--all: delivered too)\n"
 	      "  outbox retry [ID]  make a failed or dead alert (or all) due now\n"
 	      "  outbox drop ID   never send this alert\n"
+	      "  forget ID        delete what is stored of a source no longer in the config\n"
 	      "  report [--format text|md|html|article] [-o FILE]  the status board, a row per source\n"
 	      "  feed [--source ID] [--limit N] [-o FILE]  Atom feed of the relevant notices\n"
 	      "\n"
@@ -260,6 +261,8 @@ open_store(struct config *cfg)
 		error("%s", err);
 		return NULL;
 	}
+	/* a source that left the config is not shown until it is forgotten */
+	store_only(st, cfg->ids);
 	return st;
 }
 
@@ -468,6 +471,23 @@ cmd_outbox(struct config *cfg, int argc, char **argv)
 		rv = EXIT_SOME_FAILED;
 	store_close(st);
 	return rv;
+}
+
+/* ---- forget ---- */
+
+static int
+cmd_forget(struct config *cfg, int argc, char **argv)
+{
+	if (argc != 1 || argv[0][0] == '-') {
+		error("usage: noticewatch forget ID");
+		return EXIT_USAGE;
+	}
+	if (config_source(cfg, argv[0])) {
+		error("source '%s' is still in %s: remove its section first", argv[0],
+		      config_source(cfg, argv[0])->file);
+		return EXIT_USAGE;
+	}
+	return exit_status(run_forget(cfg, argv[0]));
 }
 
 /* ---- init ---- */
@@ -743,7 +763,8 @@ command(int argc, char **argv)
 	if (strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "sources") &&
 	    strcmp(cmd, "notices") && strcmp(cmd, "history") && strcmp(cmd, "events") &&
 	    strcmp(cmd, "notify-test") &&
-	    strcmp(cmd, "outbox") && strcmp(cmd, "report") && strcmp(cmd, "feed")) {
+	    strcmp(cmd, "outbox") && strcmp(cmd, "report") && strcmp(cmd, "feed") &&
+	    strcmp(cmd, "forget")) {
 		error("unknown command '%s' (see noticewatch --help)", cmd);
 		return EXIT_USAGE;
 	}
@@ -774,6 +795,8 @@ command(int argc, char **argv)
 		rv = cmd_report(&cfg, argc, argv);
 	else if (!strcmp(cmd, "feed"))
 		rv = cmd_feed(&cfg, argc, argv);
+	else if (!strcmp(cmd, "forget"))
+		rv = cmd_forget(&cfg, argc, argv);
 	else
 		rv = cmd_events(&cfg, cmd, argc, argv);
 	config_free(&cfg);

@@ -1381,7 +1381,10 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	if (check_routes(cfg, err, errlen) < 0)
 		return -1;
 	cfg->channels = calloc(cfg->nwebhooks + 2, sizeof(char *));
-	if (!cfg->channels) {
+	cfg->ids = calloc(cfg->nsources + 1, sizeof(char *));
+	for (size_t i = 0; cfg->ids && i < cfg->nsources; i++)
+		cfg->ids[i] = cfg->sources[i].id;
+	if (!cfg->channels || !cfg->ids) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -1469,6 +1472,7 @@ config_free(struct config *cfg)
 	free(cfg->git.remote);
 	free(cfg->git.branch);
 	free(cfg->channels);    /* the names belong to the sections */
+	free(cfg->ids);
 	free(cfg->path);
 	free(cfg->database);
 	free(cfg->catalog);

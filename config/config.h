@@ -98,6 +98,7 @@ struct config {
 	struct webhook_cfg *webhooks;
 	size_t nwebhooks;
 	char **channels;        /* "email" and the webhook names, NULL-terminated */
+	char **ids;             /* the sources' ids, NULL-terminated (not owned) */
 	struct git_cfg git;
 	long outbox_max_age;    /* seconds an alert is retried before it is dead */
 	long outbox_retry;      /* first backoff after a second failure, doubling */

@@ -71,61 +71,75 @@ collect_source(const struct store_source_row *r, void *payload)
 }
 
 
+/* One source's row; note: "not in config" or NULL. */
+static void
+source_line(const char *id, const char *name, const struct store_source_row *r, int idw,
+            int namew, const char *note)
+{
+	char check[32], change[32], result[32];
+
+	report_local_time(r ? r->last_check : 0, check, sizeof(check));
+	report_local_time(r ? r->last_change : 0, change, sizeof(change));
+	if (!r || r->last_check == 0)
+		snprintf(result, sizeof(result), "-");
+	else if (r->last_error)
+		snprintf(result, sizeof(result), "error");
+	else
+		snprintf(result, sizeof(result), "%ld", r->last_status);
+	msg_pad(id, idw + 2);
+	msg_pad(name, namew + 2);
+	printf("%-17s%-7s%-17s%5d %7lld", check, result, change, r ? r->failures : 0,
+	       r ? (long long)r->notices : 0LL);
+	if (note)
+		printf("  %s", note);
+	if (r && r->last_error)
+		printf("  %s", r->last_error);
+	if (r && r->stale)
+		printf("  stale: newest notice %s", r->newest ? r->newest : "-");
+	if (r && r->moved_to)
+		printf("  moved to %s", r->moved_to);
+	putchar('\n');
+}
+
 int
 report_sources(const struct config *cfg, struct store *st)
 {
 	struct rows rows = {0};
 	char err[512];
-	int rv = 0;
+	int rv = 0, idw = 2, namew = 4;
 
 	if (store_sources(st, collect_source, &rows, err, sizeof(err)) < 0 || rows.oom) {
 		error("%s", rows.oom ? "out of memory" : err);
 		rv = -1;
-	} else {
-		int idw = 2, namew = 4;
-		for (size_t i = 0; i < cfg->nsources; i++) {
-			int w = msg_width(cfg->sources[i].id) + (cfg->sources[i].enabled ? 0 : 6);
-			idw = w > idw ? w : idw;
-			if (cfg->sources[i].name && msg_width(cfg->sources[i].name) > namew)
-				namew = msg_width(cfg->sources[i].name);
-		}
+	}
+	for (size_t i = 0; rv == 0 && i < cfg->nsources; i++) {
+		int w = msg_width(cfg->sources[i].id) + (cfg->sources[i].enabled ? 0 : 6);
+		idw = w > idw ? w : idw;
+		if (cfg->sources[i].name && msg_width(cfg->sources[i].name) > namew)
+			namew = msg_width(cfg->sources[i].name);
+	}
+	if (rv == 0) {
 		msg_pad("ID", idw + 2);
 		msg_pad("NAME", namew + 2);
 		printf("%-17s%-7s%-17s%5s %7s\n", "LAST CHECK", "RESULT", "LAST CHANGE", "FAILS",
 		       "NOTICES");
-		for (size_t i = 0; i < cfg->nsources; i++) {
-			const struct source *s = &cfg->sources[i];
-			const struct store_source_row *r = NULL;
-			char check[32], change[32], result[32], id[80];
-
-			for (size_t k = 0; k < rows.n; k++)
-				if (!strcmp(rows.v[k].id, s->id))
-					r = &rows.v[k];
-			report_local_time(r ? r->last_check : 0, check, sizeof(check));
-			report_local_time(r ? r->last_change : 0, change, sizeof(change));
-			if (!r || r->last_check == 0)
-				snprintf(result, sizeof(result), "-");
-			else if (r->last_error)
-				snprintf(result, sizeof(result), "error");
-			else
-				snprintf(result, sizeof(result), "%ld", r->last_status);
-			if (s->enabled)
-				snprintf(id, sizeof(id), "%s", s->id);
-			else
-				snprintf(id, sizeof(id), "%s (off)", s->id);
-			msg_pad(id, idw + 2);
-			msg_pad(s->name ? s->name : "", namew + 2);
-			printf("%-17s%-7s%-17s%5d %7lld", check, result, change, r ? r->failures : 0,
-			       r ? (long long)r->notices : 0LL);
-			if (r && r->last_error)
-				printf("  %s", r->last_error);
-			if (r && r->stale)
-				printf("  stale: newest notice %s", r->newest ? r->newest : "-");
-			if (r && r->moved_to)
-				printf("  moved to %s", r->moved_to);
-			putchar('\n');
-		}
 	}
+	for (size_t i = 0; rv == 0 && i < cfg->nsources; i++) {
+		const struct source *s = &cfg->sources[i];
+		const struct store_source_row *r = NULL;
+		char id[80];
+
+		for (size_t k = 0; k < rows.n; k++)
+			if (!strcmp(rows.v[k].id, s->id))
+				r = &rows.v[k];
+		snprintf(id, sizeof(id), s->enabled ? "%s" : "%s (off)", s->id);
+		source_line(id, s->name ? s->name : "", r, idw, namew, NULL);
+	}
+	/* stored, but no longer configured: until noticewatch forget ID */
+	for (size_t k = 0; rv == 0 && k < rows.n; k++)
+		if (!config_source(cfg, rows.v[k].id))
+			source_line(rows.v[k].id, rows.v[k].name ? rows.v[k].name : "", &rows.v[k],
+			            idw, namew, "not in config");
 	for (size_t k = 0; k < rows.n; k++)
 		row_free(&rows.v[k]);
 	free(rows.v);

@@ -248,13 +248,16 @@ out:
 }
 
 
-enum run_status
-run_rebuild(const struct config *cfg)
+/* Runs step on the store under the run lock. */
+static enum run_status
+with_store(const struct config *cfg,
+           enum run_status (*step)(const struct config *, struct store *, const char *),
+           const char *arg)
 {
 	struct store *st;
 	char err[512];
 	int lock = -1, r;
-	enum run_status status = RUN_OK;
+	enum run_status status;
 
 	r = store_lock(cfg->database, &lock, err, sizeof(err));
 	if (r < 0) {
@@ -266,10 +269,84 @@ run_rebuild(const struct config *cfg)
 		store_unlock(lock);
 		return RUN_UNSAVED;
 	}
-	r = report_tree_commit(cfg, st, (int64_t)time(NULL), 1);
-	if (r != 0)
-		status = r < 0 ? RUN_UNSAVED : RUN_FAILED;
+	status = step(cfg, st, arg);
 	store_close(st);
 	store_unlock(lock);
 	return status;
+}
+
+static enum run_status
+rebuild(const struct config *cfg, struct store *st, const char *arg)
+{
+	int r = report_tree_commit(cfg, st, (int64_t)time(NULL), 1);
+
+	(void)arg;
+	return r == 0 ? RUN_OK : r < 0 ? RUN_UNSAVED : RUN_FAILED;
+}
+
+enum run_status
+run_rebuild(const struct config *cfg)
+{
+	return with_store(cfg, rebuild, NULL);
+}
+
+/* "1 notice", "2 events" */
+static void
+count(struct buf *b, int64_t n, const char *one, const char *many)
+{
+	buf_printf(b, "%s%lld %s", b->len ? ", " : "", (long long)n, n == 1 ? one : many);
+}
+
+static enum run_status
+forget(const struct config *cfg, struct store *st, const char *id)
+{
+	int64_t n[5];
+	char err[512], *was = NULL;
+	struct buf msg, ids;
+	int r = 0;
+
+	if (store_forget(st, id, n, err, sizeof(err)) < 0) {
+		error("%s", err);
+		return RUN_UNSAVED;
+	}
+	if (!n[0] && !n[1] && !n[2] && !n[3] && !n[4]) {
+		error("nothing stored for source '%s'", id);
+		return RUN_FAILED;
+	}
+	buf_init(&msg, SIZE_MAX);
+	count(&msg, n[0], "notice", "notices");
+	count(&msg, n[1], "event", "events");
+	count(&msg, n[2], "alert", "alerts");
+	count(&msg, n[3], "outbox row", "outbox rows");
+	count(&msg, n[4], "check", "checks");
+	printf("forgot %s: %s\n", id, msg.failed ? "" : buf_str(&msg));
+	buf_free(&msg);
+	if (!cfg->git.present)
+		return RUN_OK;
+	/* the next commit's subject says so: now, or the next run's */
+	buf_init(&ids, SIZE_MAX);
+	r = store_meta_get(st, "git_forgotten", &was, err, sizeof(err));
+	if (r == 0) {
+		if (was && *was)
+			buf_printf(&ids, "%s, ", was);
+		buf_addstr(&ids, id);
+		if (ids.failed)
+			snprintf(err, sizeof(err), "out of memory");
+		r = ids.failed ? -1 : store_meta_set(st, "git_forgotten", buf_str(&ids), err,
+		                                     sizeof(err));
+	}
+	free(was);
+	buf_free(&ids);
+	if (r < 0) {
+		error("%s", err);
+		return RUN_UNSAVED;
+	}
+	r = report_tree_commit(cfg, st, (int64_t)time(NULL), 0);
+	return r == 0 ? RUN_OK : r < 0 ? RUN_UNSAVED : RUN_FAILED;
+}
+
+enum run_status
+run_forget(const struct config *cfg, const char *id)
+{
+	return with_store(cfg, forget, id);
 }

@@ -94,6 +94,10 @@ enum run_status run_sources(struct config *cfg, char **names, int nnames);
 /* history --rebuild: the git history written afresh from the store. */
 enum run_status run_rebuild(const struct config *cfg);
 
+/* forget ID: everything stored of a source deleted (it says what), and
+ * with [git] its folder removed in a commit whose subject says so. */
+enum run_status run_forget(const struct config *cfg, const char *id);
+
 /* The local day (YYYY-MM-DD) days before now. */
 void run_days_before(int64_t now, long days, char out[11]);
 

@@ -38,6 +38,7 @@ struct store {
 	} cache[STMT_CACHE];
 	int ncache;
 	struct store_channel *channels;  /* outbox channels (their strings not owned) */
+	char *const *only;      /* store_only: the configured sources, or NULL */
 	size_t nchannels;
 	int broken_after;       /* failed checks in a row that raise 'broken' */
 	/* store_stale: a source whose newest dated notice is dated before
@@ -254,6 +255,12 @@ store_configure(struct store *s, const struct store_channel *channels, size_t n,
 	s->nchannels = n;
 	s->broken_after = broken_after > 0 ? broken_after : 1;
 	return 0;
+}
+
+void
+store_only(struct store *s, char *const *ids)
+{
+	s->only = ids;
 }
 
 void
@@ -1149,7 +1156,8 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 			.removed_at = sqlite3_column_int64(st, 7),
 			.gone = col_text(st, 8), .facts = col_text(st, 9),
 		};
-		fn(&r, payload);
+		if (listed(s->only, r.source_id))
+			fn(&r, payload);
 	}
 	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list notices");
@@ -1508,8 +1516,40 @@ store_details(struct store *s, store_detail_text_fn fn, void *payload, char *err
 			.date = col_text(st, 3), .text = col_text(st, 4), .attachments = col_text(st, 5),
 			.first_seen = sqlite3_column_int64(st, 6), .facts = col_text(st, 7),
 		};
-		fn(&r, payload);
+		if (listed(s->only, r.source_id))
+			fn(&r, payload);
 	}
 	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot read detail pages");
+}
+
+/* ---- forget ---- */
+
+int
+store_forget(struct store *s, const char *id, int64_t counts[5], char *err, size_t errlen)
+{
+	/* in foreign-key order; the counted ones at their index in counts */
+	static const struct { int count; const char *sql; } steps[] = {
+		{3, "DELETE FROM outbox WHERE event_id IN (SELECT id FROM events WHERE source_id = ?1)"
+		    " OR alert_id IN (SELECT id FROM alerts WHERE source_id = ?1)"},
+		{-1, "DELETE FROM details WHERE notice_id IN"
+		     " (SELECT id FROM notices WHERE source_id = ?1)"},
+		{1, "DELETE FROM events WHERE source_id = ?1"},
+		{2, "DELETE FROM alerts WHERE source_id = ?1"},
+		{0, "DELETE FROM notices WHERE source_id = ?1"},
+		{4, "DELETE FROM fetches WHERE source_id = ?1"},
+		{-1, "DELETE FROM sources WHERE id = ?1"},
+	};
+	int ok = 1;
+
+	memset(counts, 0, 5 * sizeof(counts[0]));
+	if (begin(s, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; ok && i < sizeof(steps) / sizeof(steps[0]); i++) {
+		ok = run(s, err, errlen, "cannot forget the source",
+		         prep(s, steps[i].sql, txt(id))) == 0;
+		if (ok && steps[i].count >= 0)
+			counts[steps[i].count] = sqlite3_changes(s->db);
+	}
+	return finish(s, ok, err, errlen);
 }

@@ -31,6 +31,18 @@ struct store_channel {
 int store_configure(struct store *s, const struct store_channel *channels, size_t n,
                      int broken_after);
 
+/* The ids of the sources the config names (NULL-terminated, kept by the
+ * caller): store_notices and store_details then leave out the notices of
+ * any other source (one that left the config, until store_forget). */
+void store_only(struct store *s, char *const *ids);
+
+/* Deletes everything stored of a source: its notices, their detail pages,
+ * its events and alerts and their outbox rows, its checks and its state.
+ * counts[]: notices, events, alerts, outbox rows, checks deleted (all 0:
+ * nothing was stored). */
+int store_forget(struct store *s, const char *id, int64_t counts[5], char *err,
+                 size_t errlen);
+
 /* Takes the run lock beside the database (path.lock) with flock: the
  * kernel drops it when the process dies, so it is never stale.  Returns 0
  * with *fd set, STORE_LOCKED, or -1 with err set. */

@@ -223,5 +223,98 @@ def outbox_lines_retry_and_drop():
         ws.close()
 
 
+def article(title):
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>%s</title></head><body>"
+            "<div class='article'><h1>%s</h1><div class='TRS_Editor'><p>考试合格人员可于2021年"
+            "10月15日后登录电子证书系统，查询、下载或打印电子证书。</p><p>电子证书与纸质证书"
+            "具有同等效力，请各位考生及时办理。</p></div></div></body></html>"
+            % (title, title)).encode()
+
+
+def git(ws, *args):
+    p = subprocess.run(["git", "-C", os.path.join(ws.dir, "history")] + list(args),
+                       capture_output=True)
+    return p.stdout.decode()
+
+
+def leaving_setup():
+    srv = Server()
+    ws = Workspace()
+    text = "[noticewatch]\ntimeout = 5\n\n[git]\npath = history\n\n"
+    for sid, name in (("js", "江苏"), ("zj", "浙江")):
+        title = "%s二级建造师证书领取通知" % name
+        srv.routes["/%s/list.html" % sid] = Route(ul_page([(title, TODAY, "/%s/1.html" % sid)]))
+        srv.routes["/%s/1.html" % sid] = Route(article(title))
+        text += "[source %s]\nname = %s\nurl = %s\n\n" % (sid, name,
+                                                          srv.url("/%s/list.html" % sid))
+    ws.write_config(text + "[webhook j]\nurl = http://127.0.0.1:9/j\nformat = json\n")
+    return srv, ws, text
+
+
+ZJ_ROWS = ["SELECT count(*) FROM notices WHERE source_id = 'zj'",
+           "SELECT count(*) FROM events WHERE source_id = 'zj'",
+           "SELECT count(*) FROM alerts WHERE source_id = 'zj'",
+           "SELECT count(*) FROM fetches WHERE source_id = 'zj'",
+           "SELECT count(*) FROM sources WHERE id = 'zj'",
+           "SELECT count(*) FROM details d JOIN notices n ON n.id = d.notice_id"
+           " WHERE n.source_id = 'zj'",
+           "SELECT count(*) FROM outbox o JOIN events e ON e.id = o.event_id"
+           " WHERE e.source_id = 'zj'"]
+
+
+@test
+def a_source_no_longer_configured_is_hidden_until_forgotten():
+    srv, ws, text = leaving_setup()
+    try:
+        eq(ws.run("run")[0], 1, "run (the hook is down)")
+        ok("zj" in git(ws, "ls-tree", "-r", "--name-only", "HEAD"), "zj's folder committed")
+        ws.write_config(text.split("[source zj]")[0])
+        rc, out, err = ws.run("notices")
+        eq((rc, err), (0, ""), "notices")
+        ok("江苏" in out and "浙江" not in out, "zj's notices left out: " + out)
+        rc, out, err = ws.run("feed")
+        ok("江苏" in out and "浙江" not in out, "left out of the feed")
+        for fmt in ("text", "html", "article"):
+            rc, out, err = ws.run("report", "--format", fmt)
+            eq(rc, 0, "report " + fmt)
+            ok("浙江二级建造师" not in out, "left out of the report (%s)" % fmt)
+        rc, out, err = ws.run("sources")
+        zj = [l for l in lines(out) if l.split()[0] == "zj"]
+        ok(zj and "not in config" in zj[0], "sources shows it: " + out)
+        eq([ws.query(q)[0][0] > 0 for q in ZJ_ROWS[:2]], [True, True], "kept until forgotten")
+    finally:
+        srv.close()
+        ws.close()
+
+
+@test
+def forget_deletes_a_source_and_its_folder():
+    srv, ws, text = leaving_setup()
+    try:
+        eq(ws.run("run")[0], 1, "run")
+        rc, out, err = ws.run("forget", "zj")
+        eq(rc, 2, "still configured: " + err)
+        ok("source 'zj' is still in " in err, err)
+        ws.write_config(text.split("[source zj]")[0])
+        eq(ws.run("forget", "gd")[0], 1, "nothing stored for gd")
+        rc, out, err = ws.run("forget", "zj")
+        eq((rc, err), (0, ""), "forget")
+        ok(lines(out)[0].startswith("forgot zj: 1 notice, 1 event"), out)
+        eq([ws.query(q)[0][0] for q in ZJ_ROWS], [0] * len(ZJ_ROWS), "every row gone")
+        ok(ws.query("SELECT count(*) FROM notices WHERE source_id = 'js'")[0][0] == 1,
+           "js kept")
+        eq(git(ws, "log", "-1", "--format=%s").strip(), "zj forgotten: its notices removed",
+           "the commit says so")
+        files = git(ws, "ls-tree", "-r", "--name-only", "HEAD").split()
+        ok(files and not [f for f in files if f.startswith("zj/")], "zj's folder gone: %r"
+           % files)
+        ok([f for f in files if f.startswith("js/")], "js's folder kept")
+        rc, out, err = ws.run("sources")
+        ok("zj" not in out, "no longer listed")
+    finally:
+        srv.close()
+        ws.close()
+
+
 if __name__ == "__main__":
     main()
