@@ -322,15 +322,22 @@ outbox_state(const struct store_outbox_row *r, int64_t now, char *buf, size_t le
 	}
 }
 
+struct outbox_ctx {
+	int64_t now;
+	size_t rows;
+};
+
 /* One line per row: ID, the event, its channel, what became of it and
  * the last error, shortened. */
 static void
 print_outbox(const struct store_outbox_row *r, void *payload)
 {
+	struct outbox_ctx *c = payload;
 	char state[96];
 	const char *e = r->last_error;
 
-	outbox_state(r, *(const int64_t *)payload, state, sizeof(state));
+	c->rows++;
+	outbox_state(r, c->now, state, sizeof(state));
 	printf("%-5lld %s %s", (long long)r->id, notify_kind_label(r->kind), r->source_id);
 	if (r->date && r->date[0])
 		printf(" %s", r->date);
@@ -352,9 +359,11 @@ int
 report_outbox(struct store *st, int all)
 {
 	char err[512];
-	int64_t now = (int64_t)time(NULL);
+	struct outbox_ctx c = {.now = (int64_t)time(NULL)};
 
-	if (store_outbox_list(st, all, print_outbox, &now, err, sizeof(err)) < 0)
+	if (store_outbox_list(st, all, print_outbox, &c, err, sizeof(err)) < 0)
 		return error("%s", err);
+	if (c.rows == 0)
+		puts(all ? "the outbox is empty" : "no alert waits");
 	return 0;
 }
