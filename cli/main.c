@@ -79,9 +79,15 @@ static const struct help {
 	{"notify-test", "notify-test [CHANNEL]", "send a test message to each channel (or one)",
 	 "  CHANNEL          email, or the NAME of a [webhook NAME]\n",
 	 "noticewatch notify-test email"},
-	{"outbox", "outbox [--all]", "alerts queued, failing and dead",
-	 "  --all            delivered alerts too\n",
-	 "noticewatch outbox --all"},
+	{"outbox", "outbox [--all]\noutbox retry [ID]\noutbox drop ID",
+	 "alerts queued, failing and dead; retry makes them due now, drop never sends one",
+	 "  --all            delivered and dropped alerts too\n"
+	 "  retry [ID]       make a failed or dead alert (or every one) due at the next run\n"
+	 "  drop ID          never send this alert\n",
+	 "noticewatch outbox retry 7"},
+	{"forget", "forget ID", "delete what is stored of a source no longer in the config",
+	 "  ID               the source: its notices, events, alerts, checks and history folder\n",
+	 "noticewatch forget zhejiang"},
 	{"report", "report [--format text|md|html|article] [--lang zh|en] [-o FILE]",
 	 "the status board, a row per source",
 	 "  --format F       text (default, 80 columns), md, html or article\n"
@@ -364,10 +370,14 @@ cmd_check(struct config *cfg, int argc, char **argv)
 			     r.list.why ? r.list.why : "");
 		for (size_t k = 0; k < r.list.n; k++) {
 			const struct parse_item *it = &r.list.items[k];
-			int rel = parse_relevant(it->title, config_include(cfg, s),
-			                         config_exclude(cfg, s));
+			const char *word = NULL;
+			int rel = parse_relevant_word(it->title, config_include(cfg, s),
+			                              config_exclude(cfg, s), &word);
 			printf("%c %s %s %s\n", rel ? '*' : ' ', it->date[0] ? it->date : "-",
 			       it->title, it->link);
+			/* -v: the word that made it relevant, or not */
+			if (word)
+				msg_info("%s: %s '%s'", it->title, rel ? "include" : "exclude", word);
 		}
 		if (r.partial) {
 			error("%s: %s", s->id, r.error);
@@ -389,6 +399,8 @@ open_store(struct config *cfg)
 		error("%s", err);
 		return NULL;
 	}
+	/* a source that left the config is not shown until it is forgotten */
+	store_only(st, cfg->ids);
 	return st;
 }
 
@@ -562,22 +574,63 @@ cmd_notify_test(struct config *cfg, int argc, char **argv)
 	return status;
 }
 
+/* outbox retry [ID] | drop ID: the row's id, a positive number */
+static int
+outbox_change(struct store *st, int argc, char **argv)
+{
+	int retry = !strcmp(argv[0], "retry");
+	long long id = 0;
+	char *end = NULL;
+
+	if (argc == 2) {
+		errno = 0;
+		id = strtoll(argv[1], &end, 10);
+	}
+	if (argc > 2 || (argc == 1 && !retry) ||
+	    (argc == 2 && (errno || *end || end == argv[1] || id <= 0))) {
+		error("usage: noticewatch outbox retry [ID] | outbox drop ID");
+		return EXIT_USAGE;
+	}
+	return (retry ? run_deliver_retry(st, id) : run_deliver_drop(st, id)) == 0
+	       ? EXIT_OKAY : EXIT_SOME_FAILED;
+}
+
 static int
 cmd_outbox(struct config *cfg, int argc, char **argv)
 {
 	struct store *st;
 	int all = argc == 1 && !strcmp(argv[0], "--all"), rv = EXIT_OKAY;
+	int change = argc >= 1 && (!strcmp(argv[0], "retry") || !strcmp(argv[0], "drop"));
 
-	if (argc > 1 || (argc == 1 && !all)) {
-		error("usage: noticewatch outbox [--all]");
+	if (!change && (argc > 1 || (argc == 1 && !all))) {
+		error("usage: noticewatch outbox [--all] | outbox retry [ID] | outbox drop ID");
 		return EXIT_USAGE;
 	}
 	if (!(st = open_store(cfg)))
 		return EXIT_SOME_FAILED;
-	if (report_outbox(st, all) < 0)
+	if (change)
+		rv = outbox_change(st, argc, argv);
+	else if (report_outbox(st, all) < 0)
 		rv = EXIT_SOME_FAILED;
 	store_close(st);
 	return rv;
+}
+
+/* ---- forget ---- */
+
+static int
+cmd_forget(struct config *cfg, int argc, char **argv)
+{
+	if (argc != 1 || argv[0][0] == '-') {
+		error("usage: noticewatch forget ID");
+		return EXIT_USAGE;
+	}
+	if (config_source(cfg, argv[0])) {
+		error("source '%s' is still in %s: remove its section first", argv[0],
+		      config_source(cfg, argv[0])->file);
+		return EXIT_USAGE;
+	}
+	return exit_status(run_forget(cfg, argv[0]));
 }
 
 /* ---- init ---- */
@@ -912,6 +965,8 @@ command(int argc, char **argv)
 		rv = cmd_report(&cfg, argc, argv);
 	else if (!strcmp(cmd, "feed"))
 		rv = cmd_feed(&cfg, argc, argv);
+	else if (!strcmp(cmd, "forget"))
+		rv = cmd_forget(&cfg, argc, argv);
 	else
 		rv = cmd_events(&cfg, cmd, argc, argv);
 	config_free(&cfg);

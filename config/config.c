@@ -27,6 +27,7 @@ const char *const config_default_include[] = {
 	"现场核查", "現場核查", NULL};
 /* recruitment and civil-service notices use the same review words */
 const char *const config_default_exclude[] = {"招聘", "录用", "錄用", "公务员", "公務員", NULL};
+const char *const config_kinds[] = {"new", "changed", "removed", "broken", "stale", NULL};
 
 extern const char nw_catalog_start[], nw_catalog_end[];
 extern const char nw_example_start[], nw_example_end[];
@@ -788,6 +789,37 @@ set_digest(struct ctx *c, const struct key *k, const char *value, void *field)
 	return 0;
 }
 
+/* a channel's route: sources (checked once every source is read) and kinds */
+static struct route *
+section_route(struct ctx *c)
+{
+	return c->section == SEC_EMAIL ? &c->cfg->email.route : &c->hook->route;
+}
+
+static int
+set_route_sources(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	section_route(c)->sources_line = c->line;
+	return set_list(c, k, value, field);
+}
+
+static int
+set_route_kinds(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	char **l;
+	size_t i = 0, j;
+
+	set_list(c, k, value, field);
+	for (l = *(char ***)field; l && l[i] && !c->err[0]; i++) {
+		for (j = 0; config_kinds[j] && strcmp(config_kinds[j], l[i]); j++)
+			;
+		if (!config_kinds[j])
+			set_err(c, "unknown kind '%s' in kinds (new, changed, removed, broken, stale; "
+			        "recovered goes with broken and stale)", l[i]);
+	}
+	return 0;
+}
+
 static int
 set_webhook_url(struct ctx *c, const struct key *k, const char *value, void *field)
 {
@@ -916,6 +948,8 @@ static const struct key keys[] = {
 	{"tls",            set_tls,           EMAIL(tls), 0, 0, "be required, try or no"},
 	{"mode",           set_digest,        EMAIL(digest), 0, 0, "be digest or each"},
 	{"subject",        set_string,        EMAIL(subject)},
+	{"sources",        set_route_sources, EMAIL(route.sources)},
+	{"kinds",          set_route_kinds,   EMAIL(route.kinds)},
 
 	{"url",            set_webhook_url,   WEBHOOK(url)},
 	{"format",         set_webhook_format, WEBHOOK(format), 0, 0,
@@ -926,6 +960,8 @@ static const struct key keys[] = {
 	 "be a size of at least 16K, such as 1M"},
 	{"secret",         refuse,            WEBHOOK(secret_env), 0, 0, "the secret itself is "
 	 "not kept in the config: use secret_env"},
+	{"sources",        set_route_sources, WEBHOOK(route.sources)},
+	{"kinds",          set_route_kinds,   WEBHOOK(route.kinds)},
 
 	{"path",           set_git_path,      GIT(path)},
 	{"author",         set_author,        GIT(author_name), 0, 0,
@@ -1278,6 +1314,35 @@ check_history_path(const struct config *cfg, char *err, size_t errlen)
 	return -1;
 }
 
+/* A channel's sources = names sources the config or its catalog define. */
+static int
+check_route(const struct config *cfg, const struct route *r, const char *section,
+            char *err, size_t errlen)
+{
+	for (size_t i = 0; r->sources && r->sources[i]; i++)
+		if (!config_source(cfg, r->sources[i])) {
+			snprintf(err, errlen, "%s:%d: unknown source '%s' in %s sources",
+			         cfg->files[0], r->sources_line, r->sources[i], section);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+check_routes(const struct config *cfg, char *err, size_t errlen)
+{
+	char section[160];
+
+	if (cfg->email.present && check_route(cfg, &cfg->email.route, "[email]", err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		snprintf(section, sizeof(section), "[webhook %s]", cfg->webhooks[i].name);
+		if (check_route(cfg, &cfg->webhooks[i].route, section, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -1325,8 +1390,13 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		if (check_history_path(cfg, err, errlen) < 0)
 			return -1;
 	}
+	if (check_routes(cfg, err, errlen) < 0)
+		return -1;
 	cfg->channels = calloc(cfg->nwebhooks + 2, sizeof(char *));
-	if (!cfg->channels) {
+	cfg->ids = calloc(cfg->nsources + 1, sizeof(char *));
+	for (size_t i = 0; cfg->ids && i < cfg->nsources; i++)
+		cfg->ids[i] = cfg->sources[i].id;
+	if (!cfg->channels || !cfg->ids) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -1397,7 +1467,11 @@ config_free(struct config *cfg)
 		free(cfg->email.password);
 	}
 	free(cfg->email.subject);
+	list_free(cfg->email.route.sources);
+	list_free(cfg->email.route.kinds);
 	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		list_free(cfg->webhooks[i].route.sources);
+		list_free(cfg->webhooks[i].route.kinds);
 		free(cfg->webhooks[i].name);
 		free(cfg->webhooks[i].url);
 		free(cfg->webhooks[i].secret_env);
@@ -1410,6 +1484,7 @@ config_free(struct config *cfg)
 	free(cfg->git.remote);
 	free(cfg->git.branch);
 	free(cfg->channels);    /* the names belong to the sections */
+	free(cfg->ids);
 	free(cfg->path);
 	free(cfg->database);
 	free(cfg->catalog);

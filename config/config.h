@@ -34,6 +34,14 @@ struct source {
 	int line;
 };
 
+/* The alerts a channel takes: sources = id, id... and kinds = new, changed,
+ * removed, broken, stale ('recovered' goes with the kind it ends). */
+struct route {
+	char **sources;         /* NULL: every source */
+	char **kinds;           /* NULL: every kind */
+	int sources_line;
+};
+
 struct email_cfg {
 	int present;
 	char *url;              /* smtp:// or smtps:// */
@@ -45,6 +53,7 @@ struct email_cfg {
 	char *subject;
 	int tls;                /* enum notify_tls */
 	int digest;
+	struct route route;
 	int line;
 };
 
@@ -55,6 +64,7 @@ struct webhook_cfg {
 	char *secret_env;
 	char *chat_id;
 	size_t max_bytes;       /* 0: the service's limit */
+	struct route route;
 	const char *file;
 	int line;
 };
@@ -90,6 +100,7 @@ struct config {
 	struct webhook_cfg *webhooks;
 	size_t nwebhooks;
 	char **channels;        /* "email" and the webhook names, NULL-terminated */
+	char **ids;             /* the sources' ids, NULL-terminated (not owned) */
 	struct git_cfg git;
 	long outbox_max_age;    /* seconds an alert is retried before it is dead */
 	long outbox_retry;      /* first backoff after a second failure, doubling */
@@ -105,6 +116,9 @@ struct config {
  * naming the file and line ("FILE:LINE: ..."). */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct config *cfg);
+
+/* The kinds a channel's kinds = may name (NULL-terminated). */
+extern const char *const config_kinds[];
 
 /* The source with this id, or NULL. */
 struct source *config_source(const struct config *cfg, const char *id);

@@ -1292,16 +1292,30 @@ parse_xpath_check(const char *expr, char *err, size_t errlen)
 }
 
 bool
+parse_relevant_word(const char *title, char *const *include, char *const *exclude,
+                    const char **word)
+{
+	const char *why = NULL;
+
+	/* strcasestr folds ASCII only: the bytes of Chinese are left alone */
+	for (size_t i = 0; include && include[i] && !why; i++)
+		if (!strcmp(include[i], "*") || (*include[i] && strcasestr(title, include[i])))
+			why = include[i];
+	for (size_t i = 0; why && exclude && exclude[i]; i++)
+		if (*exclude[i] && strcasestr(title, exclude[i])) {
+			if (word)
+				*word = exclude[i];
+			return false;
+		}
+	if (word)
+		*word = why;
+	return why != NULL;
+}
+
+bool
 parse_relevant(const char *title, char *const *include, char *const *exclude)
 {
-	bool hit = false;
-
-	for (size_t i = 0; include && include[i] && !hit; i++)
-		hit = *include[i] && strstr(title, include[i]) != NULL;
-	for (size_t i = 0; hit && exclude && exclude[i]; i++)
-		if (*exclude[i] && strstr(title, exclude[i]))
-			hit = false;
-	return hit;
+	return parse_relevant_word(title, include, exclude, NULL);
 }
 
 /* ---- detail pages ---- */

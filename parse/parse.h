@@ -105,9 +105,15 @@ int parse_article(const char *buf, size_t len, const char *page_url, const char 
                   char **text, char **attachments, char *err, size_t errlen);
 
 /* True when title holds any include keyword and no exclude keyword.
- * Keyword lists end with NULL; an empty include list matches nothing. */
+ * Keyword lists end with NULL; an empty include list matches nothing; the
+ * include word * matches every title.  Latin letters match whatever their
+ * case (PDF matches pdf). */
 bool parse_relevant(const char *title, char *const *include,
                     char *const *exclude);
+/* The same, and *word (when not NULL) is set to the include word that made
+ * title relevant, or the exclude word that made it not, or NULL. */
+bool parse_relevant_word(const char *title, char *const *include, char *const *exclude,
+                         const char **word);
 
 /* Certificate facts read from a notice's text (or its title alone). */
 #define PARSE_FACT_MAX 256

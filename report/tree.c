@@ -332,13 +332,19 @@ collect_event(const struct store_event *e, void *payload)
 	buf_addstr(&m->body, "\n");
 }
 
+/* forgotten: the sources forget deleted since the last commit ("" none) */
 static void
-subject(struct message *m, struct buf *out, int rebuild)
+subject(struct message *m, struct buf *out, int rebuild, const char *forgotten)
 {
 	static const char *const words[] = {"new", "changed", "removed"};
 	struct tally *v = TALLY(m);
 	size_t n = NTALLY(m);
 
+	if (*forgotten)
+		buf_printf(out, "%s forgotten: %s notices removed%s", forgotten,
+		           strchr(forgotten, ',') ? "their" : "its", n ? "; " : "");
+	if (n == 0 && *forgotten)
+		return;
 	if (n == 0) {
 		buf_addstr(out, rebuild ? "history rebuilt from the store" : "detail pages updated");
 		return;
@@ -382,7 +388,7 @@ report_tree_commit(const struct config *cfg, struct store *st, int64_t when, int
 	struct files files = {0};
 	struct message m = {.cfg = cfg};
 	struct buf msg;
-	char err[512], oid[41], *seen = NULL, *pushed = NULL, last[32];
+	char err[512], oid[41], *seen = NULL, *pushed = NULL, *forgotten = NULL, last[32];
 	int committed = 0, rv = -1;
 	int64_t after = 0;
 
@@ -391,6 +397,7 @@ report_tree_commit(const struct config *cfg, struct store *st, int64_t when, int
 	buf_init(&msg, SIZE_MAX);
 	buf_init(&files.v, SIZE_MAX);
 	if (store_meta_get(st, "git_event", &seen, err, sizeof(err)) < 0 ||
+	    store_meta_get(st, "git_forgotten", &forgotten, err, sizeof(err)) < 0 ||
 	    (seen && (after = strtoll(seen, NULL, 10)) < 0) ||
 	    store_events_after(st, after, collect_event, &m, err, sizeof(err)) < 0) {
 		error("%s", err);
@@ -401,7 +408,7 @@ report_tree_commit(const struct config *cfg, struct store *st, int64_t when, int
 			error("out of memory");
 		goto out;
 	}
-	subject(&m, &msg, rebuild);
+	subject(&m, &msg, rebuild, forgotten ? forgotten : "");
 	buf_printf(&msg, "\n\n%s", buf_str(&m.body));
 	if (msg.failed) {
 		error("out of memory");
@@ -413,6 +420,11 @@ report_tree_commit(const struct config *cfg, struct store *st, int64_t when, int
 		goto out;
 	}
 	msg_info("history: %s %s", committed ? "committed" : "unchanged at", oid);
+	if (forgotten && *forgotten &&
+	    store_meta_set(st, "git_forgotten", "", err, sizeof(err)) < 0) {
+		error("%s", err);
+		goto out;
+	}
 	if (m.last > after) {
 		snprintf(last, sizeof(last), "%lld", (long long)m.last);
 		if (store_meta_set(st, "git_event", last, err, sizeof(err)) < 0) {
@@ -437,6 +449,7 @@ report_tree_commit(const struct config *cfg, struct store *st, int64_t when, int
 	}
 out:
 	free(seen);
+	free(forgotten);
 	free(pushed);
 	buf_free(&msg);
 	buf_free(&m.body);

@@ -72,65 +72,84 @@ collect_source(const struct store_source_row *r, void *payload)
 }
 
 
+/* One source's row; note: "not in config" or NULL. */
+static void
+source_line(const char *id, const char *name, const struct store_source_row *r, int idw,
+            int namew, const char *note)
+{
+	char check[32], change[32], result[32];
+
+	report_local_time(r ? r->last_check : 0, check, sizeof(check));
+	report_local_time(r ? r->last_change : 0, change, sizeof(change));
+	if (!r || r->last_check == 0)
+		snprintf(result, sizeof(result), "-");
+	else if (r->last_error)
+		snprintf(result, sizeof(result), "%s", _("error"));
+	else
+		snprintf(result, sizeof(result), "%ld", r->last_status);
+	msg_pad(id, idw + 2);
+	msg_pad(name, namew + 2);
+	printf("%-17s%-7s%-17s%5d %7lld", check, result, change, r ? r->failures : 0,
+	       r ? (long long)r->notices : 0LL);
+	if (note)
+		printf("  %s", note);
+	if (r && r->last_error)
+		printf("  %s", r->last_error);
+	if (r && r->stale)
+		printf(_("  stale: newest notice %s"), r->newest ? r->newest : "-");
+	if (r && r->moved_to)
+		printf(_("  moved to %s"), r->moved_to);
+	putchar('\n');
+}
+
 int
 report_sources(const struct config *cfg, struct store *st)
 {
 	struct rows rows = {0};
 	char err[512];
-	int rv = 0;
+	int rv = 0, idw = 2, namew = 4;
 
 	if (store_sources(st, collect_source, &rows, err, sizeof(err)) < 0 || rows.oom) {
 		error("%s", rows.oom ? "out of memory" : err);
 		rv = -1;
-	} else {
-		int idw = msg_width(C_("sources column", "ID")), namew = msg_width(_("NAME"));
-		for (size_t i = 0; i < cfg->nsources; i++) {
-			int w = msg_width(cfg->sources[i].id) + (cfg->sources[i].enabled ? 0 : 6);
-			idw = w > idw ? w : idw;
-			if (cfg->sources[i].name && msg_width(cfg->sources[i].name) > namew)
-				namew = msg_width(cfg->sources[i].name);
-		}
+	}
+	for (size_t i = 0; rv == 0 && i < cfg->nsources; i++) {
+		int w = msg_width(cfg->sources[i].id) + (cfg->sources[i].enabled ? 0 : 6);
+		idw = w > idw ? w : idw;
+		if (cfg->sources[i].name && msg_width(cfg->sources[i].name) > namew)
+			namew = msg_width(cfg->sources[i].name);
+	}
+	if (rv == 0) {
+		if (msg_width(C_("sources column", "ID")) > idw)
+			idw = msg_width(C_("sources column", "ID"));
+		if (msg_width(_("NAME")) > namew)
+			namew = msg_width(_("NAME"));
 		msg_pad(C_("sources column", "ID"), idw + 2);
 		msg_pad(_("NAME"), namew + 2);
 		msg_pad(_("LAST CHECK"), 17);
 		msg_pad(_("RESULT"), 7);
 		msg_pad(_("LAST CHANGE"), 17);
 		printf("%5s %7s\n", _("FAILS"), _("NOTICES"));
-		for (size_t i = 0; i < cfg->nsources; i++) {
-			const struct source *s = &cfg->sources[i];
-			const struct store_source_row *r = NULL;
-			char check[32], change[32], result[32], id[80];
-
-			for (size_t k = 0; k < rows.n; k++)
-				if (!strcmp(rows.v[k].id, s->id))
-					r = &rows.v[k];
-			report_local_time(r ? r->last_check : 0, check, sizeof(check));
-			report_local_time(r ? r->last_change : 0, change, sizeof(change));
-			if (!r || r->last_check == 0)
-				snprintf(result, sizeof(result), "-");
-			else if (r->last_error)
-				snprintf(result, sizeof(result), "%s", _("error"));
-			else
-				snprintf(result, sizeof(result), "%ld", r->last_status);
-			if (s->enabled)
-				snprintf(id, sizeof(id), "%s", s->id);
-			else
-				snprintf(id, sizeof(id), _("%s (off)"), s->id);
-			msg_pad(id, idw + 2);
-			msg_pad(s->name ? s->name : "", namew + 2);
-			msg_pad(check, 17);
-			msg_pad(result, 7);
-			msg_pad(change, 17);
-			printf("%5d %7lld", r ? r->failures : 0, r ? (long long)r->notices : 0LL);
-			if (r && r->last_error)
-				printf("  %s", r->last_error);
-			if (r && r->stale)
-				printf(_("  stale: newest notice %s"), r->newest ? r->newest : "-");
-			if (r && r->moved_to)
-				printf(_("  moved to %s"), r->moved_to);
-			putchar('\n');
-		}
 	}
+	for (size_t i = 0; rv == 0 && i < cfg->nsources; i++) {
+		const struct source *s = &cfg->sources[i];
+		const struct store_source_row *r = NULL;
+		char id[80];
+
+		for (size_t k = 0; k < rows.n; k++)
+			if (!strcmp(rows.v[k].id, s->id))
+				r = &rows.v[k];
+		if (s->enabled)
+			snprintf(id, sizeof(id), "%s", s->id);
+		else
+			snprintf(id, sizeof(id), _("%s (off)"), s->id);
+		source_line(id, s->name ? s->name : "", r, idw, namew, NULL);
+	}
+	/* stored, but no longer configured: until noticewatch forget ID */
+	for (size_t k = 0; rv == 0 && k < rows.n; k++)
+		if (!config_source(cfg, rows.v[k].id))
+			source_line(rows.v[k].id, rows.v[k].name ? rows.v[k].name : "", &rows.v[k],
+			            idw, namew, _("not in config"));
 	for (size_t k = 0; k < rows.n; k++)
 		row_free(&rows.v[k]);
 	free(rows.v);
@@ -296,54 +315,92 @@ report_events(struct store *st, const char *source)
 	return 0;
 }
 
+/* "in 25 min", "in 3 h", or "at the next run" (due) */
+static void
+next_try(int64_t next, int64_t now, char *buf, size_t len)
+{
+	int64_t left = next - now;
+
+	if (next <= 0 || left <= 0)
+		snprintf(buf, len, "%s", _("at the next run"));
+	else if (left <= 90 * 60)
+		snprintf(buf, len, _("in %lld min"), (long long)((left + 59) / 60));
+	else
+		snprintf(buf, len, _("in %lld h"), (long long)((left + 3599) / 3600));
+}
+
+/* What became of a row: queued, failed (when it is tried next), dead,
+ * dropped or delivered. */
+static void
+outbox_state(const struct store_outbox_row *r, int64_t now, char *buf, size_t len)
+{
+	char when[32];
+
+	if (r->dropped_at) {
+		report_local_time(r->dropped_at, when, sizeof(when));
+		snprintf(buf, len, _("dropped %s"), when);
+	} else if (r->delivered_at) {
+		report_local_time(r->delivered_at, when, sizeof(when));
+		snprintf(buf, len, _("delivered %s"), when);
+	} else if (r->dead_at) {
+		report_local_time(r->dead_at, when, sizeof(when));
+		snprintf(buf, len, ngettext("dead since %s, after %d attempt",
+		                            "dead since %s, after %d attempts",
+		                            (unsigned long)r->attempts), when, r->attempts);
+	} else if (r->attempts == 0) {
+		snprintf(buf, len, "%s", _("queued"));
+	} else {
+		next_try(r->next_attempt, now, when, sizeof(when));
+		snprintf(buf, len, ngettext("failed %d time, next try %s",
+		                            "failed %d times, next try %s",
+		                            (unsigned long)r->attempts), r->attempts, when);
+	}
+}
+
+struct outbox_ctx {
+	int64_t now;
+	size_t rows;
+};
+
+/* One line per row: ID, the event, its channel, what became of it and
+ * the last error, shortened. */
 static void
 print_outbox(const struct store_outbox_row *r, void *payload)
 {
-	char when[32], state[48];
+	struct outbox_ctx *c = payload;
+	char state[96];
+	const char *e = r->last_error;
 
-	(void)payload;
-	if (r->delivered_at) {
-		report_local_time(r->delivered_at, when, sizeof(when));
-		snprintf(state, sizeof(state), _("delivered %s"), when);
-	} else if (r->dead_at) {
-		report_local_time(r->dead_at, when, sizeof(when));
-		snprintf(state, sizeof(state), _("dead since %s"), when);
-	} else if (r->attempts == 0) {
-		snprintf(state, sizeof(state), "%s", _("queued"));
-	} else if (r->next_attempt > 0) {
-		report_local_time(r->next_attempt, when, sizeof(when));
-		snprintf(state, sizeof(state), _("failed, next %s"), when);
-	} else {
-		snprintf(state, sizeof(state), "%s", _("failed, next run"));
-	}
-	printf("%-6lld %-10s ", (long long)r->id, r->channel);
-	msg_pad(state, 28);
-	printf(" %3d  %s %s", r->attempts, r->source_id, notify_kind_label(r->kind));
+	c->rows++;
+	outbox_state(r, c->now, state, sizeof(state));
+	printf("%-5lld %s %s", (long long)r->id, _(notify_kind_label(r->kind)), r->source_id);
+	if (r->date && r->date[0])
+		printf(" %s", r->date);
 	if (r->title)
 		printf(" %s", r->title);
 	print_note(&(struct notify_event){.title = r->title, .old_title = r->old_title,
 	                                  .date = r->date, .old_date = r->old_date,
 	                                  .diff = r->diff, .facts = r->facts});
+	/* an alert's cause, its first line */
 	if (r->detail)
-		printf(": %s", r->detail);
-	if (r->last_error && !r->delivered_at)
-		printf("  [%s]", r->last_error);
+		printf(": %.*s", (int)strcspn(r->detail, "\n"), r->detail);
+	printf(" → %s  %s", r->channel, state);
+	if (e && !r->delivered_at && !r->dropped_at) {
+		size_t n = msg_cut(e, 60);
+		printf(": %.*s%s", (int)n, e, e[n] ? "…" : "");
+	}
 	putchar('\n');
 }
-
 
 int
 report_outbox(struct store *st, int all)
 {
 	char err[512];
+	struct outbox_ctx c = {.now = (int64_t)time(NULL)};
 
-	msg_pad(C_("outbox column", "ID"), 6);
-	printf(" ");
-	msg_pad(_("CHANNEL"), 10);
-	printf(" ");
-	msg_pad(_("STATE"), 28);
-	printf(" %3s  %s\n", _("TRY"), _("EVENT"));
-	if (store_outbox_list(st, all, print_outbox, NULL, err, sizeof(err)) < 0)
+	if (store_outbox_list(st, all, print_outbox, &c, err, sizeof(err)) < 0)
 		return error("%s", err);
+	if (c.rows == 0)
+		puts(all ? _("the outbox is empty") : _("no alert waits"));
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Secrets come from the environment here, and never reach a message. */
 int
@@ -291,9 +292,41 @@ run_deliver_all(const struct config *cfg, struct store *st, int64_t now)
 			status = 1;
 		if (failed > 0 && store_outbox_waiting(st, cfg->channels[i], &waiting, err,
 		                                       sizeof(err)) == 0)
-			error("%s: %lld alert%s wait for delivery", cfg->channels[i],
-			      (long long)waiting, waiting == 1 ? "" : "s");
+			error(waiting == 1 ? "%s: %lld alert waits for delivery"
+			                   : "%s: %lld alerts wait for delivery",
+			      cfg->channels[i], (long long)waiting);
 	}
 	return status;
 }
 
+int
+run_deliver_retry(struct store *st, int64_t id)
+{
+	int64_t n = 0;
+	char err[512];
+
+	if (store_outbox_retry(st, id, (int64_t)time(NULL), &n, err, sizeof(err)) < 0)
+		return error("%s", err);
+	if (id && n == 0) {
+		error("no alert %lld waits in the outbox", (long long)id);
+		return 1;
+	}
+	printf(n == 1 ? "%lld alert is due now\n" : "%lld alerts are due now\n", (long long)n);
+	return 0;
+}
+
+int
+run_deliver_drop(struct store *st, int64_t id)
+{
+	int64_t n = 0;
+	char err[512];
+
+	if (store_outbox_drop(st, id, (int64_t)time(NULL), &n, err, sizeof(err)) < 0)
+		return error("%s", err);
+	if (n == 0) {
+		error("no alert %lld waits in the outbox", (long long)id);
+		return 1;
+	}
+	printf("alert %lld dropped: it will not be sent\n", (long long)id);
+	return 0;
+}

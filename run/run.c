@@ -62,12 +62,27 @@ run_days_before(int64_t now, long days, char out[11])
 
 /* What the store judges by: channels, broken_after, the first check's
  * baseline and when a source is stale. */
-static void
+static int
 configure_store(struct run_ctx *rc, int64_t now)
 {
 	const struct config *cfg = rc->cfg;
+	struct store_channel *ch = calloc(cfg->nwebhooks + 1, sizeof(*ch));
+	size_t n = 0;
+	int rv;
 
-	store_configure(rc->store, cfg->channels, cfg->broken_after);
+	if (!ch)
+		return -1;
+	if (cfg->email.present)
+		ch[n++] = (struct store_channel){"email", cfg->email.route.sources,
+		                                 cfg->email.route.kinds};
+	for (size_t i = 0; i < cfg->nwebhooks; i++)
+		ch[n++] = (struct store_channel){cfg->webhooks[i].name,
+		                                 cfg->webhooks[i].route.sources,
+		                                 cfg->webhooks[i].route.kinds};
+	rv = store_configure(rc->store, ch, n, cfg->broken_after);
+	free(ch);
+	if (rv < 0)
+		return -1;
 	if (cfg->first_days >= 0) {
 		/* a source's first check: notices dated first_days back alert */
 		char since[11] = "";
@@ -80,6 +95,7 @@ configure_store(struct run_ctx *rc, int64_t now)
 		run_days_before(now, cfg->stale_days, before);
 		store_stale(rc->store, before, (int)cfg->stale_days);
 	}
+	return 0;
 }
 
 /* Picks the sources to read into rc->jobs and rc->reads (*np of them):
@@ -162,7 +178,11 @@ run_sources(struct config *cfg, char **names, int nnames)
 		status = RUN_UNSAVED;
 		goto out;
 	}
-	configure_store(&rc, now);
+	if (configure_store(&rc, now) < 0) {
+		error("out of memory");
+		status = RUN_FAILED;
+		goto out;
+	}
 	store_batch_begin(rc.store);
 	jobs = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*jobs));
 	reads = calloc(cfg->nsources ? cfg->nsources : 1, sizeof(*reads));
@@ -230,13 +250,16 @@ out:
 }
 
 
-enum run_status
-run_rebuild(const struct config *cfg)
+/* Runs step on the store under the run lock. */
+static enum run_status
+with_store(const struct config *cfg,
+           enum run_status (*step)(const struct config *, struct store *, const char *),
+           const char *arg)
 {
 	struct store *st;
 	char err[512];
 	int lock = -1, r;
-	enum run_status status = RUN_OK;
+	enum run_status status;
 
 	r = store_lock(cfg->database, &lock, err, sizeof(err));
 	if (r < 0) {
@@ -248,10 +271,84 @@ run_rebuild(const struct config *cfg)
 		store_unlock(lock);
 		return RUN_UNSAVED;
 	}
-	r = report_tree_commit(cfg, st, (int64_t)time(NULL), 1);
-	if (r != 0)
-		status = r < 0 ? RUN_UNSAVED : RUN_FAILED;
+	status = step(cfg, st, arg);
 	store_close(st);
 	store_unlock(lock);
 	return status;
+}
+
+static enum run_status
+rebuild(const struct config *cfg, struct store *st, const char *arg)
+{
+	int r = report_tree_commit(cfg, st, (int64_t)time(NULL), 1);
+
+	(void)arg;
+	return r == 0 ? RUN_OK : r < 0 ? RUN_UNSAVED : RUN_FAILED;
+}
+
+enum run_status
+run_rebuild(const struct config *cfg)
+{
+	return with_store(cfg, rebuild, NULL);
+}
+
+/* "1 notice", "2 events" */
+static void
+count(struct buf *b, int64_t n, const char *one, const char *many)
+{
+	buf_printf(b, "%s%lld %s", b->len ? ", " : "", (long long)n, n == 1 ? one : many);
+}
+
+static enum run_status
+forget(const struct config *cfg, struct store *st, const char *id)
+{
+	int64_t n[5];
+	char err[512], *was = NULL;
+	struct buf msg, ids;
+	int r = 0;
+
+	if (store_forget(st, id, n, err, sizeof(err)) < 0) {
+		error("%s", err);
+		return RUN_UNSAVED;
+	}
+	if (!n[0] && !n[1] && !n[2] && !n[3] && !n[4]) {
+		error("nothing stored for source '%s'", id);
+		return RUN_FAILED;
+	}
+	buf_init(&msg, SIZE_MAX);
+	count(&msg, n[0], "notice", "notices");
+	count(&msg, n[1], "event", "events");
+	count(&msg, n[2], "alert", "alerts");
+	count(&msg, n[3], "outbox row", "outbox rows");
+	count(&msg, n[4], "check", "checks");
+	printf("forgot %s: %s\n", id, msg.failed ? "" : buf_str(&msg));
+	buf_free(&msg);
+	if (!cfg->git.present)
+		return RUN_OK;
+	/* the next commit's subject says so: now, or the next run's */
+	buf_init(&ids, SIZE_MAX);
+	r = store_meta_get(st, "git_forgotten", &was, err, sizeof(err));
+	if (r == 0) {
+		if (was && *was)
+			buf_printf(&ids, "%s, ", was);
+		buf_addstr(&ids, id);
+		if (ids.failed)
+			snprintf(err, sizeof(err), "out of memory");
+		r = ids.failed ? -1 : store_meta_set(st, "git_forgotten", buf_str(&ids), err,
+		                                     sizeof(err));
+	}
+	free(was);
+	buf_free(&ids);
+	if (r < 0) {
+		error("%s", err);
+		return RUN_UNSAVED;
+	}
+	r = report_tree_commit(cfg, st, (int64_t)time(NULL), 0);
+	return r == 0 ? RUN_OK : r < 0 ? RUN_UNSAVED : RUN_FAILED;
+}
+
+enum run_status
+run_forget(const struct config *cfg, const char *id)
+{
+	return with_store(cfg, forget, id);
 }

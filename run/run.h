@@ -94,6 +94,10 @@ enum run_status run_sources(struct config *cfg, char **names, int nnames);
 /* history --rebuild: the git history written afresh from the store. */
 enum run_status run_rebuild(const struct config *cfg);
 
+/* forget ID: everything stored of a source deleted (it says what), and
+ * with [git] its folder removed in a commit whose subject says so. */
+enum run_status run_forget(const struct config *cfg, const char *id);
+
 /* The local day (YYYY-MM-DD) days before now. */
 void run_days_before(int64_t now, long days, char out[11]);
 
@@ -160,6 +164,12 @@ int run_deliver_send(const struct config *cfg, const char *channel,
  * delivery failed; -1 when the store could not record a delivery (an
  * alert may repeat). */
 int run_deliver_all(const struct config *cfg, struct store *st, int64_t now);
+/* outbox retry [ID]: the row id (0: every failed or dead row) is due now;
+ * says how many ("3 alerts are due now").  outbox drop ID: the row is
+ * never sent.  Return 0, 1 when no such row waits, -1 when the store
+ * failed (reported). */
+int run_deliver_retry(struct store *st, int64_t id);
+int run_deliver_drop(struct store *st, int64_t id);
 
 /* ---- check --all (run/check.c) ---- */
 

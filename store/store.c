@@ -37,7 +37,9 @@ struct store {
 		sqlite3_stmt *st;
 	} cache[STMT_CACHE];
 	int ncache;
-	char *const *channels;  /* outbox channels, NULL-terminated; not owned */
+	struct store_channel *channels;  /* outbox channels (their strings not owned) */
+	char *const *only;      /* store_only: the configured sources, or NULL */
+	size_t nchannels;
 	int broken_after;       /* failed checks in a row that raise 'broken' */
 	/* store_stale: a source whose newest dated notice is dated before
 	 * stale_before is stale ("": never) */
@@ -145,6 +147,8 @@ static const char *const migrations[] = {
 	 * 'changed' event changed */
 	"ALTER TABLE notices ADD COLUMN facts TEXT;"
 	"ALTER TABLE events ADD COLUMN facts TEXT;",
+	/* 8: alerts dropped by hand (outbox drop ID): never sent */
+	"ALTER TABLE outbox ADD COLUMN dropped_at INTEGER;",
 };
 
 static int
@@ -236,11 +240,27 @@ store_open(struct store **out, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-void
-store_configure(struct store *s, char *const *channels, int broken_after)
+int
+store_configure(struct store *s, const struct store_channel *channels, size_t n,
+                int broken_after)
 {
-	s->channels = channels;
+	struct store_channel *copy = malloc((n ? n : 1) * sizeof(*copy));
+
+	if (!copy)
+		return -1;
+	if (n)
+		memcpy(copy, channels, n * sizeof(*copy));
+	free(s->channels);
+	s->channels = copy;
+	s->nchannels = n;
 	s->broken_after = broken_after > 0 ? broken_after : 1;
+	return 0;
+}
+
+void
+store_only(struct store *s, char *const *ids)
+{
+	s->only = ids;
 }
 
 void
@@ -270,6 +290,7 @@ store_close(struct store *s)
 	for (size_t i = 0; i < s->npending; i++)
 		evlist_free(&s->pending[i].ev);
 	free(s->pending);
+	free(s->channels);
 	free(s);
 }
 
@@ -620,26 +641,41 @@ store_batch_end(struct store *s, char *err, size_t errlen)
 	return rc;
 }
 
-/* Queues an event or an alert for every channel, in the caller's
- * transaction. */
 static int
-enqueue(struct store *s, int64_t event_id, int64_t alert_id, int64_t at, char *err,
-        size_t errlen)
+listed(char *const *l, const char *word)
 {
-	for (size_t i = 0; s->channels && s->channels[i]; i++) {
-		sqlite3_stmt *st = prep(s, "INSERT INTO outbox(channel, event_id, alert_id, created)"
-		                           " VALUES (?, ?, ?, ?)", txt(s->channels[i]),
-		                        event_id ? num(event_id) : nil(),
-		                        alert_id ? num(alert_id) : nil(), num(at));
+	for (size_t i = 0; l && l[i]; i++)
+		if (!strcmp(l[i], word))
+			return 1;
+	return !l;
+}
+
+/* Queues an event or an alert (of kind, about source_id) for every channel
+ * that takes it, in the caller's transaction. */
+static int
+enqueue(struct store *s, int64_t event_id, int64_t alert_id, int64_t at,
+        const char *source_id, const char *kind, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->nchannels; i++) {
+		const struct store_channel *c = &s->channels[i];
+		sqlite3_stmt *st;
+		if (!listed(c->sources, source_id) || !listed(c->kinds, kind))
+			continue;
+		st = prep(s, "INSERT INTO outbox(channel, event_id, alert_id, created)"
+		             " VALUES (?, ?, ?, ?)", txt(c->name),
+		          event_id ? num(event_id) : nil(), alert_id ? num(alert_id) : nil(),
+		          num(at));
 		if (run(s, err, errlen, "cannot queue alert", st) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+/* route: the kind that picks the channels ('recovered' goes where what it
+ * ends went) */
 static int
 raise_alert(struct store *s, int64_t run_id, const struct store_fetch *f, const char *kind,
-            const char *detail, char *err, size_t errlen)
+            const char *route, const char *detail, char *err, size_t errlen)
 {
 	if (run(s, err, errlen, "cannot store alert",
 	        prep(s, "INSERT INTO alerts(run_id, source_id, kind, at, detail)"
@@ -647,7 +683,8 @@ raise_alert(struct store *s, int64_t run_id, const struct store_fetch *f, const 
 	                num(f->at),
 	             txt(detail))) < 0)
 		return -1;
-	return enqueue(s, 0, sqlite3_last_insert_rowid(s->db), f->at, err, errlen);
+	return enqueue(s, 0, sqlite3_last_insert_rowid(s->db), f->at, f->source_id, route, err,
+	               errlen);
 }
 
 int
@@ -687,7 +724,7 @@ store_record_error(struct store *s, int64_t run_id, const struct store_fetch *f,
 		ok = run(s, err, errlen, "cannot store source state",
 		         prep(s, "UPDATE sources SET broken = 1 WHERE id = ?",
 		         txt(f->source_id))) == 0 &&
-		     raise_alert(s, run_id, f, "broken", detail, err, errlen) == 0;
+		     raise_alert(s, run_id, f, "broken", "broken", detail, err, errlen) == 0;
 	}
 	return finish(s, ok, err, errlen);
 }
@@ -734,7 +771,7 @@ judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *
 		         s->stale_days);
 	else
 		snprintf(detail, sizeof(detail), "a notice dated %s", newest);
-	return raise_alert(s, run_id, f, is ? "stale" : "recovered", detail, err, errlen);
+	return raise_alert(s, run_id, f, is ? "stale" : "recovered", "stale", detail, err, errlen);
 }
 
 static int
@@ -748,7 +785,7 @@ mark_ok(struct store *s, int64_t run_id, const struct store_fetch *f, int change
 	if (broken &&
 	    (run(s, err, errlen, "cannot store source state",
 	         prep(s, "UPDATE sources SET broken = 0 WHERE id = ?", txt(f->source_id))) < 0 ||
-	     raise_alert(s, run_id, f, "recovered", NULL, err, errlen) < 0))
+	     raise_alert(s, run_id, f, "recovered", "broken", NULL, err, errlen) < 0))
 		return -1;
 	if (judge_stale(s, run_id, f, err, errlen) < 0)
 		return -1;
@@ -803,7 +840,7 @@ add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
 	             txt(old_title), txt(date), txt(old_date), txt(link), num(relevant))) < 0)
 		return -1;
 	event_id = sqlite3_last_insert_rowid(s->db);
-	if (relevant && enqueue(s, event_id, 0, f->at, err, errlen) < 0)
+	if (relevant && enqueue(s, event_id, 0, f->at, f->source_id, kind, err, errlen) < 0)
 		return -1;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
@@ -1119,7 +1156,8 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 			.removed_at = sqlite3_column_int64(st, 7),
 			.gone = col_text(st, 8), .facts = col_text(st, 9),
 		};
-		fn(&r, payload);
+		if (listed(s->only, r.source_id))
+			fn(&r, payload);
 	}
 	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot list notices");
@@ -1167,10 +1205,13 @@ store_events(struct store *s, const char *source, store_event_fn fn, void *paylo
 	"SELECT o.id, o.channel, o.created, o.attempts, o.next_attempt, o.last_error," \
 	" o.delivered_at, o.dead_at, coalesce(e.kind, a.kind), coalesce(e.source_id, a.source_id)," \
 	" coalesce(src.name, ''), e.title, e.old_title, e.date, e.link, a.detail, e.old_date," \
-	" e.diff, e.facts" \
+	" e.diff, e.facts, o.dropped_at" \
 	" FROM outbox o LEFT JOIN events e ON e.id = o.event_id" \
 	" LEFT JOIN alerts a ON a.id = o.alert_id" \
 	" LEFT JOIN sources src ON src.id = coalesce(e.source_id, a.source_id) "
+
+/* a row still tried: neither delivered, dead nor dropped */
+#define WAITING "o.delivered_at IS NULL AND o.dead_at IS NULL AND o.dropped_at IS NULL"
 
 static int
 outbox_rows(struct store *s, sqlite3_stmt *st, store_outbox_fn fn, void *payload,
@@ -1191,7 +1232,7 @@ outbox_rows(struct store *s, sqlite3_stmt *st, store_outbox_fn fn, void *payload
 			.title = col_text(st, 11), .old_title = col_text(st, 12),
 			.date = col_text(st, 13), .link = col_text(st, 14), .detail = col_text(st, 15),
 			.old_date = col_text(st, 16), .diff = col_text(st, 17),
-			.facts = col_text(st, 18),
+			.facts = col_text(st, 18), .dropped_at = sqlite3_column_int64(st, 19),
 		};
 		fn(&r, payload);
 	}
@@ -1204,8 +1245,7 @@ store_outbox_due(struct store *s, const char *channel, int64_t now, store_outbox
                  void *payload, char *err, size_t errlen)
 {
 	return outbox_rows(s, prep(s, OUTBOX_SELECT
-	    "WHERE o.channel = ? AND o.delivered_at IS NULL AND o.dead_at IS NULL"
-	    " AND o.next_attempt <= ? ORDER BY o.id", txt(channel), num(now)), fn, payload,
+	    "WHERE o.channel = ? AND " WAITING " AND o.next_attempt <= ? ORDER BY o.id", txt(channel), num(now)), fn, payload,
 	    err, errlen);
 }
 
@@ -1214,7 +1254,7 @@ store_outbox_list(struct store *s, int all, store_outbox_fn fn, void *payload, c
                   size_t errlen)
 {
 	return outbox_rows(s, prep(s, OUTBOX_SELECT
-	    "WHERE ? OR o.delivered_at IS NULL ORDER BY o.id", num(all)), fn, payload,
+	    "WHERE ? OR (o.delivered_at IS NULL AND o.dropped_at IS NULL) ORDER BY o.id", num(all)), fn, payload,
 	    err, errlen);
 }
 
@@ -1249,8 +1289,8 @@ store_outbox_expire(struct store *s, const char *channel, int64_t created_before
                     int64_t now, int64_t *count, char *err, size_t errlen)
 {
 	if (run(s, err, errlen, "cannot expire the outbox",
-	        prep(s, "UPDATE outbox SET dead_at = ? WHERE channel = ? AND delivered_at IS NULL"
-	                " AND dead_at IS NULL AND created < ?", num(now), txt(channel),
+	        prep(s, "UPDATE outbox AS o SET dead_at = ? WHERE channel = ? AND " WAITING
+	                " AND created < ?", num(now), txt(channel),
 	             num(created_before))) < 0)
 		return -1;
 	*count = sqlite3_changes(s->db);
@@ -1261,8 +1301,8 @@ int
 store_outbox_waiting(struct store *s, const char *channel, int64_t *count, char *err,
                      size_t errlen)
 {
-	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM outbox WHERE channel = ?"
-	                           " AND delivered_at IS NULL AND dead_at IS NULL", txt(channel));
+	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM outbox AS o WHERE channel = ? AND "
+	                           WAITING, txt(channel));
 
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
 		release(st);
@@ -1270,6 +1310,35 @@ store_outbox_waiting(struct store *s, const char *channel, int64_t *count, char 
 	}
 	*count = sqlite3_column_int64(st, 0);
 	release(st);
+	return 0;
+}
+
+/* outbox retry [ID]: rows not delivered nor dropped become due now; dead
+ * ones are tried again, their age counted afresh */
+int
+store_outbox_retry(struct store *s, int64_t id, int64_t now, int64_t *count, char *err,
+                   size_t errlen)
+{
+	if (run(s, err, errlen, "cannot update the outbox",
+	        prep(s, "UPDATE outbox SET next_attempt = 0, dead_at = NULL,"
+	                " created = CASE WHEN dead_at IS NULL THEN created ELSE ?1 END"
+	                " WHERE delivered_at IS NULL AND dropped_at IS NULL"
+	                " AND (?2 = 0 OR id = ?2) AND (?2 != 0 OR attempts > 0)",
+	             num(now), num(id))) < 0)
+		return -1;
+	*count = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_outbox_drop(struct store *s, int64_t id, int64_t now, int64_t *count, char *err,
+                  size_t errlen)
+{
+	if (run(s, err, errlen, "cannot update the outbox",
+	        prep(s, "UPDATE outbox SET dropped_at = ? WHERE id = ? AND delivered_at IS NULL"
+	                " AND dropped_at IS NULL", num(now), num(id))) < 0)
+		return -1;
+	*count = sqlite3_changes(s->db);
 	return 0;
 }
 
@@ -1447,8 +1516,40 @@ store_details(struct store *s, store_detail_text_fn fn, void *payload, char *err
 			.date = col_text(st, 3), .text = col_text(st, 4), .attachments = col_text(st, 5),
 			.first_seen = sqlite3_column_int64(st, 6), .facts = col_text(st, 7),
 		};
-		fn(&r, payload);
+		if (listed(s->only, r.source_id))
+			fn(&r, payload);
 	}
 	release(st);
 	return rc == SQLITE_DONE ? 0 : fail(s->db, err, errlen, "cannot read detail pages");
+}
+
+/* ---- forget ---- */
+
+int
+store_forget(struct store *s, const char *id, int64_t counts[5], char *err, size_t errlen)
+{
+	/* in foreign-key order; the counted ones at their index in counts */
+	static const struct { int count; const char *sql; } steps[] = {
+		{3, "DELETE FROM outbox WHERE event_id IN (SELECT id FROM events WHERE source_id = ?1)"
+		    " OR alert_id IN (SELECT id FROM alerts WHERE source_id = ?1)"},
+		{-1, "DELETE FROM details WHERE notice_id IN"
+		     " (SELECT id FROM notices WHERE source_id = ?1)"},
+		{1, "DELETE FROM events WHERE source_id = ?1"},
+		{2, "DELETE FROM alerts WHERE source_id = ?1"},
+		{0, "DELETE FROM notices WHERE source_id = ?1"},
+		{4, "DELETE FROM fetches WHERE source_id = ?1"},
+		{-1, "DELETE FROM sources WHERE id = ?1"},
+	};
+	int ok = 1;
+
+	memset(counts, 0, 5 * sizeof(counts[0]));
+	if (begin(s, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; ok && i < sizeof(steps) / sizeof(steps[0]); i++) {
+		ok = run(s, err, errlen, "cannot forget the source",
+		         prep(s, steps[i].sql, txt(id))) == 0;
+		if (ok && steps[i].count >= 0)
+			counts[steps[i].count] = sqlite3_changes(s->db);
+	}
+	return finish(s, ok, err, errlen);
 }

@@ -16,10 +16,32 @@ struct store;
 int store_open(struct store **out, const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
 
-/* Channels to queue relevant events and alerts for (NULL-terminated, kept
- * by the caller while the store is open), and how many failed checks in a
- * row make a source 'broken'. */
-void store_configure(struct store *s, char *const *channels, int broken_after);
+/* A channel to queue relevant events and alerts for, and the ones it takes:
+ * an event or alert is queued only for the channels that take its source
+ * and kind ('recovered' goes to those that take what it ends). */
+struct store_channel {
+	const char *name;
+	char *const *sources;   /* NULL: every source */
+	char *const *kinds;     /* NULL: every kind */
+};
+
+/* The channels (n of them, copied; their names and lists are kept by the
+ * caller while the store is open), and how many failed checks in a row make
+ * a source 'broken'.  Returns 0, or -1 when out of memory. */
+int store_configure(struct store *s, const struct store_channel *channels, size_t n,
+                     int broken_after);
+
+/* The ids of the sources the config names (NULL-terminated, kept by the
+ * caller): store_notices and store_details then leave out the notices of
+ * any other source (one that left the config, until store_forget). */
+void store_only(struct store *s, char *const *ids);
+
+/* Deletes everything stored of a source: its notices, their detail pages,
+ * its events and alerts and their outbox rows, its checks and its state.
+ * counts[]: notices, events, alerts, outbox rows, checks deleted (all 0:
+ * nothing was stored). */
+int store_forget(struct store *s, const char *id, int64_t counts[5], char *err,
+                 size_t errlen);
 
 /* Takes the run lock beside the database (path.lock) with flock: the
  * kernel drops it when the process dies, so it is never stale.  Returns 0
@@ -199,6 +221,7 @@ struct store_outbox_row {
 	const char *last_error;     /* NULL until a delivery failed */
 	int64_t delivered_at;       /* 0: not delivered */
 	int64_t dead_at;            /* 0: still tried */
+	int64_t dropped_at;         /* 0: not dropped (outbox drop ID) */
 	const char *kind;           /* new, changed, removed, broken, recovered, stale */
 	const char *source_id;
 	const char *source_name;
@@ -216,7 +239,8 @@ typedef void (*store_outbox_fn)(const struct store_outbox_row *row, void *payloa
 /* Rows of channel due for delivery at now, oldest first. */
 int store_outbox_due(struct store *s, const char *channel, int64_t now,
                      store_outbox_fn fn, void *payload, char *err, size_t errlen);
-/* Rows not delivered (queued, failing, dead); all: delivered ones too. */
+/* Rows not delivered (queued, failing, dead); all: delivered and dropped
+ * ones too. */
 int store_outbox_list(struct store *s, int all, store_outbox_fn fn, void *payload,
                       char *err, size_t errlen);
 /* Records ids[0..n) (the events of one message) as delivered, in one
@@ -228,7 +252,15 @@ int store_outbox_failed(struct store *s, int64_t id, int64_t now, const char *er
 /* Marks dead what channel still holds from before created_before. */
 int store_outbox_expire(struct store *s, const char *channel, int64_t created_before,
                         int64_t now, int64_t *count, char *err, size_t errlen);
-/* How many rows of channel wait (neither delivered nor dead). */
+/* Makes the row id (0: every failed or dead row) due now; a dead row is
+ * tried again, its age counted from now.  *count: the rows made due. */
+int store_outbox_retry(struct store *s, int64_t id, int64_t now, int64_t *count, char *err,
+                       size_t errlen);
+/* Marks the row id dropped: never sent.  *count: 1, or 0 when no such row
+ * waits. */
+int store_outbox_drop(struct store *s, int64_t id, int64_t now, int64_t *count, char *err,
+                      size_t errlen);
+/* How many rows of channel wait (neither delivered, dead nor dropped). */
 int store_outbox_waiting(struct store *s, const char *channel, int64_t *count,
                          char *err, size_t errlen);
 

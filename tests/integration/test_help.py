@@ -15,7 +15,7 @@ from harness import (PAGE1, ROOT, Route, Server, Workspace, command, eq, lines, 
                      test, ul_page)
 
 COMMANDS = ["init", "run", "check", "sources", "notices", "events", "history",
-            "notify-test", "outbox", "report", "feed", "help"]
+            "notify-test", "outbox", "forget", "report", "feed", "help"]
 
 
 def in_empty_dir(*args):

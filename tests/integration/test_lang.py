@@ -83,8 +83,9 @@ def sources_events_and_outbox_speak_the_locale():
             first = lines(out)[0].split()
             eq(first[:4], ["来源", "名称", "上次检查", "结果"], "sources headings: " + out)
             rc, out, err = run(ws, env, "outbox")
-            ok(lines(out)[0].split()[:3] == ["编号", "渠道", "状态"], "outbox headings: " + out)
-            ok("失败" in out, "the state in Chinese: " + out)
+            # one line a row: the kind, then the state and its next try in Chinese
+            ok(lines(out)[0].split()[1] == "新", "outbox kind: " + out)
+            ok("失败 1 次" in out and "下次运行时" in out, "the state in Chinese: " + out)
         rc, out, err = run(ws, EN, "sources")
         eq(lines(out)[0].split()[:2], ["ID", "NAME"], "English without a Chinese locale")
     finally:

@@ -8,10 +8,10 @@ from harness import ROOT, eq, main, ok, test
 
 # every key config/config.c read before the table (issue 14)
 KEYS = """author authority body branch broken_after catalog certificate chat_id concurrency
-content database date detail_days enabled encoding exclude first_days format from header
+content database date detail_days enabled encoding exclude first_days format from header kinds
 html include insecure interval items lang link max_bytes max_size method mode name
 outbox_max_age outbox_retry pages password password_env password_file path per_host remote
-script secret secret_env seen stale_days subject timeout title tls to url user_agent
+script secret secret_env seen sources stale_days subject timeout title tls to url user_agent
 username""".split()
 
 
