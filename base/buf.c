@@ -41,16 +41,18 @@ fail(struct buf *b, int why)
 	return why;
 }
 
-/* Makes room for n more bytes and their NUL; 0 or why it failed. */
+/* Makes room for n more bytes and their NUL; 0 or why it failed.  A
+ * string is freed when it fails (curl's dynbuf); an array (keep) keeps its
+ * elements, which own memory the caller frees, until buf_free. */
 static int
-make_room(struct buf *b, size_t n)
+make_room(struct buf *b, size_t n, int keep)
 {
 	size_t need;
 
 	if (b->failed)
 		return b->failed;
 	if (n >= b->cap || b->len + 1 > b->cap - n)
-		return fail(b, BUF_TOO_LARGE);
+		return keep ? (b->failed = BUF_TOO_LARGE) : fail(b, BUF_TOO_LARGE);
 	need = b->len + n + 1;
 	if (need > b->alloc) {
 		size_t alloc = b->alloc ? b->alloc : 64;
@@ -59,7 +61,7 @@ make_room(struct buf *b, size_t n)
 		while (alloc < need)
 			alloc = alloc > b->cap / 2 ? b->cap : alloc * 2;
 		if (!(p = realloc(b->p, alloc)))
-			return fail(b, BUF_NO_MEMORY);
+			return keep ? (b->failed = BUF_NO_MEMORY) : fail(b, BUF_NO_MEMORY);
 		b->p = p;
 		b->alloc = alloc;
 	}
@@ -69,7 +71,7 @@ make_room(struct buf *b, size_t n)
 int
 buf_add(struct buf *b, const void *mem, size_t n)
 {
-	int r = make_room(b, n);
+	int r = make_room(b, n, 0);
 
 	if (r)
 		return r;
@@ -85,7 +87,7 @@ buf_grow(struct buf *b, size_t size)
 {
 	char *at;
 
-	if (make_room(b, size))
+	if (make_room(b, size, 1))
 		return NULL;
 	at = b->p + b->len;
 	memset(at, 0, size + 1);

@@ -42,7 +42,9 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 
 /* Appends size zeroed bytes and returns them: one more element of an
  * array kept in the buffer (its elements are (T *)b->p, b->len /
- * sizeof(T) of them).  NULL when the append failed. */
+ * sizeof(T) of them).  NULL when the append failed: the buffer is then
+ * failed, but the elements already there stay until buf_free, so that
+ * the caller can free what they point to. */
 void *buf_grow(struct buf *b, size_t size);
 
 /* How many bytes an append may still add (0 once failed). */

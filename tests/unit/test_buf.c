@@ -100,6 +100,32 @@ take(void)
 	buf_free(&b);
 }
 
+/* An array kept in a buffer owns what its elements point to: when it
+ * cannot grow, the elements stay for the caller to free. */
+static void
+grow_keeps_the_elements(void)
+{
+	struct buf b;
+	char **v;
+
+	buf_init(&b, 2 * sizeof(char *) + 1);      /* room for two */
+	CHECK((v = buf_grow(&b, sizeof(char *))) != NULL);
+	*v = strdup("one");
+	CHECK((v = buf_grow(&b, sizeof(char *))) != NULL);
+	*v = strdup("two");
+	CHECK(buf_grow(&b, sizeof(char *)) == NULL);
+	CHECK_INT(b.failed, BUF_TOO_LARGE);
+	CHECK_INT((int)(b.len / sizeof(char *)), 2);
+	if (b.p && b.len == 2 * sizeof(char *)) {
+		CHECK_STR(((char **)b.p)[1], "two");
+		free(((char **)b.p)[0]);
+		free(((char **)b.p)[1]);
+	}
+	CHECK(buf_grow(&b, sizeof(char *)) == NULL);    /* failed stays failed */
+	buf_free(&b);
+	CHECK_INT(b.failed, 0);
+}
+
 int
 main(void)
 {
@@ -107,5 +133,6 @@ main(void)
 	RUN(grows);
 	RUN(printf_appends);
 	RUN(take);
+	RUN(grow_keeps_the_elements);
 	T_DONE();
 }
