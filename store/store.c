@@ -1535,6 +1535,11 @@ store_forget(struct store *s, const char *id, int64_t counts[5], char *err, size
 		{-1, "DELETE FROM details WHERE notice_id IN"
 		     " (SELECT id FROM notices WHERE source_id = ?1)"},
 		{1, "DELETE FROM events WHERE source_id = ?1"},
+		/* new events may take the freed ids (no AUTOINCREMENT): the
+		 * history's watermark goes back to the last one left */
+		{-1, "UPDATE meta SET value = CAST(min(CAST(value AS INTEGER),"
+		     " (SELECT coalesce(max(id), 0) FROM events)) AS TEXT)"
+		     " WHERE key = 'git_event' AND ?1 IS NOT NULL"},
 		{2, "DELETE FROM alerts WHERE source_id = ?1"},
 		{0, "DELETE FROM notices WHERE source_id = ?1"},
 		{4, "DELETE FROM fetches WHERE source_id = ?1"},

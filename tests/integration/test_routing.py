@@ -316,5 +316,30 @@ def forget_deletes_a_source_and_its_folder():
         ws.close()
 
 
+@test
+def events_after_a_forget_reach_the_history():
+    """A forgotten source took the newest events with it; the next notice of
+    another source is still committed and named."""
+    srv, ws, text = leaving_setup()
+    try:
+        ws.run("run")
+        srv.routes["/zj/list.html"].body = ul_page(
+            [("浙江二级建造师证书补发通知第%d批" % i, TODAY, "/zj/n%d.html" % i) for i in range(5)] +
+            [("浙江二级建造师证书领取通知", TODAY, "/zj/1.html")])
+        ws.run("run", "zj")
+        ws.write_config(text.split("[source zj]")[0])
+        eq(ws.run("forget", "zj")[0], 0, "forget")
+        srv.routes["/js/list.html"].body = ul_page(
+            [("江苏二级建造师电子证书下载通知", TODAY, "/js/2.html"),
+             ("江苏二级建造师证书领取通知", TODAY, "/js/1.html")])
+        rc, out, err = ws.run("run", "js")
+        ok("NEW js" in out, out + err)
+        subject = git(ws, "log", "-1", "--format=%s").strip()
+        ok(subject.startswith("江苏: 1 new"), "the new notice named in the commit: " + subject)
+    finally:
+        srv.close()
+        ws.close()
+
+
 if __name__ == "__main__":
     main()
