@@ -796,11 +796,23 @@ section_route(struct ctx *c)
 	return c->section == SEC_EMAIL ? &c->cfg->email.route : &c->hook->route;
 }
 
+/* An empty sources or kinds would route nothing, and say nothing. */
+static int
+route_list(struct ctx *c, const struct key *k, const char *value, void *field)
+{
+	int r = set_list(c, k, value, field);
+
+	if (!c->err[0] && (!*(char ***)field || !**(char ***)field))
+		set_err(c, "%s is empty: leave it out to take every %s", k->name,
+		        !strcmp(k->name, "kinds") ? "kind" : "source");
+	return r;
+}
+
 static int
 set_route_sources(struct ctx *c, const struct key *k, const char *value, void *field)
 {
 	section_route(c)->sources_line = c->line;
-	return set_list(c, k, value, field);
+	return route_list(c, k, value, field);
 }
 
 static int
@@ -809,7 +821,7 @@ set_route_kinds(struct ctx *c, const struct key *k, const char *value, void *fie
 	char **l;
 	size_t i = 0, j;
 
-	set_list(c, k, value, field);
+	route_list(c, k, value, field);
 	for (l = *(char ***)field; l && l[i] && !c->err[0]; i++) {
 		for (j = 0; config_kinds[j] && strcmp(config_kinds[j], l[i]); j++)
 			;

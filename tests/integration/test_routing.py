@@ -69,7 +69,10 @@ def unknown_sources_and_kinds_are_config_errors():
     srv = Server()
     for bad, want in (("sources = js, gd", ":16: unknown source 'gd' in [webhook a] sources"),
                       ("kinds = new, moved", ":16: unknown kind 'moved' in kinds"),
-                      ("kinds = recovered", ":16: unknown kind 'recovered' in kinds")):
+                      ("kinds = recovered", ":16: unknown kind 'recovered' in kinds"),
+                      # empty would route nothing, silently
+                      ("kinds =", ":16: kinds is empty: leave it out to take every kind"),
+                      ("sources = ,", ":16: sources is empty: leave it out to take every source")):
         ws = two_sources(srv, "[webhook a]\nurl = http://127.0.0.1:9/a\nformat = json\n%s\n"
                          % bad)
         try:
