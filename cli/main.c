@@ -599,20 +599,31 @@ static int
 cmd_outbox(struct config *cfg, int argc, char **argv)
 {
 	struct store *st;
-	int all = argc == 1 && !strcmp(argv[0], "--all"), rv = EXIT_OKAY;
+	int all = argc == 1 && !strcmp(argv[0], "--all"), rv = EXIT_OKAY, lock = -1;
 	int change = argc >= 1 && (!strcmp(argv[0], "retry") || !strcmp(argv[0], "drop"));
+	char err[512];
 
 	if (!change && (argc > 1 || (argc == 1 && !all))) {
 		error("usage: noticewatch outbox [--all] | outbox retry [ID] | outbox drop ID");
 		return EXIT_USAGE;
 	}
-	if (!(st = open_store(cfg)))
+	/* a change waits for no run: one delivering now could send what is
+	 * being dropped */
+	if (change && (rv = store_lock(cfg->database, &lock, err, sizeof(err))) < 0) {
+		error("%s", err);
+		return rv == STORE_LOCKED ? EXIT_LOCKED : EXIT_UNSAVED;
+	}
+	rv = EXIT_OKAY;
+	if (!(st = open_store(cfg))) {
+		store_unlock(lock);
 		return EXIT_SOME_FAILED;
+	}
 	if (change)
 		rv = outbox_change(st, argc, argv);
 	else if (report_outbox(st, all) < 0)
 		rv = EXIT_SOME_FAILED;
 	store_close(st);
+	store_unlock(lock);
 	return rv;
 }
 

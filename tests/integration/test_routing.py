@@ -344,5 +344,25 @@ def events_after_a_forget_reach_the_history():
         ws.close()
 
 
+@test
+def outbox_changes_wait_for_no_run():
+    """A run delivering now could send the alert being dropped: drop and
+    retry take the run's lock, and say so when a run holds it."""
+    import fcntl
+    srv = Server()
+    ws = one_source(srv, [("二级建造师证书领取通知", TODAY, "/x/1.html")])
+    try:
+        with open(ws.db + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for args in (("outbox", "drop", "1"), ("outbox", "retry")):
+                rc, out, err = ws.run(*args)
+                eq(rc, 75, " ".join(args) + ": " + err)
+                ok("another run holds the lock" in err, err)
+            eq(ws.run("outbox")[0], 0, "reading the outbox needs no lock")
+    finally:
+        srv.close()
+        ws.close()
+
+
 if __name__ == "__main__":
     main()
