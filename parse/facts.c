@@ -265,10 +265,12 @@ day(const struct doc *d, int y, int m, int dd, size_t s, size_t e, char *out, si
 static int
 window(struct doc *d, size_t s, size_t e, int year, struct parse_facts *f)
 {
-	PCRE2_SIZE *ov;
+	PCRE2_SIZE *m, ov[20];
 	size_t at = s;
 
-	while (find(d, RE_DATE, at, e, &ov)) {
+	while (find(d, RE_DATE, at, e, &m)) {
+		/* a copy: has() below reuses the match data */
+		memcpy(ov, m, sizeof(ov));
 		size_t ms = ov[0], me = ov[1], cs, ce;
 		int y1 = num(d, ov, 2), m1 = num(d, ov, 3), d1 = num(d, ov, 4);
 		int y2 = num(d, ov, 5), m2 = num(d, ov, 6), d2 = num(d, ov, 7);
