@@ -94,11 +94,13 @@ static const struct help {
 	 "  --lang L         zh (Chinese) or en (English); default: the locale\n"
 	 "  -o, --output FILE  write FILE whole, then rename it into place\n",
 	 "noticewatch report --format html -o /var/www/html/notices.html"},
-	{"feed", "feed [--source ID] [--limit N] [-o FILE]", "Atom feed of the relevant notices",
+	{"feed", "feed [--source ID] [--limit N] [--url URL] [-o FILE]",
+	 "Atom feed of the relevant notices",
 	 "  --source ID      one source's notices only\n"
 	 "  --limit N        at most N entries (default 50)\n"
+	 "  --url URL        the feed's own address, written as its rel=\"self\" link\n"
 	 "  -o, --output FILE  write FILE whole, then rename it into place\n",
-	 "noticewatch feed --limit 20 -o /var/www/html/notices.atom"},
+	 "noticewatch feed --url https://example.org/notices.atom -o /var/www/html/notices.atom"},
 	{"help", "help [COMMAND]", "this overview, or a command's usage, options and example",
 	 "  COMMAND          the command to explain\n",
 	 "noticewatch help notices"},
@@ -776,8 +778,9 @@ cmd_feed(struct config *cfg, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"source", required_argument, NULL, 's'}, {"limit", required_argument, NULL, 'l'},
-		{"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
-	const char *path = NULL, *source = NULL;
+		{"output", required_argument, NULL, 'o'}, {"url", required_argument, NULL, 'u'},
+		{NULL, 0, NULL, 0}};
+	const char *path = NULL, *source = NULL, *self = NULL;
 	struct output o;
 	struct store *st;
 	int c, ok, limit = 50;
@@ -795,6 +798,13 @@ cmd_feed(struct config *cfg, int argc, char **argv)
 			}
 			break;
 		case 'o': path = optarg; break;
+		case 'u':
+			if (!report_web_link(optarg)) {
+				error("--url wants an http or https address, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			self = optarg;
+			break;
 		default: return EXIT_USAGE;
 		}
 	}
@@ -810,7 +820,7 @@ cmd_feed(struct config *cfg, int argc, char **argv)
 		store_close(st);
 		return EXIT_SOME_FAILED;
 	}
-	ok = report_feed(o.f, cfg, st, source, limit, (int64_t)time(NULL)) == 0;
+	ok = report_feed(o.f, cfg, st, source, self, limit, (int64_t)time(NULL)) == 0;
 	store_close(st);
 	return output_close(&o, ok) == 0 ? EXIT_OKAY : EXIT_SOME_FAILED;
 }

@@ -24,6 +24,8 @@ struct row {
 	int failures;
 	char *stale;            /* stale: its newest notice's date, else NULL */
 	char *moved_to;         /* moved: the new address, else NULL */
+	int64_t last_ok, last_failure;  /* the last good and failed checks, 0: none */
+	char *failure_error;    /* the last failed check's error, or NULL */
 	/* the latest relevant notice, or none */
 	char *title, *link, *date;
 	int64_t first_seen;
@@ -66,6 +68,10 @@ take_source(const struct store_source_row *r, void *payload)
 	if (r->stale && !(w->stale = strdup(r->newest ? r->newest : "-")))
 		b->oom = 1;
 	if (r->moved_to && !(w->moved_to = strdup(r->moved_to)))
+		b->oom = 1;
+	w->last_ok = r->last_ok;
+	w->last_failure = r->last_failure;
+	if (r->last_failure_error && !(w->failure_error = strdup(r->last_failure_error)))
 		b->oom = 1;
 }
 
@@ -134,6 +140,7 @@ board_free(struct board *b)
 		free(b->rows[i].last_error);
 		free(b->rows[i].stale);
 		free(b->rows[i].moved_to);
+		free(b->rows[i].failure_error);
 		free(b->rows[i].title);
 		free(b->rows[i].link);
 		free(b->rows[i].date);
@@ -311,6 +318,50 @@ facts_source(const struct row *r, char *out, size_t len)
 	snprintf(out, len, "%s %s", day, r->ftitle);
 }
 
+/* A time as the board shows it: local, with its UTC offset
+ * ("2026-11-26 13:00 +08:00"); "never" for none. */
+static void
+board_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char z[8];
+	size_t k;
+
+	if (t <= 0) {
+		snprintf(buf, len, "%s", _("never"));
+		return;
+	}
+	report_local_time(t, buf, len);
+	localtime_r(&tt, &tm);
+	k = strlen(buf);
+	/* strftime's %z says +0800: RFC 3339 writes +08:00 */
+	if (strftime(z, sizeof(z), "%z", &tm) == 5)
+		snprintf(buf + k, len > k ? len - k : 0, " %.3s:%s", z, z + 3);
+}
+
+/* Whether the row's latest notice was first seen within the last 7 days. */
+static int
+is_new(const struct row *r, int64_t now)
+{
+	return r->title && r->first_seen > now - 7 * 86400;
+}
+
+/* The last good check and the last failed one, apart: "T" and
+ * "T (ERROR)" ("never" where none). */
+static void
+checks_words(const struct row *r, char *ok, size_t oklen, char *failed, size_t flen)
+{
+	char t[48];
+
+	board_time(r->last_ok, ok, oklen);
+	board_time(r->last_failure, t, sizeof(t));
+	if (r->last_failure > 0 && r->failure_error)
+		snprintf(failed, flen, "%s (%s)", t, r->failure_error);
+	else
+		snprintf(failed, flen, "%s", t);
+}
+
 enum { ST_OFF, ST_UNCHECKED, ST_FAILING, ST_OK };
 
 static int
@@ -367,9 +418,9 @@ text_line(FILE *out, const char *prefix, const char *s)
 static void
 write_text(FILE *out, const struct board *b, int64_t now, int failing)
 {
-	char when[32], line[1024];
+	char when[48], line[1024];
 
-	report_local_time(now, when, sizeof(when));
+	board_time(now, when, sizeof(when));
 	fprintf(out, _("noticewatch status board, %s: %zu sources, %d failing\n\n"), when, b->n,
 	        failing);
 	for (size_t i = 0; i < b->n; i++) {
@@ -377,11 +428,9 @@ write_text(FILE *out, const struct board *b, int64_t now, int failing)
 		const char *name = r->src->name ? r->src->name : r->src->id;
 		const char *word = _(status_words[status_of(r)]);
 		int st = status_of(r), pad = 12 - msg_width(name), pad2 = 11 - msg_width(word);
-		char check[32];
+		char check[48];
 
-		snprintf(check, sizeof(check), "%s", _("never"));
-		if (r->checked)
-			report_local_time(r->last_check, check, sizeof(check));
+		board_time(r->checked ? r->last_check : 0, check, sizeof(check));
 		snprintf(line, sizeof(line), "%s%*s%s%*s%s", name, pad > 1 ? pad : 1, "", word,
 		         pad2 > 1 ? pad2 : 1, "", st == ST_OFF ? _("not watched") : check);
 		if (st == ST_FAILING)
@@ -389,12 +438,22 @@ write_text(FILE *out, const struct board *b, int64_t now, int failing)
 			         ngettext(", %d failed check", ", %d failed checks",
 			                  (unsigned long)r->failures), r->failures);
 		text_line(out, "", line);
+		if (r->checked) {
+			char failed[600];
+			checks_words(r, check, sizeof(check), failed, sizeof(failed));
+			text_line(out, _("  last success: "), check);
+			text_line(out, _("  last failure: "), failed);
+		}
 		if (r->title) {
 			char day[16];
 			notice_day(r, day, sizeof(day));
 			snprintf(line, sizeof(line), _("%s (%ld days) %s"), day, days_since(r, now),
 			         r->title);
 			text_line(out, _("  latest: "), line);
+			if (is_new(r, now)) {
+				board_time(r->first_seen, check, sizeof(check));
+				text_line(out, _("  NEW: first seen "), check);
+			}
 		} else {
 			text_line(out, _("  latest: "), _("no relevant notice seen"));
 		}
@@ -463,9 +522,9 @@ md_cell(FILE *out, const char *s)
 static void
 write_md(FILE *out, const struct board *b, int64_t now, int failing)
 {
-	char when[32];
+	char when[48];
 
-	report_local_time(now, when, sizeof(when));
+	board_time(now, when, sizeof(when));
 	fprintf(out, "# %s\n\n", _("noticewatch status board"));
 	fprintf(out, _("%s: %zu sources, %d failing"), when, b->n, failing);
 	fprintf(out, "\n\n| %s | %s | %s | %s | %s | %s |\n|---|---|---:|---|---|---|\n",
@@ -474,14 +533,15 @@ write_md(FILE *out, const struct board *b, int64_t now, int failing)
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		int st = status_of(r);
-		char check[32], day[16];
+		char check[48], day[16];
 
-		snprintf(check, sizeof(check), "%s", _("never"));
 		fputs("| ", out);
 		md_cell(out, r->src->name ? r->src->name : r->src->id);
 		fputs(" | ", out);
 		if (r->title) {
 			notice_day(r, day, sizeof(day));
+			if (is_new(r, now))
+				fprintf(out, "**%s** ", _("NEW"));
 			fprintf(out, "%s ", day);
 			if (report_web_link(r->link) && !strpbrk(r->link, "<> ")) {
 				fputc('[', out);
@@ -495,9 +555,15 @@ write_md(FILE *out, const struct board *b, int64_t now, int failing)
 			fprintf(out, "%s | | ", _("none seen"));
 		}
 		certificates_cell(out, r, now, md_cell, " (from ", ")");
-		if (r->checked)
-			report_local_time(r->last_check, check, sizeof(check));
-		fprintf(out, " | %s | ", st == ST_OFF ? _("not watched") : check);
+		board_time(r->checked ? r->last_check : 0, check, sizeof(check));
+		fprintf(out, " | %s", st == ST_OFF ? _("not watched") : check);
+		if (r->checked) {
+			char failed[600];
+			checks_words(r, check, sizeof(check), failed, sizeof(failed));
+			fprintf(out, "; %s %s; %s ", _("last success"), check, _("last failure"));
+			md_cell(out, failed);
+		}
+		fputs(" | ", out);
 		if (st == ST_FAILING) {
 			fprintf(out, "**%s** (%d) ", _("FAILING"), r->failures);
 			md_cell(out, r->last_error ? r->last_error : "");
@@ -543,6 +609,8 @@ static const char css[] =
 	".b-ok{background:#d7f0dd;color:#0a5c1d}"
 	".b-off,.b-unchecked{background:#e5e5e5;color:#50575e}"
 	".b-failing{background:#b32d2e;color:#fff}"
+	".b-new{background:#fcd34d;color:#4a3300}"
+	"td.new{background:#fffbe6}"
 	"tr.row-failing td{background:#fcf0f1}"
 	"tr.row-failing td:first-child{border-left:4px solid #b32d2e}"
 	"@media (max-width:700px){thead{display:none}"
@@ -555,13 +623,13 @@ static const char css[] =
 static void
 write_html(FILE *out, const struct board *b, int64_t now, int failing)
 {
-	char when[32];
+	char when[48];
 	static const char *const classes[] = {"off", "unchecked", "failing", "ok"};
 	static const char *const labels[] = {N_("not watched"), N_("not checked yet"),
 	                                     N_("failing"), N_("ok")};
 	const char *title = _("noticewatch status board");
 
-	report_local_time(now, when, sizeof(when));
+	board_time(now, when, sizeof(when));
 	/* TRANSLATORS: the language's tag, as HTML's lang attribute takes it */
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
 	             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -575,9 +643,8 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		int st = status_of(r);
-		char check[32], day[16];
+		char check[48], failed[600], day[16];
 
-		snprintf(check, sizeof(check), "%s", _("never"));
 		fprintf(out, "<tr class=\"row-%s\" id=\"", classes[st]);
 		html_text(out, r->src->id);
 		fprintf(out, "\"><td data-label=\"%s\">", _("Source"));
@@ -587,10 +654,14 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 			html_text(out, r->src->authority);
 			fputs("</small>", out);
 		}
-		fprintf(out, "</td><td data-label=\"%s\">", _("Latest relevant notice"));
+		fprintf(out, "</td><td class=\"notice%s\" data-label=\"%s\">",
+		        is_new(r, now) ? " new" : "", _("Latest relevant notice"));
 		if (r->title) {
 			notice_day(r, day, sizeof(day));
-			fprintf(out, "<small>%s</small>", day);
+			fputs("<small>", out);
+			if (is_new(r, now))
+				fprintf(out, "<span class=\"badge b-new\">%s</span> ", _("NEW"));
+			fprintf(out, "%s</small>", day);
 			if (report_web_link(r->link)) {
 				fputs("<a href=\"", out);
 				html_text(out, r->link);
@@ -608,11 +679,18 @@ write_html(FILE *out, const struct board *b, int64_t now, int failing)
 		}
 		fprintf(out, "</td><td data-label=\"%s\">", _("Certificates"));
 		certificates_cell(out, r, now, html_text, _("<small>from "), "</small>");
-		if (r->checked)
-			report_local_time(r->last_check, check, sizeof(check));
-		fprintf(out, "</td><td data-label=\"%s\">%s</td><td data-label=\"%s\">"
-		             "<span class=\"badge b-%s\">", _("Last check"), st == ST_OFF ? "-" : check,
-		        _("Status"), classes[st]);
+		board_time(r->checked ? r->last_check : 0, check, sizeof(check));
+		fprintf(out, "</td><td data-label=\"%s\">%s", _("Last check"),
+		        st == ST_OFF ? "-" : check);
+		if (r->checked) {
+			checks_words(r, check, sizeof(check), failed, sizeof(failed));
+			fprintf(out, "<small>%s: %s</small><small>%s: ", _("last success"), check,
+			        _("last failure"));
+			html_text(out, failed);
+			fputs("</small>", out);
+		}
+		fprintf(out, "</td><td data-label=\"%s\"><span class=\"badge b-%s\">", _("Status"),
+		        classes[st]);
 		if (st == ST_FAILING)
 			fputs("✖ ", out);
 		fprintf(out, "%s</span>", _(labels[st]));

@@ -37,6 +37,42 @@ urn_uuid(const char *name, char *buf, size_t len)
 	         d[13], d[14], d[15]);
 }
 
+#define SUMMARY_CHARS 200
+
+/* The start of a notice's text, as an entry's summary: runs of white space
+ * as one space, at most SUMMARY_CHARS characters, "…" when cut; NULL when
+ * out of memory. */
+static char *
+text_start(const char *text)
+{
+	char *out = malloc(SUMMARY_CHARS * 4 + 4), *o = out;
+	int chars = 0, space = 0;
+
+	if (!out)
+		return NULL;
+	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
+		text++;
+	for (; *text; text++) {
+		if (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r') {
+			space = 1;
+			continue;
+		}
+		if (((unsigned char)*text & 0xc0) != 0x80) {    /* a character begins */
+			if (chars + space >= SUMMARY_CHARS)
+				break;
+			if (space)
+				*o++ = ' ';
+			chars += 1 + space;
+			space = 0;
+		}
+		*o++ = *text;
+	}
+	*o = '\0';
+	if (*text)
+		strcpy(o, "…");
+	return out;
+}
+
 struct entries {
 	struct store_notice_row *v;
 	size_t n, max;
@@ -58,8 +94,9 @@ take_entry(const struct store_notice_row *r, void *payload)
 	w->link = strdup(r->link);
 	w->date = strdup(r->date);
 	w->gone = NULL;
+	w->text = r->text && *r->text ? text_start(r->text) : NULL;
 	e->n++;
-	if (!w->source_id || !w->title || !w->link || !w->date)
+	if (!w->source_id || !w->title || !w->link || !w->date || (r->text && *r->text && !w->text))
 		e->oom = 1;
 }
 
@@ -71,24 +108,36 @@ entries_free(struct entries *e)
 		free((char *)e->v[i].title);
 		free((char *)e->v[i].link);
 		free((char *)e->v[i].date);
+		free((char *)e->v[i].text);
 	}
 	free(e->v);
 }
 
 #define W(call) (ok = ok && (call) >= 0)
 
+/* An entry changes when its title, date or text does (RFC 4287 4.2.15):
+ * the last such change, else when it was first seen. */
+static int64_t
+entry_updated(const struct store_notice_row *r)
+{
+	return r->changed_at > r->first_seen ? r->changed_at : r->first_seen;
+}
+
 static int
 write_entry(xmlTextWriterPtr w, const struct config *cfg, const struct store_notice_row *r)
 {
 	const struct source *s = config_source(cfg, r->source_id);
 	const char *name = s && s->name ? s->name : r->source_id;
-	char id[64], updated[32], key[8192], summary[512];
+	char id[64], updated[32], key[8192], summary[SUMMARY_CHARS * 4 + 8];
 	int ok = 1;
 
 	snprintf(key, sizeof(key), "%s\n%s", r->source_id, r->link);
 	urn_uuid(key, id, sizeof(id));
-	report_utc_time(r->first_seen, updated, sizeof(updated));
-	snprintf(summary, sizeof(summary), "%s · %s", name, r->date[0] ? r->date : "undated");
+	report_utc_time(entry_updated(r), updated, sizeof(updated));
+	if (r->text)
+		snprintf(summary, sizeof(summary), "%s", r->text);
+	else
+		snprintf(summary, sizeof(summary), "%s · %s", name, r->date[0] ? r->date : "undated");
 	W(xmlTextWriterStartElement(w, BAD_CAST "entry"));
 	W(xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST id));
 	W(xmlTextWriterWriteElement(w, BAD_CAST "title", BAD_CAST r->title));
@@ -119,7 +168,7 @@ write_entry(xmlTextWriterPtr w, const struct config *cfg, const struct store_not
 
 int
 report_feed(FILE *out, const struct config *cfg, struct store *st, const char *source,
-            int limit, int64_t now)
+            const char *self, int limit, int64_t now)
 {
 	struct entries e = {.max = limit > 0 ? (size_t)limit : 1};
 	const struct source *s = source ? config_source(cfg, source) : NULL;
@@ -139,7 +188,7 @@ report_feed(FILE *out, const struct config *cfg, struct store *st, const char *s
 		return -1;
 	}
 	for (size_t i = 0; i < e.n; i++)
-		newest = e.v[i].first_seen > newest ? e.v[i].first_seen : newest;
+		newest = entry_updated(&e.v[i]) > newest ? entry_updated(&e.v[i]) : newest;
 	report_utc_time(newest ? newest : now, updated, sizeof(updated));
 	urn_uuid(source ? source : "*", id, sizeof(id));
 	if (s)
@@ -159,6 +208,12 @@ report_feed(FILE *out, const struct config *cfg, struct store *st, const char *s
 	W(xmlTextWriterWriteElement(w, BAD_CAST "name", BAD_CAST "noticewatch"));
 	W(xmlTextWriterEndElement(w));
 	W(xmlTextWriterWriteElement(w, BAD_CAST "generator", BAD_CAST "noticewatch"));
+	if (self) {
+		W(xmlTextWriterStartElement(w, BAD_CAST "link"));
+		W(xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "self"));
+		W(xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST self));
+		W(xmlTextWriterEndElement(w));
+	}
 	if (s && report_web_link(s->url)) {
 		W(xmlTextWriterStartElement(w, BAD_CAST "link"));
 		W(xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "alternate"));

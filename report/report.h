@@ -27,9 +27,12 @@ int report_write(FILE *out, enum report_format fmt, const struct config *cfg,
 
 /* An Atom 1.0 feed (RFC 4287) of the newest relevant notices (at most
  * limit), of one source or all (source NULL); removed notices are left
- * out.  Returns 0, or -1 (reported). */
+ * out.  self: the feed's own address (its rel="self" link), or NULL.  An
+ * entry's summary is the start of its detail text where one is stored;
+ * its updated, the last change of its title, date or text, else when it
+ * was first seen.  Returns 0, or -1 (reported). */
 int report_feed(FILE *out, const struct config *cfg, struct store *st, const char *source,
-                int limit, int64_t now);
+                const char *self, int limit, int64_t now);
 
 /* One row per catalog source: last check, result, last change, failures
  * in a row, notices (and stale, moved, the last error where so).  Returns

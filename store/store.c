@@ -149,6 +149,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE events ADD COLUMN facts TEXT;",
 	/* 8: alerts dropped by hand (outbox drop ID): never sent */
 	"ALTER TABLE outbox ADD COLUMN dropped_at INTEGER;",
+	/* 9: when a notice last changed (its title, its date or its detail
+	 * text: a 'changed' event), for the feed's updated; NULL: never */
+	"ALTER TABLE notices ADD COLUMN changed_at INTEGER;"
+	"UPDATE notices SET changed_at = (SELECT max(e.at) FROM events e"
+	"  WHERE e.notice_id = notices.id AND e.kind = 'changed');",
 };
 
 static int
@@ -840,6 +845,11 @@ add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
 	             txt(old_title), txt(date), txt(old_date), txt(link), num(relevant))) < 0)
 		return -1;
 	event_id = sqlite3_last_insert_rowid(s->db);
+	if (!strcmp(kind, "changed") &&
+	    run(s, err, errlen, "cannot store notice",
+	        prep(s, "UPDATE notices SET changed_at = ? WHERE id = ?", num(f->at),
+	             num(notice_id))) < 0)
+		return -1;
 	if (relevant && enqueue(s, event_id, 0, f->at, f->source_id, kind, err, errlen) < 0)
 		return -1;
 	if (l->n == l->cap) {
@@ -1103,8 +1113,11 @@ store_sources(struct store *s, store_source_fn fn, void *payload, char *err,
 	    " (SELECT count(*) FROM notices n WHERE n.source_id = s.id AND n.removed_at IS NULL"
 	    "   AND n.relevant),"
 	    " s.stale, (SELECT max(n.date) FROM notices n WHERE n.source_id = s.id"
-	    "   AND n.removed_at IS NULL AND n.date != ''), s.moved_to"
-	    " FROM sources s ORDER BY s.id");
+	    "   AND n.removed_at IS NULL AND n.date != ''), s.moved_to, s.last_ok,"
+	    " f.at, f.error"
+	    " FROM sources s LEFT JOIN fetches f ON f.id = (SELECT max(id) FROM fetches"
+	    "   WHERE source_id = s.id AND outcome = 'error')"
+	    " ORDER BY s.id");
 	int rc;
 
 	if (!st)
@@ -1118,7 +1131,9 @@ store_sources(struct store *s, store_source_fn fn, void *payload, char *err,
 			.failures = sqlite3_column_int(st, 6),
 			.notices = sqlite3_column_int64(st, 7), .relevant = sqlite3_column_int64(st, 8),
 			.stale = sqlite3_column_int(st, 9), .newest = col_text(st, 10),
-			.moved_to = col_text(st, 11),
+			.moved_to = col_text(st, 11), .last_ok = sqlite3_column_int64(st, 12),
+			.last_failure = sqlite3_column_int64(st, 13),
+			.last_failure_error = col_text(st, 14),
 		};
 		fn(&r, payload);
 	}
@@ -1134,8 +1149,9 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 	    "SELECT n.source_id, n.title, n.link, n.date, n.relevant, n.first_seen,"
 	    " CASE WHEN n.removed_at IS NULL THEN max(n.last_seen, coalesce(s.last_ok, 0))"
 	    "   ELSE n.last_seen END,"
-	    " coalesce(n.removed_at, 0), n.gone, n.facts"
+	    " coalesce(n.removed_at, 0), n.gone, n.facts, coalesce(n.changed_at, 0), d.text"
 	    " FROM notices n LEFT JOIN sources s ON s.id = n.source_id"
+	    " LEFT JOIN details d ON d.notice_id = n.id"
 	    " WHERE (?1 IS NULL OR n.source_id = ?1) AND (?2 IS NULL OR n.date >= ?2"
 	    "   OR (n.date = '' AND date(n.first_seen, 'unixepoch') >= ?2))"
 	    " AND (?3 OR n.relevant)"
@@ -1155,6 +1171,7 @@ store_notices(struct store *s, const char *source, const char *since, int all,
 			.last_seen = sqlite3_column_int64(st, 6),
 			.removed_at = sqlite3_column_int64(st, 7),
 			.gone = col_text(st, 8), .facts = col_text(st, 9),
+			.changed_at = sqlite3_column_int64(st, 10), .text = col_text(st, 11),
 		};
 		if (listed(s->only, r.source_id))
 			fn(&r, payload);

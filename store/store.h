@@ -182,6 +182,9 @@ struct store_source_row {
 	int stale;                  /* store_stale judged it stale */
 	const char *newest;         /* the newest date of its notices, or NULL */
 	const char *moved_to;       /* moved: the new address, else NULL */
+	int64_t last_ok;            /* the last good check, 0: none */
+	int64_t last_failure;       /* the last failed check, 0: none */
+	const char *last_failure_error; /* its error, or NULL */
 };
 typedef void (*store_source_fn)(const struct store_source_row *row, void *payload);
 int store_sources(struct store *s, store_source_fn fn, void *payload,
@@ -198,6 +201,9 @@ struct store_notice_row {
 	int64_t removed_at;         /* 0 while present */
 	const char *gone;           /* NULL while present; "removed" or "aged" */
 	const char *facts;          /* its certificate facts, a JSON object, or NULL */
+	int64_t changed_at;         /* its last 'changed' event (title, date or
+	                             * detail text), 0: never */
+	const char *text;           /* its detail page's stored text, or NULL */
 };
 typedef void (*store_notice_fn)(const struct store_notice_row *row, void *payload);
 
