@@ -49,8 +49,6 @@ UNIT    := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := extract date decode config data
 REPLAY  := $(patsubst %,tests/fuzz/replay_%,$(FUZZ_TARGETS))
 
-all: noticewatch $(MO)
-
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
@@ -60,6 +58,9 @@ LOCALEDIR ?= $(PREFIX)/share/locale
 PO    := $(wildcard po/*.po)
 LANGS := $(patsubst po/%.po,%,$(PO))
 MO    := $(patsubst po/%.po,po/locale/%/LC_MESSAGES/noticewatch.mo,$(PO))
+
+# (after MO: a rule's prerequisites are read as the rule is)
+all: noticewatch $(MO)
 CFLAGS  += -DLOCALEDIR='"$(LOCALEDIR)"'
 INSTALLED := $(BINDIR)/noticewatch $(MANDIR)/man1/noticewatch.1 $(DATADIR)/provinces.ini \
              $(DATADIR)/noticewatch.ini.example $(UNITDIR)/noticewatch.service \

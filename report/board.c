@@ -282,6 +282,20 @@ window_words(const struct parse_facts *f, char *out, size_t len)
 
 /* The board's line of facts: "paper; 2021-10-20 to 2021-11-30, open until
  * 11-30, 5 days left; in person at PLACE; CONDITION". */
+/* A facts form (electronic, paper, both) in the board's language. */
+static const char *
+form_label(const char *form)
+{
+	static const char *const forms[][2] = {
+		{"electronic", N_("electronic")}, {"paper", N_("paper")}, {"both", N_("both")},
+	};
+
+	for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++)
+		if (!strcmp(form, forms[k][0]))
+			return _(forms[k][1]);
+	return form;
+}
+
 static void
 facts_line(const struct parse_facts *f, int64_t now, char *out, size_t len)
 {
@@ -293,7 +307,7 @@ facts_line(const struct parse_facts *f, int64_t now, char *out, size_t len)
 #define ADD(...) (k += (size_t)snprintf(out + k, k < len ? len - k : 0, __VA_ARGS__))
 	*out = '\0';
 	if (f->form[0])
-		ADD("%s", f->form);
+		ADD("%s", form_label(f->form));
 	if (window[0])
 		ADD("%s%s%s%s", k ? "; " : "", state[0] ? state : window, state[0] ? " (" : "",
 		    state[0] ? window : "");

@@ -48,6 +48,7 @@ def board_in_chinese_and_english():
             ok("2 个来源，1 个失败" in out, "the summary in Chinese: %r" % out[:120])
             ok("  最新：" in out and "失败" in out, "labels and states in Chinese:\n" + out)
             ok("status board" not in out and "latest:" not in out, "no English:\n" + out)
+            ok("  事实：电子证书" in out, "the certificate form in Chinese:\n" + out)
         for env, args in ((EN, ()), (ZH, ("--lang", "en")), (ZH_LANGUAGE, ("--lang", "en"))):
             rc, out, err = run(ws, env, "report", *args)
             eq((rc, err), (0, ""), "report")
