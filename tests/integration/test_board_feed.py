@@ -214,8 +214,10 @@ def feed_summary_is_the_start_of_the_detail_text():
         # without a [git] section no detail page is known: the source and date
         srv2, ws2 = two_sources()
         try:
+            # both sources list this link; either entry will do
             e = entries(ws2)[srv2.url("/n/105.html")]
-            eq(e.summary, "甲 · 2021-10-09", "no detail text")
+            ok(e.summary in ("甲 · 2021-10-09", "乙 · 2021-10-09"),
+               "no detail text: the source and the date: %r" % e.summary)
         finally:
             srv2.close()
             ws2.close()
