@@ -3,6 +3,7 @@ pages that the test changes between runs, the real noticewatch binary, and
 assertions that print what was expected and what came."""
 import gzip
 import html
+import json
 import http.server
 import os
 import re
@@ -168,6 +169,18 @@ def self_signed_server():
                     "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
                    check=True, capture_output=True)
     return Server(tls=(cert, key))
+
+
+def json_hook(srv):
+    """A json webhook on srv that keeps each post's body, parsed, in
+    srv.posts; returns the [webhook j] section that posts to it."""
+    srv.posts = []
+
+    def hook(method, headers, body):
+        srv.posts.append(json.loads(body))
+        return 200, "application/json", {}, b"{}"
+    srv.routes["/hook"] = Route(fn=hook)
+    return "[webhook j]\nurl = %s\nformat = json\n\n" % srv.url("/hook")
 
 
 def ul_page(items, charset="utf-8"):

@@ -4,11 +4,11 @@ is a plain unified diff naming the notice; mail and webhooks show old and
 new.  And notices --format csv --bom for spreadsheets."""
 import csv
 import io
-import json
 import os
 import subprocess
 
-from harness import (Route, Server, Workspace, command, eq, lines, main, ok, test, ul_page)
+from harness import (Route, Server, Workspace, command, eq, json_hook, lines, main, ok, test,
+                     ul_page)
 from mailhook import SMTPServer
 
 TITLE = "关于领取2021年度二级建造师纸质证书的通知"
@@ -40,13 +40,7 @@ def setup(items, hooks=False, channels="", git=False):
         text += "[git]\npath = history\n\n"
     text += "[source sc]\nname = 四川\nurl = %s\n\n" % srv.url("/sc/list.html")
     if hooks:
-        srv.posts = []
-
-        def hook(method, headers, body):
-            srv.posts.append(json.loads(body))
-            return 200, "application/json", {}, b"{}"
-        srv.routes["/hook"] = Route(fn=hook)
-        text += "[webhook j]\nurl = %s\nformat = json\n\n" % srv.url("/hook")
+        text += json_hook(srv)
     ws.write_config(text + channels)
     return srv, ws
 

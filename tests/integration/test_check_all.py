@@ -19,6 +19,15 @@ def fresh_page():
                     ("一级造价工程师考务安排", days_ago(60), "/n/1.html")])
 
 
+def one_good_source():
+    srv = Server()
+    srv.routes["/ok.html"] = Route(fresh_page())
+    ws = Workspace()
+    ws.write_config("[noticewatch]\ntimeout = 5\n\n[source good]\nurl = %s\n"
+                    % srv.url("/ok.html"))
+    return srv, ws
+
+
 def closed_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -130,11 +139,7 @@ def check_all_json():
 
 @test
 def check_all_exit_zero_and_nothing_stored():
-    srv = Server()
-    srv.routes["/ok.html"] = Route(fresh_page())
-    ws = Workspace()
-    ws.write_config("[noticewatch]\ntimeout = 5\n\n[source good]\nurl = %s\n"
-                    % srv.url("/ok.html"))
+    srv, ws = one_good_source()
     try:
         eq(ws.run("run")[0], 0, "a run stores the source")
         with open(ws.db, "rb") as f:
@@ -156,11 +161,7 @@ def check_all_exit_zero_and_nothing_stored():
 
 @test
 def default_user_agent_is_honest():
-    srv = Server()
-    srv.routes["/ok.html"] = Route(fresh_page())
-    ws = Workspace()
-    ws.write_config("[noticewatch]\ntimeout = 5\n\n[source good]\nurl = %s\n"
-                    % srv.url("/ok.html"))
+    srv, ws = one_good_source()
     try:
         rc, out, err = ws.run("--version")
         version = out.split()[1]

@@ -7,7 +7,8 @@ import os
 import re
 import subprocess
 
-from harness import Route, Server, Workspace, eq, lines, main, ok, test, ul_page
+from harness import (Route, Server, Workspace, eq, json_hook, lines, main, ok, test,
+                     ul_page)
 
 
 def article(title, body, date="2021-10-09"):
@@ -63,13 +64,7 @@ def setup(notices, hooks=False):
         text += "[source %s]\nname = %s\nurl = %s\n\n" % (sid, name,
                                                           srv.url("/%s/list.html" % sid))
     if hooks:
-        srv.posts = []
-
-        def hook(method, headers, body):
-            srv.posts.append(json.loads(body))
-            return 200, "application/json", {}, b"{}"
-        srv.routes["/hook"] = Route(fn=hook)
-        text += "[webhook j]\nurl = %s\nformat = json\n\n" % srv.url("/hook")
+        text += json_hook(srv)
     ws.write_config(text)
     return srv, ws
 

@@ -225,7 +225,7 @@ def a_full_disk_is_a_clean_error():
         eq(ws.query("PRAGMA integrity_check"), [("ok",)], "nothing half-written")
         eq(ws.query("SELECT count(*) FROM notices"), [(5,)], "the old snapshot intact")
         rc, out, err = ws.run("run")
-        eq(rc, 0, "with room again: " + err)
+        eq((rc, err), (0, ""), "with room again")
         eq(ws.query("SELECT count(*) FROM notices WHERE removed_at IS NULL")[0][0], 400,
            "the new snapshot stored")
     finally:
