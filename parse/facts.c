@@ -96,6 +96,9 @@ compile_all(void)
 			         i, (size_t)off, (char *)msg);
 			return;
 		}
+		/* machine code where PCRE2 has it: the patterns run on every
+		 * relevant title; without it they are interpreted */
+		(void)pcre2_jit_compile(re[i], PCRE2_JIT_COMPLETE);
 	}
 }
 
