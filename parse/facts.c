@@ -9,6 +9,7 @@
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,9 +80,35 @@ static pcre2_code *re[RE_N];
 static char re_err[160];
 static pthread_once_t re_once = PTHREAD_ONCE_INIT;
 
+/* trad_simp as pairs of 3-byte keys, sorted by the traditional one: a
+ * title's every character is looked up */
+#define PAIRS (sizeof(trad_simp) / 6)
+static struct pair {
+	uint32_t trad, simp;
+} pairs[PAIRS];
+
+static uint32_t
+key3(const char *c)
+{
+	const unsigned char *u = (const unsigned char *)c;
+
+	return (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+}
+
+static int
+by_trad(const void *a, const void *b)
+{
+	uint32_t x = ((const struct pair *)a)->trad, y = ((const struct pair *)b)->trad;
+
+	return (x > y) - (x < y);
+}
+
 static void
 compile_all(void)
 {
+	for (size_t i = 0; i < PAIRS; i++)
+		pairs[i] = (struct pair){key3(trad_simp + 6 * i), key3(trad_simp + 6 * i + 3)};
+	qsort(pairs, PAIRS, sizeof(pairs[0]), by_trad);
 	for (int i = 0; i < RE_N; i++) {
 		int code;
 		PCRE2_SIZE off;
@@ -189,14 +216,16 @@ prepare(struct doc *d, const char *text, size_t len)
 	memcpy(d->norm, d->clean, j + 1);
 	for (size_t i = 0; i + 3 <= j; i++) {
 		unsigned char c = (unsigned char)d->norm[i];
+		struct pair k, *hit;
 
 		if (c < 0xe0 || c > 0xef)
 			continue;
-		for (const char *t = trad_simp; *t; t += 6)
-			if (!memcmp(d->norm + i, t, 3)) {
-				memcpy(d->norm + i, t + 3, 3);
-				break;
-			}
+		k.trad = key3(d->norm + i);
+		if ((hit = bsearch(&k, pairs, PAIRS, sizeof(pairs[0]), by_trad))) {
+			d->norm[i] = (char)(hit->simp >> 16);
+			d->norm[i + 1] = (char)(hit->simp >> 8);
+			d->norm[i + 2] = (char)hit->simp;
+		}
 		i += 2;
 	}
 	d->md = pcre2_match_data_create(12, NULL);

@@ -278,10 +278,9 @@ parse_push(struct parse_list *l, char *title, char *link, const char *date, int 
 	}
 	if (xmlHashAddEntry(l->seen, (const xmlChar *)link, link) < 0)
 		goto oom;
-	l->items[l->n].title = title;
-	l->items[l->n].link = link;
+	l->items[l->n] = (struct parse_item){.title = title, .link = link,
+	                                     .yearless = yearless && date[0]};
 	snprintf(l->items[l->n].date, sizeof(l->items[l->n].date), "%s", date);
-	l->items[l->n].yearless = yearless && date[0];
 	l->n++;
 	return 0;
 oom:
@@ -318,6 +317,7 @@ parse_list_free(struct parse_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->items[i].title);
 		free(l->items[i].link);
+		free(l->items[i].facts);
 	}
 	free(l->items);
 	free(l->xpath);

@@ -41,6 +41,9 @@ struct parse_item {
 	char *link;     /* absolute http(s) URL */
 	char date[11];  /* YYYY-MM-DD, or "" when the page gives none */
 	int yearless;   /* the page gave the date without its year ([11-26]) */
+	/* set by the caller, freed with the list */
+	int relevant;   /* certificate-related (parse_relevant) */
+	char *facts;    /* its facts as JSON, or NULL */
 };
 
 struct parse_list {

@@ -88,6 +88,7 @@ fail(struct read_job *j, const char *fmt, const char *a)
  * by the caller's done) on the main thread as its page comes back.  At most
  * QUEUE_MAX pages wait, so memory follows the transfers, not the sources. */
 #define QUEUE_MAX 16
+#define WORKERS_MAX 8           /* parse threads: one a core, up to this */
 
 struct work {
 	struct read_job *j;
@@ -99,11 +100,11 @@ struct round {
 	struct read_job **map;
 	read_done_fn done;
 	void *payload;
-	/* the worker; none when it could not start or one core is all */
-	pthread_t thread;
-	int threaded;
+	/* the workers; none when none could start or one core is all */
+	pthread_t threads[WORKERS_MAX];
+	int threaded;               /* how many run */
 	pthread_mutex_t mu;
-	pthread_cond_t wake;        /* to the worker: work, or stop */
+	pthread_cond_t wake;        /* to the workers: work, or stop */
 	pthread_cond_t back;        /* to the main thread: a page is parsed */
 	struct work *todo, **todo_end, *parsed, **parsed_end;   /* FIFO */
 	size_t waiting;             /* handed over and not yet taken back */
@@ -220,12 +221,15 @@ drain(struct round *r)
 static void
 round_start(struct round *r)
 {
+	long cores;
+
 	r->todo = r->parsed = NULL;
 	r->todo_end = &r->todo;
 	r->parsed_end = &r->parsed;
 	r->waiting = 0;
 	r->stop = 0;
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cores < 2)
 		return;
 	xmlInitParser();        /* libxml2's globals, before a second thread */
 	if (pthread_mutex_init(&r->mu, NULL) != 0)
@@ -239,13 +243,14 @@ round_start(struct round *r)
 		pthread_mutex_destroy(&r->mu);
 		return;
 	}
-	if (pthread_create(&r->thread, NULL, worker, r) != 0) {
+	while (r->threaded < cores && r->threaded < WORKERS_MAX &&
+	       pthread_create(&r->threads[r->threaded], NULL, worker, r) == 0)
+		r->threaded++;
+	if (!r->threaded) {
 		pthread_cond_destroy(&r->back);
 		pthread_cond_destroy(&r->wake);
 		pthread_mutex_destroy(&r->mu);
-		return;
 	}
-	r->threaded = 1;
 }
 
 static void
@@ -256,9 +261,10 @@ round_end(struct round *r)
 	drain(r);
 	pthread_mutex_lock(&r->mu);
 	r->stop = 1;
-	pthread_cond_signal(&r->wake);
+	pthread_cond_broadcast(&r->wake);
 	pthread_mutex_unlock(&r->mu);
-	pthread_join(r->thread, NULL);
+	for (int k = 0; k < r->threaded; k++)
+		pthread_join(r->threads[k], NULL);
 	pthread_cond_destroy(&r->back);
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->mu);
@@ -323,6 +329,22 @@ same_hash(const struct read_job *j)
 
 	EVP_MD_CTX_free(c);
 	return ok && !strcmp(text, j->prev_hash);
+}
+
+/* Marks the notices from k on: relevant, and a relevant one's facts
+ * (from its title: its text is read later); -1 when out of memory. */
+static int
+mark(struct read_job *j, size_t k)
+{
+	for (; k < j->list.n; k++) {
+		struct parse_item *it = &j->list.items[k];
+		struct parse_facts pf;
+
+		it->relevant = parse_relevant(it->title, j->include, j->exclude);
+		if (it->relevant && !(it->facts = run_record_facts(NULL, it->title, it->date, &pf)))
+			return -1;
+	}
+	return 0;
 }
 
 static void
@@ -396,6 +418,8 @@ step(struct read_job *j, const struct fetch_result *res)
 	}
 	added = parse_list_merge(&j->list, &page);   /* items not on an earlier page */
 	parse_list_free(&page);
+	if (added > 0 && mark(j, j->list.n - (size_t)added) < 0)
+		added = -1;
 	if (added >= 0) {
 		size_t *ends = realloc(j->ends, (size_t)(j->pages + 1) * sizeof(*ends));
 		if (ends) {
@@ -452,6 +476,8 @@ run_read(const struct config *cfg, struct read_job *jobs, size_t n,
 		}
 		jobs[i].state = READ_OK;
 		jobs[i].active = 1;
+		jobs[i].include = config_include(cfg, jobs[i].src);
+		jobs[i].exclude = config_exclude(cfg, jobs[i].src);
 	}
 	for (;;) {
 		size_t m = 0;

@@ -100,7 +100,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 	};
 	struct store_item *items;
 	char err[512];
-	int nev, oom = 0;
+	int nev;
 
 	if (rc->fatal)
 		return;
@@ -144,21 +144,12 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		items[k].link = r->list.items[k].link;
 		items[k].date = r->list.items[k].date;
 		items[k].yearless = r->list.items[k].yearless;
-		items[k].relevant = parse_relevant(r->list.items[k].title, config_include(rc->cfg, s),
-		                                   config_exclude(rc->cfg, s));
+		items[k].relevant = r->list.items[k].relevant;
+		items[k].facts = r->list.items[k].facts;
 		items[k].page = run_read_page_of(r, k);
-		if (items[k].relevant) {
-			struct parse_facts pf;
-			oom |= !(items[k].facts = run_record_facts(NULL, items[k].title,
-			                                           items[k].date, &pf));
-		}
 	}
-	nev = -1;
-	if (oom)
-		snprintf(err, sizeof(err), "out of memory");
-	else
-		nev = store_apply(rc->store, rc->run_id, &f, items, r->list.n, run_record_event, rc,
-		                  err, sizeof(err));
+	nev = store_apply(rc->store, rc->run_id, &f, items, r->list.n, run_record_event, rc,
+	                  err, sizeof(err));
 	if (nev < 0) {
 		error("%s: %s", s->id, err);
 		rc->failed++;
@@ -167,8 +158,6 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		msg_info("%s: %ld, %zu notices on %d page%s (%s), %d events", s->id, r->status,
 		     r->list.n, r->pages, r->pages == 1 ? "" : "s", r->charset, nev);
 	}
-	for (size_t k = 0; k < r->list.n; k++)
-		free((char *)items[k].facts);
 	free(items);
 }
 

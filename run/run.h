@@ -24,6 +24,10 @@ struct read_job {
 	const char *prev_hash;      /* the snapshot's hash, when it has notices: a
 	                             * one-page source whose body hashes the same
 	                             * is not parsed again */
+	char *const *include;       /* the words that make a notice relevant, */
+	char *const *exclude;       /* and those that do not: each notice of the
+	                             * list is marked, with its facts, as it is
+	                             * read (beside the transfers) */
 	/* out */
 	int state;                  /* READ_OK, READ_NOT_MODIFIED, READ_FAILED */
 	long status;                /* of the first page (0: no answer came) */

@@ -32,6 +32,7 @@ struct store {
 	/* prepared statements, kept for the store's life, found by their
 	 * SQL text */
 	struct {
+		const char *at;     /* where the text was when first asked for */
 		uint64_t hash;
 		char *sql;      /* a copy of the text */
 		sqlite3_stmt *st;
@@ -384,17 +385,27 @@ sql_hash(const char *sql)
 static sqlite3_stmt *
 statement(struct store *s, const char *sql)
 {
-	uint64_t h = sql_hash(sql);
+	uint64_t h;
 	sqlite3_stmt *st;
+	int k;
 
-	for (int k = 0; k < s->ncache; k++) {
-		if (s->cache[k].hash == h && strcmp(s->cache[k].sql, sql) == 0) {
-			st = s->cache[k].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return st;
-		}
+	/* the texts are literals: the same address is the same text, and
+	 * only a text asked for from elsewhere is hashed */
+	for (k = 0; k < s->ncache && s->cache[k].at != sql; k++)
+		;
+	if (k == s->ncache) {
+		h = sql_hash(sql);
+		for (k = 0; k < s->ncache; k++)
+			if (s->cache[k].hash == h && strcmp(s->cache[k].sql, sql) == 0)
+				break;
 	}
+	if (k < s->ncache) {
+		st = s->cache[k].st;
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	h = sql_hash(sql);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	if (s->ncache == STMT_CACHE ||    /* more texts than this file has */
@@ -402,6 +413,7 @@ statement(struct store *s, const char *sql)
 		sqlite3_finalize(st);
 		return NULL;
 	}
+	s->cache[s->ncache].at = sql;
 	s->cache[s->ncache].hash = h;
 	s->cache[s->ncache].st = st;
 	s->ncache++;
@@ -417,8 +429,10 @@ prep_args(struct store *s, const char *sql, const struct arg *args, size_t nargs
 	int rc = SQLITE_OK;
 
 	for (size_t i = 1; st && rc == SQLITE_OK && i < nargs; i++) {
+		/* not copied: every statement is stepped and reset while
+		 * the caller's values live */
 		if (args[i].type == ARG_TEXT)
-			rc = sqlite3_bind_text(st, (int)i, args[i].text, -1, SQLITE_TRANSIENT);
+			rc = sqlite3_bind_text(st, (int)i, args[i].text, -1, SQLITE_STATIC);
 		else if (args[i].type == ARG_INT)
 			rc = sqlite3_bind_int64(st, (int)i, args[i].num);
 		else
