@@ -294,6 +294,12 @@ parse_list_merge(struct parse_list *into, struct parse_list *from)
 {
 	size_t before = into->n;
 
+	if (!into->items && !into->seen && !into->xpath && !into->why) {
+		/* the first page: its list, as it is (no links repeat in it) */
+		*into = *from;
+		memset(from, 0, sizeof(*from));
+		return (int)into->n;
+	}
 	if (!into->xpath && !into->why) {       /* the first page's list names it */
 		into->xpath = from->xpath;
 		into->why = from->why;
@@ -1291,18 +1297,28 @@ parse_xpath_check(const char *expr, char *err, size_t errlen)
 	return 0;
 }
 
+/* word in title, Latin letters in any case: strcasestr folds ASCII only,
+ * so a word without Latin letters (Chinese) is found by the faster strstr */
+static int
+contains(const char *title, const char *word)
+{
+	for (const char *c = word; *c; c++)
+		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z'))
+			return strcasestr(title, word) != NULL;
+	return strstr(title, word) != NULL;
+}
+
 bool
 parse_relevant_word(const char *title, char *const *include, char *const *exclude,
                     const char **word)
 {
 	const char *why = NULL;
 
-	/* strcasestr folds ASCII only: the bytes of Chinese are left alone */
 	for (size_t i = 0; include && include[i] && !why; i++)
-		if (!strcmp(include[i], "*") || (*include[i] && strcasestr(title, include[i])))
+		if (!strcmp(include[i], "*") || (*include[i] && contains(title, include[i])))
 			why = include[i];
 	for (size_t i = 0; why && exclude && exclude[i]; i++)
-		if (*exclude[i] && strcasestr(title, exclude[i])) {
+		if (*exclude[i] && contains(title, exclude[i])) {
 			if (word)
 				*word = exclude[i];
 			return false;

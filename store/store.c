@@ -896,6 +896,7 @@ add_event(struct store *s, struct evlist *l, int64_t run_id, int64_t notice_id,
 struct diff {
 	int window;             /* the last page read: later ones are not judged */
 	int quiet;              /* the first check, a baseline (store_baseline) */
+	int known;              /* the source has notices stored */
 	int kept;               /* a notice of the last snapshot's window is listed */
 	int64_t kept_page, kept_pos;    /* the last such, in the snapshot's order */
 	size_t arrived;         /* notices new to the list: new, or back */
@@ -908,14 +909,15 @@ apply_item(struct store *s, int64_t run_id, const struct store_fetch *f,
            const struct store_item *it, int pos, struct diff *d, struct evlist *ev,
            char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prep(s,
+	/* a source with no notices yet has none to look up */
+	sqlite3_stmt *st = d->known ? prep(s,
 	    "SELECT id, title, date, relevant, removed_at, page, pos FROM notices"
-	    " WHERE source_id = ? AND link = ?", txt(f->source_id), txt(it->link));
+	    " WHERE source_id = ? AND link = ?", txt(f->source_id), txt(it->link)) : NULL;
 	int rc, rv = -1, page = it->page > 0 ? it->page : 1;
 
-	if (!st)
+	if (d->known && !st)
 		return fail(s->db, err, errlen, "cannot read notices");
-	rc = sqlite3_step(st);
+	rc = d->known ? sqlite3_step(st) : SQLITE_DONE;
 	if (rc == SQLITE_DONE) {
 		/* a baseline raises events for recent notices only */
 		int quiet = d->quiet && !(s->since[0] && it->date[0] &&
@@ -1096,6 +1098,7 @@ store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
 	    upsert_source(s, f, err, errlen) < 0)
 		goto done;
 	d.quiet = s->baseline && known == 0;
+	d.known = known != 0;
 	for (size_t i = 0; i < n; i++)
 		if (apply_item(s, run_id, f, &items[i], (int)i, &d, &ev, err, errlen) < 0)
 			goto done;
