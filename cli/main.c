@@ -356,6 +356,7 @@ cmd_check(struct config *cfg, int argc, char **argv)
 		s = &own;
 	}
 	r.src = s;
+	r.describe = 1;
 	cookies = fetch_cookies_new();
 	if (!cookies || run_read(cfg, &r, 1, cookies, NULL, NULL, err, sizeof(err)) < 0) {
 		error("%s", cookies ? err : "out of memory");

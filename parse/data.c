@@ -198,7 +198,7 @@ from_json(json_t *root, const char *page_url, const struct parse_rules *r,
 	if (r->html) {
 		json_t *h = path_get(root, r->html);
 		struct parse_rules hr = {r->items, r->title, r->link, r->date, PARSE_HTML, NULL, NULL,
-		                         r->today};
+		                         r->today, r->terse};
 		if (!h) {
 			snprintf(err, errlen, "html path '%s' finds nothing", r->html);
 			return -1;

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,9 +354,16 @@ attr_has(xmlNode *n, const char *name, const char *const *words)
 	return hit;
 }
 
+/* Answers of in_chrome for the last elements asked about, by address: the
+ * links of a list share their ancestors. */
+struct chrome_memo {
+	const xmlNode *node[64];
+	unsigned char chrome[64];
+};
+
 /* Navigation, header, footer, paging, breadcrumbs: never notices. */
 static int
-in_chrome(xmlNode *n)
+chrome_self(xmlNode *n)
 {
 	static const char *const tags[] = {"nav", "header", "footer", "script", "style",
 	                                   "select", "noscript", "template", NULL};
@@ -365,14 +373,29 @@ in_chrome(xmlNode *n)
 	                                    "position", "location", "toolbar", "topbar",
 	                                    "friendlink", "friend-link", "links_", NULL};
 
-	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
-		for (size_t i = 0; tags[i]; i++)
-			if (is_tag(n, tags[i]))
-				return 1;
-		if (attr_has(n, "class", words) || attr_has(n, "id", words))
+	for (size_t i = 0; tags[i]; i++)
+		if (is_tag(n, tags[i]))
 			return 1;
+	return attr_has(n, "class", words) || attr_has(n, "id", words);
+}
+
+/* n or an ancestor is chrome; memo (or NULL) keeps the answers */
+static int
+in_chrome(xmlNode *n, struct chrome_memo *memo)
+{
+	size_t h = ((uintptr_t)n >> 4) % 64;
+	int r;
+
+	if (!n || n->type != XML_ELEMENT_NODE)
+		return 0;
+	if (memo && memo->node[h] == n)
+		return memo->chrome[h];
+	r = chrome_self(n) || in_chrome(n->parent, memo);
+	if (memo) {
+		memo->node[h] = n;
+		memo->chrome[h] = (unsigned char)r;
 	}
-	return 0;
+	return r;
 }
 
 /* Link texts that are navigation, not notices. */
@@ -837,13 +860,15 @@ describe(xmlDoc *doc, const struct cands *c, const struct group *g, size_t ng,
 static int
 collect_cands(xmlNodeSet *links, const char *base, const char *today, struct cands *c)
 {
+	struct chrome_memo memo = {0};
+
 	for (int i = 0; i < links->nodeNr; i++) {
 		xmlNode *a = links->nodeTab[i];
 		xmlChar *href;
 		struct cand x = {0};
 		int r;
 
-		if (in_chrome(a))
+		if (in_chrome(a, &memo))
 			continue;
 		x.title = link_title(a);
 		if (!x.title || ulen(x.title) < 4 || nav_text(x.title)) {
@@ -969,8 +994,10 @@ choose_groups(const struct cands *c, const struct group *g, size_t ng, int *chos
 }
 
 static int
-generic(xmlDoc *doc, const char *base, const char *today, struct parse_list *out)
+generic(xmlDoc *doc, const char *base, const struct parse_rules *rules,
+        struct parse_list *out)
 {
+	const char *today = rules ? rules->today : NULL;
 	xmlXPathContext *ctx = xmlXPathNewContext(doc);
 	xmlXPathObject *res = NULL;
 	struct cands c = {0};
@@ -1002,7 +1029,8 @@ generic(xmlDoc *doc, const char *base, const char *today, struct parse_list *out
 			goto done;
 		c.v[i].title = c.v[i].link = NULL;
 	}
-	describe(doc, &c, g, ng, chosen, best, out);
+	if (!rules || !rules->terse)
+		describe(doc, &c, g, ng, chosen, best, out);
 	rv = 0;
 done:
 	free(g);
@@ -1250,7 +1278,7 @@ parse_html_page(const char *buf, size_t len, const char *page_url,
 		rec = hanweb_records(doc);
 		if (rec) {
 			sub = htmlReadMemory(rec, (int)strlen(rec), page_url, "UTF-8", HTML_OPTS);
-			if (sub && generic(sub, base, rules ? rules->today : NULL, &l) < 0)
+			if (sub && generic(sub, base, rules, &l) < 0)
 				goto oom;
 			if (l.n > 0) {
 				/* the records are no part of the page's tree */
@@ -1260,7 +1288,7 @@ parse_html_page(const char *buf, size_t len, const char *page_url,
 				l.why = strdup("Hanweb JCMS records in <script type=\"text/xml\">");
 			}
 		}
-		if (l.n == 0 && generic(doc, base, rules ? rules->today : NULL, &l) < 0)
+		if (l.n == 0 && generic(doc, base, rules, &l) < 0)
 			goto oom;
 		if (l.n == 0) {
 			snprintf(err, errlen, "no notice list found on the page");
@@ -1444,7 +1472,7 @@ main_content(xmlDoc *doc)
 	for (size_t i = 0; score && i < n; i++) {
 		xmlNode *e = all->nodesetval->nodeTab[i], *p = e->parent;
 		size_t len;
-		if (skipped(e) || in_chrome(e))
+		if (skipped(e) || in_chrome(e, NULL))
 			continue;
 		len = own_text(e);
 		if (len < 10)

@@ -27,6 +27,8 @@ struct parse_rules {
 	const char *script;             /* script: the name assigned the data */
 	const char *today;              /* YYYY-MM-DD the page was fetched, for
 	                                 * dates without a year; NULL: today */
+	int terse;                      /* no xpath and why in the list (a run
+	                                 * does not show them) */
 };
 
 /* The format a Content-Type announces (PARSE_HTML when unsure). */

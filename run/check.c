@@ -155,6 +155,7 @@ run_check_all(const struct config *cfg, int json)
 		if (!cfg->sources[i].enabled)
 			continue;
 		c.rows[c.total].verdict = "failing";    /* until read */
+		c.reads[c.total].describe = 1;
 		c.reads[c.total++].src = &cfg->sources[i];
 	}
 	if (run_read(cfg, c.reads, c.total, cookies, on_checked, &c, err, sizeof(err)) < 0) {

@@ -357,6 +357,7 @@ step(struct read_job *j, const struct fetch_result *res)
 	size_t len = 0;
 	int added;
 
+	rules.terse = !j->describe;
 	if (res->code == FETCH_ERROR && j->pages > 0) {
 		/* the pages before stand; notices of later ones are not judged */
 		snprintf(j->error, sizeof(j->error), "page %d: %s", j->pages + 1, res->error);

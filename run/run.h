@@ -24,6 +24,7 @@ struct read_job {
 	const char *prev_hash;      /* the snapshot's hash, when it has notices: a
 	                             * one-page source whose body hashes the same
 	                             * is not parsed again */
+	int describe;               /* the list's xpath and why are wanted */
 	char *const *include;       /* the words that make a notice relevant, */
 	char *const *exclude;       /* and those that do not: each notice of the
 	                             * list is marked, with its facts, as it is

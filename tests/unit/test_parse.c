@@ -242,7 +242,7 @@ static void
 check_items(const char *page, enum parse_format fmt, const char *items, const char *title,
             const char *link, const char *date, const char *script, const char *want)
 {
-	struct parse_rules r = {items, title, link, date, fmt, NULL, script, NULL};
+	struct parse_rules r = {items, title, link, date, fmt, NULL, script, NULL, 0};
 	struct parse_list l = {0};
 	char err[256], *got;
 	size_t n = 1;
@@ -331,7 +331,7 @@ duplicates_in_a_long_list(void)
 	size_t cap = (size_t)N * 2 * 80 + 64, n = 0;
 	char *page = malloc(cap), err[256];
 	struct parse_list l = {0}, more = {0};
-	struct parse_rules r = {"//li", NULL, NULL, NULL, PARSE_HTML, NULL, NULL, NULL};
+	struct parse_rules r = {"//li", NULL, NULL, NULL, PARSE_HTML, NULL, NULL, NULL, 0};
 
 	n += (size_t)sprintf(page, "<ul>");
 	for (int i = 0; i < N; i++)
