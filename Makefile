@@ -186,8 +186,9 @@ valgrind: test-deps
 	@NOTICEWATCH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" \
 	  sh tests/run.sh $(UNIT) $(REPLAY)
 
-# Benchmark: noticewatch vs curl --parallel and urlwatch over N pages (default 1000).
-N ?= 1000
+# Benchmark: noticewatch beside the floor (curl --parallel fetching plus
+# xmllint parsing the same pages) and urlwatch, at 1,000 and 10,000 pages
+# (or N=...), each the median of RUNS=3 runs.
 bench: build-deps
 	@$(MAKE) --no-print-directory deps DEBS="nginx-light urlwatch curl python3"
 	@$(MAKE) --no-print-directory noticewatch

@@ -1,21 +1,32 @@
 #!/usr/bin/python3
-"""make bench: noticewatch against curl --parallel (the fetch limit) and
-urlwatch over N generated list pages served by nginx on loopback.
+"""make bench: noticewatch beside the floor of its work, over N generated
+list pages served by nginx on loopback.
 
-Usage: bench/run.py [N]   (default 1000)"""
+The floor is what no watcher can skip: curl --parallel fetching every body
+(the fetch limit) plus xmllint --html --noout parsing the same files in one
+process (libxml2's own parse and decoding).  Each figure is the median of
+RUNS runs (default 3) with its spread; urlwatch runs beside at 1,000 pages
+or fewer (it takes minutes at 10,000).
+
+Usage: bench/run.py [N ...]   (default: 1000 10000)"""
 import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-N = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("N", "1000"))
+NW = os.path.join(ROOT, "noticewatch")
+RUNS = int(os.environ.get("RUNS", "3"))
 WORDS = ["二级建造师", "证书", "领取", "通知", "公告", "考试", "资格", "审核", "合格人员", "名单",
          "电子证书", "发放", "关于", "年度", "执业", "报名", "考务", "安排", "公示", "补充"]
+# issue #17's figures (1,000 pages unless named), to print beside ours
+ISSUE = {"curl": 0.06, "xmllint": 0.32, "floor": 0.38, "first": 0.70, "unchanged": 0.07,
+         "urlwatch first": 4.65, "first 10000": 7.08}
 
 
 def page(i, extra=0):
@@ -60,107 +71,197 @@ def free_port():
     return p
 
 
-def measure(name, argv, cwd, env=None):
+def measure(argv, cwd, env=None):
     t0 = time.monotonic()
     p = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          env=env)
+    err = p.stderr.read().decode(errors="replace")
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
-    err = p.stderr.read().decode(errors="replace")
     p.stderr.close()
     code = os.waitstatus_to_exitcode(status)
-    if code not in (0,):
-        print("  %s exited %d: %s" % (name, code, err.strip()[:300]), file=sys.stderr)
-    return {"name": name, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime,
-            "rss": ru.ru_maxrss / 1024.0}
+    if code != 0:
+        print("  %s exited %d: %s" % (argv[0], code, err.strip()[:300]), file=sys.stderr)
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss / 1024.0}
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="nw-bench-")
-    os.chmod(tmp, 0o755)        # nginx's workers run as another user
-    www = os.path.join(tmp, "www", "p")
-    os.makedirs(www)
-    for i in range(N):
-        with open(os.path.join(www, "%d.html" % i), "wb") as f:
-            f.write(page(i))
-    port = free_port()
-    conf = os.path.join(tmp, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write("""daemon off; worker_processes 2; pid %(t)s/nginx.pid; error_log %(t)s/error.log;
+class Bench:
+    """N pages under nginx in a temporary directory."""
+
+    def __init__(self, n):
+        self.n = n
+        self.tmp = tempfile.mkdtemp(prefix="nw-bench-")
+        os.chmod(self.tmp, 0o755)        # nginx's workers run as another user
+        self.www = os.path.join(self.tmp, "www", "p")
+        os.makedirs(self.www)
+        for i in range(n):
+            self.write(i, 0)
+        self.port = free_port()
+        conf = os.path.join(self.tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("""daemon off; worker_processes 2; pid %(t)s/nginx.pid; error_log %(t)s/error.log;
 events { worker_connections 1024; }
-http { access_log off; etag on; keepalive_requests 100000; keepalive_timeout 60;
+http { access_log off; etag on; keepalive_requests 1000000; keepalive_timeout 60;
   client_body_temp_path %(t)s/body; proxy_temp_path %(t)s/proxy; fastcgi_temp_path %(t)s/fcgi;
   uwsgi_temp_path %(t)s/uwsgi; scgi_temp_path %(t)s/scgi;
   types { text/html html; } default_type text/html;
   server { listen 127.0.0.1:%(p)d; root %(t)s/www; } }
-""" % {"t": tmp, "p": port})
-    nginx = subprocess.Popen(["nginx", "-c", conf, "-p", tmp], stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    urls = ["http://127.0.0.1:%d/p/%d.html" % (port, i) for i in range(N)]
-    rows = []
-    try:
-        with open(os.path.join(tmp, "curl.cfg"), "w") as f:
-            for u in urls:
+""" % {"t": self.tmp, "p": self.port})
+        self.nginx = subprocess.Popen(["nginx", "-c", conf, "-p", self.tmp],
+                                      stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        self.urls = ["http://127.0.0.1:%d/p/%d.html" % (self.port, i) for i in range(n)]
+        with open(os.path.join(self.tmp, "curl.cfg"), "w") as f:
+            for u in self.urls:
                 f.write('url = "%s"\noutput = "/dev/null"\n' % u)
-        rows.append(measure("curl --parallel 16", ["curl", "-s", "--parallel", "--parallel-max",
-                                                   "16", "-K", "curl.cfg"], tmp))
-        with open(os.path.join(tmp, "nw.ini"), "w") as f:
+        with open(os.path.join(self.tmp, "nw.ini"), "w") as f:
             # first_days = all: the first run stores and alerts every notice
             f.write("[noticewatch]\ndatabase = nw.db\nfirst_days = all\nconcurrency = 16\n"
                     "per_host = 16\n\n")
-            for i, u in enumerate(urls):
+            for i, u in enumerate(self.urls):
                 f.write("[source p%d]\nurl = %s\n\n" % (i, u))
-        nw = [os.path.join(ROOT, "noticewatch"), "-q", "-c", "nw.ini", "run"]
-        rows.append(measure("noticewatch, first run", nw, tmp))
-        rows.append(measure("noticewatch, unchanged", nw, tmp))
-        for i in range(0, N, 10):
-            with open(os.path.join(www, "%d.html" % i), "wb") as f:
-                f.write(page(i, extra=1))
-        rows.append(measure("noticewatch, 10% changed", nw, tmp))
-        with open(os.path.join(www, "big.html"), "wb") as f:
-            f.write(big_page())
-        big = "http://127.0.0.1:%d/p/big.html" % port
-        rows.append(measure("noticewatch check, %d-item page" % BIG,
-                            [os.path.join(ROOT, "noticewatch"), "-q", "-c", "nw.ini", "check",
-                             big], tmp))
-        if shutil.which("xmllint"):
-            rows.append(measure("xmllint --html --noout, same page",
-                                ["xmllint", "--html", "--noout", os.path.join(www, "big.html")],
-                                tmp))
-        if shutil.which("urlwatch"):
-            with open(os.path.join(tmp, "urls.yaml"), "w") as f:
+        with open(os.path.join(self.tmp, "files"), "w") as f:
+            f.write("\n".join(os.path.join(self.www, "%d.html" % i) for i in range(n)))
+
+    def write(self, i, extra):
+        with open(os.path.join(self.www, "%d.html" % i), "wb") as f:
+            f.write(page(i, extra))
+
+    def close(self):
+        self.nginx.terminate()
+        self.nginx.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def forget(self):
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(os.path.join(self.tmp, "nw.db" + suffix))
+            except FileNotFoundError:
+                pass
+
+    def once(self, urlwatch):
+        """One run of everything: {name: measure}."""
+        nw = [NW, "-q", "-c", "nw.ini", "run"]
+        r = {}
+        r["curl"] = measure(["curl", "-s", "--parallel", "--parallel-max", "16", "-K",
+                             "curl.cfg"], self.tmp)
+        # xmllint takes the files as arguments: in chunks under ARG_MAX, timed together
+        files = open(os.path.join(self.tmp, "files")).read().split("\n")
+        parts = [measure(["xmllint", "--html", "--noout"] + files[k:k + 5000], self.tmp)
+                 for k in range(0, len(files), 5000)]
+        r["xmllint"] = {"wall": sum(p["wall"] for p in parts),
+                        "cpu": sum(p["cpu"] for p in parts),
+                        "rss": max(p["rss"] for p in parts)}
+        r["floor"] = {"wall": r["curl"]["wall"] + r["xmllint"]["wall"],
+                      "cpu": r["curl"]["cpu"] + r["xmllint"]["cpu"], "rss": 0}
+        self.forget()
+        r["first"] = measure(nw, self.tmp)
+        r["unchanged"] = measure(nw, self.tmp)
+        for i in range(0, self.n, 10):
+            self.write(i, 1)
+        r["10% changed"] = measure(nw, self.tmp)
+        for i in range(0, self.n, 10):
+            self.write(i, 0)
+        r["db MB"] = os.path.getsize(os.path.join(self.tmp, "nw.db")) / 1e6
+        if urlwatch:
+            with open(os.path.join(self.tmp, "urls.yaml"), "w") as f:
                 f.write("\n---\n".join("url: %s\nfilter:\n  - xpath: '//div[@class=\"list\"]//li'"
-                                       % u for u in urls))
-            with open(os.path.join(tmp, "urlwatch.yaml"), "w") as f:
+                                       % u for u in self.urls))
+            with open(os.path.join(self.tmp, "urlwatch.yaml"), "w") as f:
                 f.write("display: {new: false, error: false, unchanged: false}\n"
                         "report: {text: {enabled: false}, stdout: {enabled: false}}\n")
             uw = ["urlwatch", "--urls", "urls.yaml", "--config", "urlwatch.yaml",
                   "--cache", "cache.db", "--hooks", "nohooks.py"]
-            env = dict(os.environ, HOME=tmp)
-            rows.append(measure("urlwatch 2.25, first run", uw, tmp, env))
-            rows.append(measure("urlwatch 2.25, unchanged", uw, tmp, env))
-    finally:
-        nginx.terminate()
-        nginx.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
-    curl = rows[0]["wall"]
-    by = {r["name"]: r for r in rows}
-    print("\n%d pages (%.0f KB each, GBK under a gb2312 label, 40 notices), nginx on loopback"
-          % (N, len(page(0)) / 1024))
-    print("| run | wall s | cpu s | peak RSS MB | wall / curl |")
-    print("|---|---:|---:|---:|---:|")
-    for r in rows:
-        print("| %s | %.2f | %.2f | %.1f | %.1f |" % (r["name"], r["wall"], r["cpu"], r["rss"],
-                                                    r["wall"] / curl))
-    if "urlwatch 2.25, first run" in by:
-        print("\nfirst run: urlwatch / noticewatch = %.1f x" %
-              (by["urlwatch 2.25, first run"]["wall"] / by["noticewatch, first run"]["wall"]))
-    print("unchanged run / curl = %.2f" % (by["noticewatch, unchanged"]["wall"] / curl))
+            env = dict(os.environ, HOME=self.tmp)
+            try:
+                os.unlink(os.path.join(self.tmp, "cache.db"))
+            except FileNotFoundError:
+                pass
+            r["urlwatch first"] = measure(uw, self.tmp, env)
+            r["urlwatch unchanged"] = measure(uw, self.tmp, env)
+        return r
+
+    def big(self):
+        with open(os.path.join(self.www, "big.html"), "wb") as f:
+            f.write(big_page())
+        url = "http://127.0.0.1:%d/p/big.html" % self.port
+        return {"check": measure([NW, "-q", "-c", "nw.ini", "check", url], self.tmp),
+                "xmllint": measure(["xmllint", "--html", "--noout",
+                                    os.path.join(self.www, "big.html")], self.tmp)}
+
+
+def spread(runs, name, key):
+    v = sorted(r[name][key] for r in runs)
+    return statistics.median(v), v[0], v[-1]
+
+
+def fmt(m, lo, hi):
+    return "%.2f (%.2f–%.2f)" % (m, lo, hi) if RUNS > 1 else "%.2f" % m
+
+
+def report(n, runs):
+    med = {name: spread(runs, name, "wall")[0] for name in runs[0] if name != "db MB"}
+    print("\n%d pages (%.0f KB each, GBK under a gb2312 label, 40 notices), nginx on loopback;"
+          " median of %d runs (min–max)" % (n, len(page(0)) / 1024, len(runs)))
+    print("| run | wall s | cpu s | peak RSS MB | ratio | issue #17 (1,000) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in runs[0]:
+        if name == "db MB":
+            continue
+        w, c, m = (spread(runs, name, k) for k in ("wall", "cpu", "rss"))
+        ratio = ("%.2f x floor" % (w[0] / med["floor"]) if name in ("first",) else
+                 "%.2f x curl" % (w[0] / med["curl"]) if name in ("unchanged", "10% changed")
+                 else "%.1f x ours" % (w[0] / med["first"]) if name == "urlwatch first"
+                 else "%.1f x ours" % (w[0] / med["unchanged"]) if name == "urlwatch unchanged"
+                 else "")
+        label = {"floor": "floor = curl + xmllint", "first": "noticewatch, first run",
+                 "unchanged": "noticewatch, unchanged", "10% changed": "noticewatch, 10% changed",
+                 "xmllint": "xmllint --html --noout, same files",
+                 "curl": "curl --parallel 16, every body"}.get(name, name)
+        print("| %s | %s | %s | %s | %s | %s |" % (
+            label, fmt(*w), fmt(*c), "-" if name == "floor" else "%.1f" % m[0], ratio,
+            "%.2f s" % ISSUE[name] if name in ISSUE else ""))
+    print("database: %.1f MB" % statistics.median(r["db MB"] for r in runs))
+    print("goals: first run / floor = %.2f (at most 1.0); unchanged / curl = %.2f (at most 1.2)"
+          % (med["first"] / med["floor"], med["unchanged"] / med["curl"]))
+
+
+def main():
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    if "N" in os.environ and not sys.argv[1:]:
+        sizes = [int(os.environ["N"])]
+    results = {}
+    big = None
+    for n in sizes:
+        b = Bench(n)
+        try:
+            uw = n <= 1000 and shutil.which("urlwatch")
+            results[n] = [b.once(uw) for _ in range(RUNS)]
+            if big is None:
+                big = b.big()
+        finally:
+            b.close()
+        report(n, results[n])
+    if len(results) > 1:
+        small, large = min(results), max(results)
+        fs = spread(results[small], "first", "wall")[0]
+        fl = spread(results[large], "first", "wall")[0]
+        rs = spread(results[small], "first", "rss")[0]
+        rl = spread(results[large], "first", "rss")[0]
+        print("\nscale: %d pages cost %.2f x %d pages (linear: %.1f; at most %.1f)"
+              % (large, fl / fs, small, large / small, 1.05 * large / small))
+        print("memory: peak RSS %.1f MB at %d, %.1f MB at %d: %.2f KB more a source "
+              "(goal: under 32 MB at 10,000, flat)"
+              % (rs, small, rl, large, (rl - rs) * 1024 / (large - small)))
+    if big:
+        print("\n%d-item page: noticewatch check %.2f s, xmllint --html --noout %.2f s (%.1f x)"
+              % (BIG, big["check"]["wall"], big["xmllint"]["wall"],
+                 big["check"]["wall"] / big["xmllint"]["wall"]))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #include <libxml/parser.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,15 +71,30 @@ with_page(const char *t, int n)
 	return out;
 }
 
-static void
-fail(struct read_job *j, const char *fmt, const char *a)
-{
-	int n = 0;
+static char oom[] = "out of memory";
 
-	/* "page N: " first, the message in what room is left */
+/* j->error, replaced; "out of memory" when there is none for it */
+static void
+set_error(struct read_job *j, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (j->error != oom)
+		free(j->error);
+	va_start(ap, fmt);
+	if (vasprintf(&j->error, fmt, ap) < 0)
+		j->error = oom;
+	va_end(ap);
+}
+
+static void
+fail(struct read_job *j, const char *msg)
+{
+	/* "page N: " first */
 	if (j->pages > 0)
-		n = snprintf(j->error, sizeof(j->error), "page %d: ", j->pages + 1);
-	snprintf(j->error + n, sizeof(j->error) - (size_t)n, fmt, a);
+		set_error(j, "page %d: %s", j->pages + 1, msg);
+	else
+		set_error(j, "%s", msg);
 	j->state = READ_FAILED;
 	j->active = 0;
 }
@@ -134,11 +150,16 @@ hash_text(EVP_MD_CTX *md, const char *rules, char *out, size_t outlen)
 static void
 complete(struct round *r, struct read_job *j)
 {
-	if (j->note[0]) {
+	if (j->note) {
 		msg_info("%s", j->note);
-		j->note[0] = '\0';
+		free(j->note);
+		j->note = NULL;
 	}
-	hash_text(j->md, j->rules, j->hash, sizeof(j->hash));
+	/* no body came (an error, a 304): no hash */
+	if (!j->md || !hash_text(j->md, j->rules, j->hash, sizeof(j->hash)))
+		j->hash[0] = '\0';
+	EVP_MD_CTX_free(j->md);     /* made at the first body: memory follows */
+	j->md = NULL;               /* the sources in flight */
 	if (r->done) {
 		r->done(j, r->payload);
 		parse_list_free(&j->list);
@@ -347,23 +368,18 @@ mark(struct read_job *j, size_t k)
 	return 0;
 }
 
-static void
-step(struct read_job *j, const struct fetch_result *res)
+/* What came before the body is read: 1 when the job has its answer (an
+ * error, a 304, or a body that hashes as the snapshot did), 0 when the
+ * body is to be parsed. */
+static int
+answered(struct read_job *j, const struct fetch_result *res)
 {
-	const struct source *s = j->src;
-	struct parse_rules rules = run_read_rules(s);
-	struct parse_list page = {0};
-	char err[512], used[64], *body = NULL;
-	size_t len = 0;
-	int added;
-
-	rules.terse = !j->describe;
 	if (res->code == FETCH_ERROR && j->pages > 0) {
 		/* the pages before stand; notices of later ones are not judged */
-		snprintf(j->error, sizeof(j->error), "page %d: %s", j->pages + 1, res->error);
+		set_error(j, "page %d: %s", j->pages + 1, res->error);
 		j->partial = 1;
 		j->active = 0;
-		return;
+		return 1;
 	}
 	if (j->pages == 0) {
 		/* what answered, whatever it answered (check --all shows it) */
@@ -373,14 +389,14 @@ step(struct read_job *j, const struct fetch_result *res)
 		j->url = res->url ? strdup(res->url) : NULL;
 	}
 	if (res->code == FETCH_ERROR) {
-		fail(j, "%s", res->error);
-		return;
+		fail(j, res->error);
+		return 1;
 	}
 	if (res->code == FETCH_NOT_MODIFIED) {
 		j->state = READ_NOT_MODIFIED;
 		j->status = 304;
 		j->active = 0;
-		return;
+		return 1;
 	}
 	if (j->pages == 0) {
 		j->new_etag = res->etag ? strdup(res->etag) : NULL;
@@ -388,37 +404,30 @@ step(struct read_job *j, const struct fetch_result *res)
 	}
 	/* the bytes as sent are hashed: the same page hashes the same whatever
 	 * its decoding */
+	if (!j->md && (!(j->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(j->md, EVP_sha256(),
+	                                                                 NULL))) {
+		fail(j, "out of memory");
+		return 1;
+	}
 	EVP_DigestUpdate(j->md, res->body, res->len);
-	if (j->pages == 0 && s->pages <= 1 && j->prev_hash && same_hash(j)) {
+	if (j->pages == 0 && j->src->pages <= 1 && j->prev_hash && same_hash(j)) {
 		j->active = 0;      /* the caller sees the hash unchanged */
-		return;
+		return 1;
 	}
-	if (fetch_decode(res->body, res->len, res->charset[0] ? res->charset : NULL, s->encoding,
-	                 &body, &len, used, sizeof(used), err, sizeof(err)) < 0) {
-		fail(j, "%s", err);
-		return;
-	}
-	if (j->pages == 0)
-		snprintf(j->charset, sizeof(j->charset), "%s", used);
-	if (rules.format == PARSE_AUTO)
-		rules.format = parse_format_of(res->content_type);
-	if (parse_page(body, len, res->url ? res->url : s->url, &rules, &page, err,
-	               sizeof(err)) < 0) {
-		if (j->pages == 0) {
-			fail(j, "%s", err);
-			j->extract_failed = 1;
-		} else {
-			/* past the last page: what came before stands (said by
-			 * complete: this may be the worker, which never prints) */
-			snprintf(j->note, sizeof(j->note), "%s: page %d: %s; stopping there",
-			         s->id, j->pages + 1, err);
-			j->active = 0;
-		}
-		free(body);
-		return;
-	}
-	added = parse_list_merge(&j->list, &page);   /* items not on an earlier page */
-	parse_list_free(&page);
+	return 0;
+}
+
+/* The notices of a page read (page is taken), and whether to read on:
+ * numbered pages when url or body says where the number goes, else the
+ * page's own 'next' link. */
+static void
+take_page(struct read_job *j, struct parse_list *page, const char *body, size_t len,
+          const char *url)
+{
+	const struct source *s = j->src;
+	int added = parse_list_merge(&j->list, page);   /* items not on an earlier page */
+
+	parse_list_free(page);
 	if (added > 0 && mark(j, j->list.n - (size_t)added) < 0)
 		added = -1;
 	if (added >= 0) {
@@ -431,21 +440,57 @@ step(struct read_job *j, const struct fetch_result *res)
 		}
 	}
 	if (added < 0) {
-		fail(j, "%s", "out of memory");
-		free(body);
+		fail(j, "out of memory");
 		return;
 	}
 	j->pages++;
 	free(j->next);
 	j->next = NULL;
-	/* numbered pages when url or body says where the number goes; else
-	 * the page's own 'next' link */
 	if (j->pages >= s->pages || added == 0) {
 		j->active = 0;
 	} else if (!strstr(s->url, "{page}") && !(s->body && strstr(s->body, "{page}"))) {
-		j->next = parse_next_page(body, len, res->url ? res->url : s->url);
+		j->next = parse_next_page(body, len, url);
 		if (!j->next)
 			j->active = 0;
+	}
+}
+
+static void
+step(struct read_job *j, const struct fetch_result *res)
+{
+	const struct source *s = j->src;
+	struct parse_rules rules = run_read_rules(s);
+	struct parse_list page = {0};
+	const char *url = res->url ? res->url : s->url;
+	char err[512], used[64], *body = NULL;
+	size_t len = 0;
+
+	rules.terse = !j->describe;
+	if (answered(j, res))
+		return;
+	if (fetch_decode(res->body, res->len, res->charset[0] ? res->charset : NULL, s->encoding,
+	                 &body, &len, used, sizeof(used), err, sizeof(err)) < 0) {
+		fail(j, err);
+		return;
+	}
+	if (j->pages == 0)
+		snprintf(j->charset, sizeof(j->charset), "%s", used);
+	if (rules.format == PARSE_AUTO)
+		rules.format = parse_format_of(res->content_type);
+	if (parse_page(body, len, url, &rules, &page, err, sizeof(err)) < 0) {
+		if (j->pages == 0) {
+			fail(j, err);
+			j->extract_failed = 1;
+		} else {
+			/* past the last page: what came before stands (said by
+			 * complete: this may be the worker, which never prints) */
+			if (asprintf(&j->note, "%s: page %d: %s; stopping there", s->id,
+			             j->pages + 1, err) < 0)
+				j->note = NULL;
+			j->active = 0;
+		}
+	} else {
+		take_page(j, &page, body, len, url);
 	}
 	free(body);
 }
@@ -470,11 +515,6 @@ run_read(const struct config *cfg, struct read_job *jobs, size_t n,
 	opt.cookies = cookies;
 	opt.raw = 1;            /* decoded with the parse, beside the transfers */
 	for (size_t i = 0; i < n; i++) {
-		jobs[i].md = EVP_MD_CTX_new();
-		if (!jobs[i].md || !EVP_DigestInit_ex(jobs[i].md, EVP_sha256(), NULL)) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
 		jobs[i].state = READ_OK;
 		jobs[i].active = 1;
 		jobs[i].include = config_include(cfg, jobs[i].src);
@@ -497,7 +537,7 @@ run_read(const struct config *cfg, struct read_job *jobs, size_t n,
 				free(owned[2 * m]);
 				free(owned[2 * m + 1]);
 				owned[2 * m] = owned[2 * m + 1] = NULL;
-				fail(j, "%s", "out of memory");
+				fail(j, "out of memory");
 				complete(&round, j);
 				continue;
 			}
@@ -557,8 +597,11 @@ run_read_clear(struct read_job *j)
 	free(j->new_last_modified);
 	free(j->next);
 	free(j->url);
+	free(j->note);
+	if (j->error != oom)
+		free(j->error);
 	parse_list_free(&j->list);
 	EVP_MD_CTX_free(j->md);
-	j->new_etag = j->new_last_modified = j->next = j->url = NULL;
+	j->new_etag = j->new_last_modified = j->next = j->url = j->note = j->error = NULL;
 	j->md = NULL;
 }

@@ -96,7 +96,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		.source_id = s->id, .name = s->name ? s->name : s->id, .url = s->url,
 		.at = (int64_t)time(NULL), .status = r->status, .etag = r->new_etag,
 		.last_modified = r->new_last_modified, .charset = r->charset,
-		.body_hash = r->hash, .moved_to = r->moved ? r->url : NULL,
+		.body_hash = r->hash[0] ? r->hash : NULL, .moved_to = r->moved ? r->url : NULL,
 	};
 	struct store_item *items;
 	char err[512];

@@ -40,14 +40,14 @@ struct read_job {
 	char charset[64];           /* what the body was decoded from, and what it cost */
 	char hash[90];              /* "<rules>:<sha-256 of every page's body>" */
 	struct parse_list list;     /* the notices of all pages, first seen first */
-	char error[600];
+	char *error;                /* why it failed (NULL: it did not) */
 	int extract_failed;         /* the first page came but yielded no notices */
 	int partial;                /* a later page failed (error says why): the
 	                             * pages before it stand */
 	int pages;                  /* pages read */
 	size_t *ends;               /* ends[p]: notices of pages 1..p+1 */
 	/* private */
-	char note[700];             /* said on the main thread when complete */
+	char *note;                 /* said on the main thread when complete */
 	char *next;
 	void *md;
 	int active;

@@ -755,14 +755,11 @@ static int
 judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *err,
             size_t errlen)
 {
-	/* fresh: the newest notice arrived (a 'new' event) in this run */
 	sqlite3_stmt *st = prep(s,
-	    "SELECT s.stale, m.newest, EXISTS (SELECT 1 FROM events e WHERE e.run_id = ?"
-	    "   AND e.source_id = s.id AND e.kind = 'new' AND e.date = m.newest)"
-	    " FROM sources s, (SELECT max(date) AS newest FROM notices WHERE source_id = ?"
-	    "   AND removed_at IS NULL AND date != '') m WHERE s.id = ?",
-	    num(run_id), txt(f->source_id), txt(f->source_id));
-	int was, is, fresh;
+	    "SELECT s.stale, (SELECT max(date) FROM notices WHERE source_id = s.id"
+	    "   AND removed_at IS NULL AND date != '') FROM sources s WHERE s.id = ?",
+	    txt(f->source_id));
+	int was, is, fresh = 0;
 	char newest[32] = "", detail[128];
 
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
@@ -772,11 +769,23 @@ judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *
 	was = sqlite3_column_int(st, 0);
 	if (col_text(st, 1))
 		snprintf(newest, sizeof(newest), "%s", col_text(st, 1));
-	fresh = sqlite3_column_int(st, 2);
 	release(st);
 	is = s->stale_before[0] && newest[0] && strcmp(newest, s->stale_before) < 0;
 	if (is == was || (!is && !newest[0]))
 		return 0;
+	/* fresh: the newest notice arrived (a 'new' event) in this run; asked
+	 * only when the mark goes, as the events of a source are many */
+	if (!is) {
+		st = prep(s, "SELECT EXISTS (SELECT 1 FROM events WHERE run_id = ? AND source_id = ?"
+		             " AND kind = 'new' AND date = ?)",
+		          num(run_id), txt(f->source_id), txt(newest));
+		if (!st || sqlite3_step(st) != SQLITE_ROW) {
+			release(st);
+			return fail(s->db, err, errlen, "cannot read source state");
+		}
+		fresh = sqlite3_column_int(st, 0);
+		release(st);
+	}
 	if (run(s, err, errlen, "cannot store source state",
 	        prep(s, "UPDATE sources SET stale = ? WHERE id = ?", num(is),
 	        txt(f->source_id))) < 0)
