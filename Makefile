@@ -190,7 +190,7 @@ valgrind: test-deps
 # xmllint parsing the same pages) and urlwatch, at 1,000 and 10,000 pages
 # (or N=...), each the median of RUNS=3 runs.
 bench: build-deps
-	@$(MAKE) --no-print-directory deps DEBS="nginx-light urlwatch curl python3"
+	@$(MAKE) --no-print-directory deps DEBS="nginx-light urlwatch curl python3 time libxml2-utils"
 	@$(MAKE) --no-print-directory noticewatch
 	@/usr/bin/python3 bench/run.py $(N)
 

@@ -72,9 +72,13 @@ def free_port():
 
 
 def measure(argv, cwd, env=None):
+    """Wall and CPU seconds and peak RSS of argv.  The RSS is GNU time's:
+    a child's own ru_maxrss counts what it had before exec, which is this
+    Python process's size."""
+    out = os.path.join(cwd, "time.out")
     t0 = time.monotonic()
-    p = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         env=env)
+    p = subprocess.Popen(["/usr/bin/time", "-o", out, "-f", "%M"] + argv, cwd=cwd,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     err = p.stderr.read().decode(errors="replace")
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
@@ -82,7 +86,9 @@ def measure(argv, cwd, env=None):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         print("  %s exited %d: %s" % (argv[0], code, err.strip()[:300]), file=sys.stderr)
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss / 1024.0}
+    with open(out) as f:
+        rss = int(f.read().split()[-1]) / 1024.0
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": rss}
 
 
 class Bench:

@@ -5,6 +5,7 @@
 #include "parse/parse.h"
 
 #include <ctype.h>
+#include <libxml/hash.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <iconv.h>
@@ -13,6 +14,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,9 @@ struct ctx {
 	int main_line;          /* line of [noticewatch], 0 before it */
 	enum section section;
 	struct source *src;
+	size_t cap_sources;         /* room in cfg->sources */
+	xmlHashTable *ids;          /* the sources' ids: index + 1 (a catalog
+	                             * of 10,000 was quadratic to check) */
 	struct webhook_cfg *hook;
 	char seen[64][24];      /* keys seen in the current section */
 	int nseen;
@@ -382,27 +387,34 @@ source_start(struct ctx *c, const char *id)
 {
 	struct config *cfg = c->cfg;
 	struct source *v;
+	uintptr_t k;
 
 	if (!valid_id(id)) {
 		set_err(c, "bad source id '%s': use a-z, 0-9, '_' and '-'", id);
 		return;
 	}
-	for (size_t i = 0; i < cfg->nsources; i++) {
-		if (!strcmp(cfg->sources[i].id, id)) {
-			char where[300];
-			snprintf(where, sizeof(where), "%s:%d", cfg->sources[i].file,
-			         cfg->sources[i].line);
-			set_err(c, "duplicate source id '%s' (first at %s)", id, where);
+	if ((k = (uintptr_t)xmlHashLookup(c->ids, (const xmlChar *)id))) {
+		char where[300];
+		snprintf(where, sizeof(where), "%s:%d", cfg->sources[k - 1].file,
+		         cfg->sources[k - 1].line);
+		set_err(c, "duplicate source id '%s' (first at %s)", id, where);
+		return;
+	}
+	if (cfg->nsources == c->cap_sources) {
+		size_t cap = c->cap_sources ? 2 * c->cap_sources : 64;
+		if (!(v = realloc(cfg->sources, cap * sizeof(*v)))) {
+			set_err(c, "out of memory");
 			return;
 		}
+		cfg->sources = v;
+		c->cap_sources = cap;
 	}
-	v = realloc(cfg->sources, (cfg->nsources + 1) * sizeof(*v));
-	if (!v) {
+	if (xmlHashAddEntry(c->ids, (const xmlChar *)id,
+	                    (void *)(uintptr_t)(cfg->nsources + 1)) < 0) {
 		set_err(c, "out of memory");
 		return;
 	}
-	cfg->sources = v;
-	c->src = &v[cfg->nsources++];
+	c->src = &cfg->sources[cfg->nsources++];
 	memset(c->src, 0, sizeof(*c->src));
 	c->src->id = strdup(id);
 	c->src->enabled = 1;
@@ -1219,10 +1231,22 @@ parse_file(struct ctx *c)
 static int
 load_file(struct config *cfg, const char *file, int main_file, char *err, size_t errlen)
 {
-	struct ctx c = {.cfg = cfg, .file = file, .at_line_start = 1, .main_file = main_file};
+	struct ctx c = {.cfg = cfg, .file = file, .at_line_start = 1, .main_file = main_file,
+	                .cap_sources = cfg->nsources, .ids = xmlHashCreate(0)};
 	size_t first = cfg->nsources;
 
-	parse_file(&c);
+	for (size_t i = 0; c.ids && i < cfg->nsources; i++)
+		if (xmlHashAddEntry(c.ids, (const xmlChar *)cfg->sources[i].id,
+		                    (void *)(uintptr_t)(i + 1)) < 0) {
+			xmlHashFree(c.ids, NULL);
+			c.ids = NULL;
+		}
+	if (!c.ids)
+		snprintf(c.err, sizeof(c.err), "%s: out of memory", file);
+	else
+		parse_file(&c);
+	xmlHashFree(c.ids, NULL);
+	c.ids = NULL;
 	for (size_t i = first; !c.err[0] && i < cfg->nsources; i++)
 		check_source(&c, &cfg->sources[i]);
 	if (main_file && !c.err[0] && cfg->email.present)

@@ -104,6 +104,7 @@ fail(struct read_job *j, const char *msg)
  * by the caller's done) on the main thread as its page comes back.  At most
  * QUEUE_MAX pages wait, so memory follows the transfers, not the sources. */
 #define QUEUE_MAX 16
+#define HASH_MAX 128            /* "<rules>:<hex digest>" and its NUL */
 #define WORKERS_MAX 8           /* parse threads: one a core, up to this */
 
 struct work {
@@ -150,14 +151,16 @@ hash_text(EVP_MD_CTX *md, const char *rules, char *out, size_t outlen)
 static void
 complete(struct round *r, struct read_job *j)
 {
+	char hash[HASH_MAX];
+
 	if (j->note) {
 		msg_info("%s", j->note);
 		free(j->note);
 		j->note = NULL;
 	}
 	/* no body came (an error, a 304): no hash */
-	if (!j->md || !hash_text(j->md, j->rules, j->hash, sizeof(j->hash)))
-		j->hash[0] = '\0';
+	free(j->hash);
+	j->hash = j->md && hash_text(j->md, j->rules, hash, sizeof(hash)) ? strdup(hash) : NULL;
 	EVP_MD_CTX_free(j->md);     /* made at the first body: memory follows */
 	j->md = NULL;               /* the sources in flight */
 	if (r->done) {
@@ -345,7 +348,7 @@ static int
 same_hash(const struct read_job *j)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	char text[sizeof(j->hash)];
+	char text[HASH_MAX];
 	int ok = c && EVP_MD_CTX_copy_ex(c, j->md) && hash_text(c, j->rules, text, sizeof(text));
 
 	EVP_MD_CTX_free(c);
@@ -474,7 +477,7 @@ step(struct read_job *j, const struct fetch_result *res)
 		return;
 	}
 	if (j->pages == 0)
-		snprintf(j->charset, sizeof(j->charset), "%s", used);
+		j->charset = strdup(used);
 	if (rules.format == PARSE_AUTO)
 		rules.format = parse_format_of(res->content_type);
 	if (parse_page(body, len, url, &rules, &page, err, sizeof(err)) < 0) {
@@ -531,9 +534,14 @@ run_read(const struct config *cfg, struct read_job *jobs, size_t n,
 			if (!j->active)
 				continue;
 			memset(rq, 0, sizeof(*rq));
-			owned[2 * m] = j->next ? strdup(j->next) : with_page(s->url, j->pages + 1);
-			owned[2 * m + 1] = with_page(s->body, j->pages + 1);
-			if (!owned[2 * m] || (s->body && !owned[2 * m + 1])) {
+			/* copies only where the page number goes in (a catalog's
+			 * worth of copies is memory that follows the catalog) */
+			owned[2 * m] = j->next ? strdup(j->next)
+			             : strstr(s->url, "{page}") ? with_page(s->url, j->pages + 1) : NULL;
+			owned[2 * m + 1] = s->body && strstr(s->body, "{page}")
+			                 ? with_page(s->body, j->pages + 1) : NULL;
+			if ((!owned[2 * m] && (j->next || strstr(s->url, "{page}"))) ||
+			    (!owned[2 * m + 1] && s->body && strstr(s->body, "{page}"))) {
 				free(owned[2 * m]);
 				free(owned[2 * m + 1]);
 				owned[2 * m] = owned[2 * m + 1] = NULL;
@@ -541,8 +549,8 @@ run_read(const struct config *cfg, struct read_job *jobs, size_t n,
 				complete(&round, j);
 				continue;
 			}
-			rq->url = owned[2 * m];
-			rq->body = owned[2 * m + 1];
+			rq->url = owned[2 * m] ? owned[2 * m] : s->url;
+			rq->body = owned[2 * m + 1] ? owned[2 * m + 1] : s->body;
 			run_read_request(s, rq);
 			rq->method = s->method;
 			if (j->pages == 0) {
@@ -598,6 +606,9 @@ run_read_clear(struct read_job *j)
 	free(j->next);
 	free(j->url);
 	free(j->note);
+	free(j->charset);
+	free(j->hash);
+	j->charset = j->hash = NULL;
 	if (j->error != oom)
 		free(j->error);
 	parse_list_free(&j->list);

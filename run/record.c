@@ -96,7 +96,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		.source_id = s->id, .name = s->name ? s->name : s->id, .url = s->url,
 		.at = (int64_t)time(NULL), .status = r->status, .etag = r->new_etag,
 		.last_modified = r->new_last_modified, .charset = r->charset,
-		.body_hash = r->hash[0] ? r->hash : NULL, .moved_to = r->moved ? r->url : NULL,
+		.body_hash = r->hash, .moved_to = r->moved ? r->url : NULL,
 	};
 	struct store_item *items;
 	char err[512];
@@ -121,7 +121,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		rc->failed++;
 	}
 	if (r->state == READ_NOT_MODIFIED ||
-	    (j->st.body_hash && !strcmp(j->st.body_hash, r->hash) && j->st.notices > 0)) {
+	    (j->st.body_hash && r->hash && !strcmp(j->st.body_hash, r->hash) && j->st.notices > 0)) {
 		msg_info("%s: %s", s->id, r->state == READ_NOT_MODIFIED ? "304 not modified"
 		                                                   : "body unchanged");
 		if (r->state == READ_NOT_MODIFIED)
@@ -156,7 +156,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 		rc->fatal = rc->unsaved = 1;
 	} else {
 		msg_info("%s: %ld, %zu notices on %d page%s (%s), %d events", s->id, r->status,
-		     r->list.n, r->pages, r->pages == 1 ? "" : "s", r->charset, nev);
+		     r->list.n, r->pages, r->pages == 1 ? "" : "s", r->charset ? r->charset : "?", nev);
 	}
 	free(items);
 }
@@ -166,7 +166,13 @@ run_record_read(struct read_job *r, void *payload)
 {
 	struct run_ctx *rc = payload;
 
-	record(rc, &rc->jobs[r - rc->reads], r);
+	struct job *j = &rc->jobs[r - rc->reads];
+
+	record(rc, j, r);
+	/* stored: what it read and what was known of it go, so that memory
+	 * follows the sources in flight, not all */
+	store_source_state_clear(&j->st);
+	run_read_clear(r);
 	if (rc->batched >= RUN_BATCH)
 		run_record_commit(rc);
 	msg_progress("%zu/%zu sources done (%s)", ++rc->done, rc->total, r->src->id);

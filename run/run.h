@@ -37,8 +37,9 @@ struct read_job {
 	int moved;                  /* a permanent redirect to another host */
 	char *new_etag;             /* validators of the first page */
 	char *new_last_modified;
-	char charset[64];           /* what the body was decoded from, and what it cost */
-	char hash[90];              /* "<rules>:<sha-256 of every page's body>" */
+	char *charset;              /* what the body was decoded from, and what it cost */
+	char *hash;                 /* "<rules>:<sha-256 of every page's body>"
+	                             * (NULL: no body came) */
 	struct parse_list list;     /* the notices of all pages, first seen first */
 	char *error;                /* why it failed (NULL: it did not) */
 	int extract_failed;         /* the first page came but yielded no notices */
