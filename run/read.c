@@ -103,7 +103,7 @@ fail(struct read_job *j, const char *msg)
  * thread and goes back to fetching, and each source is completed (stored,
  * by the caller's done) on the main thread as its page comes back.  At most
  * QUEUE_MAX pages wait, so memory follows the transfers, not the sources. */
-#define QUEUE_MAX 16
+#define QUEUE_MAX 64
 #define HASH_MAX 128            /* "<rules>:<hex digest>" and its NUL */
 #define WORKERS_MAX 8           /* parse threads: one a core, up to this */
 

@@ -239,7 +239,11 @@ store_open(struct store **out, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
+	/* 512 KiB of page cache, not SQLite's 2 MiB: a run appends, and reads
+	 * one source's rows at a time; the kernel caches the file anyway
+	 * (measured: no slower at 1,000 or 10,000 sources, 1.5 MB less) */
 	if (exec(s, "PRAGMA journal_mode = WAL", err, errlen) < 0 ||
+	    exec(s, "PRAGMA cache_size = -512", err, errlen) < 0 ||
 	    exec(s, "PRAGMA synchronous = NORMAL", err, errlen) < 0 ||
 	    migrate(s, err, errlen) < 0 ||
 	    exec(s, "PRAGMA foreign_keys = ON", err, errlen) < 0) {
