@@ -99,11 +99,14 @@ fail(struct read_job *j, const char *msg)
 	j->active = 0;
 }
 
-/* Pages are parsed beside the transfers: on_page hands each to a worker
- * thread and goes back to fetching, and each source is completed (stored,
- * by the caller's done) on the main thread as its page comes back.  At most
- * QUEUE_MAX pages wait, so memory follows the transfers, not the sources. */
-#define QUEUE_MAX 64
+/* Pages are parsed beside the transfers: on_page hands each to a parse
+ * worker (one a core) and goes back to fetching; a source read to its end
+ * is completed (stored, by the caller's done) by one recorder thread, in
+ * the order its sources end.  The main thread only transfers, so that
+ * fetching, parsing and storing overlap.  At most QUEUE_MAX pages wait to
+ * be parsed or stored, so memory follows the transfers, not the sources.
+ * With one core, or when no thread can start, all is done in turn here. */
+#define QUEUE_MAX 48
 #define HASH_MAX 128            /* "<rules>:<hex digest>" and its NUL */
 #define WORKERS_MAX 8           /* parse threads: one a core, up to this */
 
@@ -117,14 +120,17 @@ struct round {
 	struct read_job **map;
 	read_done_fn done;
 	void *payload;
-	/* the workers; none when none could start or one core is all */
-	pthread_t threads[WORKERS_MAX];
-	int threaded;               /* how many run */
+	/* the threads; none when one core is all or none could start */
+	pthread_t threads[WORKERS_MAX], recorder;
+	int threaded;               /* how many workers run (and a recorder) */
 	pthread_mutex_t mu;
-	pthread_cond_t wake;        /* to the workers: work, or stop */
-	pthread_cond_t back;        /* to the main thread: a page is parsed */
-	struct work *todo, **todo_end, *parsed, **parsed_end;   /* FIFO */
-	size_t waiting;             /* handed over and not yet taken back */
+	pthread_cond_t wake;        /* to the workers: a page, or stop */
+	pthread_cond_t ended;       /* to the recorder: a source, or stop */
+	pthread_cond_t room;        /* to the main thread: one waits less */
+	struct work *todo, **todo_end;              /* pages to parse, FIFO */
+	struct read_job *ready, **ready_end;        /* sources to complete, FIFO */
+	size_t waiting;             /* pages handed over, not yet parsed and,
+	                             * when their source ends, completed */
 	int stop;
 };
 
@@ -146,8 +152,8 @@ hash_text(EVP_MD_CTX *md, const char *rules, char *out, size_t outlen)
 }
 
 /* A source read to its end: its hash, then the caller's turn, then its
- * notices freed, so memory follows the sources in flight, not all.  On the
- * main thread only: it alone prints. */
+ * notices freed, so memory follows the sources in flight, not all.  On
+ * the recorder during a round (it alone prints then), else here. */
 static void
 complete(struct round *r, struct read_job *j)
 {
@@ -181,6 +187,16 @@ work_free(struct work *w)
 	free(w);
 }
 
+/* Hands a source that ended to the recorder (the lock held). */
+static void
+to_recorder(struct round *r, struct read_job *j)
+{
+	j->queued = NULL;
+	*r->ready_end = j;
+	r->ready_end = &j->queued;
+	pthread_cond_signal(&r->ended);
+}
+
 static void *
 worker(void *arg)
 {
@@ -189,6 +205,8 @@ worker(void *arg)
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		struct work *w = r->todo;
+		struct read_job *j;
+
 		if (!w) {
 			if (r->stop)
 				break;
@@ -199,97 +217,117 @@ worker(void *arg)
 		if (!r->todo)
 			r->todo_end = &r->todo;
 		pthread_mutex_unlock(&r->mu);
-		step(w->j, &w->res);
+		j = w->j;
+		step(j, &w->res);
+		work_free(w);
 		pthread_mutex_lock(&r->mu);
-		w->next = NULL;
-		*r->parsed_end = w;
-		r->parsed_end = &w->next;
-		pthread_cond_signal(&r->back);
+		if (!j->active) {
+			to_recorder(r, j);      /* the page is counted until stored */
+		} else {
+			r->waiting--;           /* its next page comes next round */
+			pthread_cond_signal(&r->room);
+		}
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
 }
 
-/* Completes the sources whose pages came back; waits until no more than
- * max pages are out. */
-static void
-take_back(struct round *r, size_t max)
+/* The one thread that completes sources during a round: done stores them,
+ * prints what they brought, and is never called on two at once. */
+static void *
+recorder(void *arg)
 {
-	struct work *w;
+	struct round *r = arg;
 
 	pthread_mutex_lock(&r->mu);
-	while (r->waiting > max && !r->parsed)
-		pthread_cond_wait(&r->back, &r->mu);
-	w = r->parsed;
-	r->parsed = NULL;
-	r->parsed_end = &r->parsed;
-	pthread_mutex_unlock(&r->mu);
-	/* waiting is the main thread's alone */
-	while (w) {
-		struct work *next = w->next;
-		if (!w->j->active)
-			complete(r, w->j);
-		work_free(w);
-		w = next;
+	for (;;) {
+		struct read_job *j = r->ready;
+
+		if (!j) {
+			if (r->stop)
+				break;
+			pthread_cond_wait(&r->ended, &r->mu);
+			continue;
+		}
+		r->ready = j->queued;
+		if (!r->ready)
+			r->ready_end = &r->ready;
+		pthread_mutex_unlock(&r->mu);
+		complete(r, j);
+		pthread_mutex_lock(&r->mu);
 		r->waiting--;
+		pthread_cond_signal(&r->room);
 	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
 }
 
+/* Waits until no more than max pages wait (the lock held). */
 static void
-drain(struct round *r)
+wait_room(struct round *r, size_t max)
 {
-	while (r->waiting > 0)
-		take_back(r, 0);
+	while (r->waiting > max)
+		pthread_cond_wait(&r->room, &r->mu);
 }
 
 static void
 round_start(struct round *r)
 {
-	long cores;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
-	r->todo = r->parsed = NULL;
+	r->todo = NULL;
 	r->todo_end = &r->todo;
-	r->parsed_end = &r->parsed;
+	r->ready = NULL;
+	r->ready_end = &r->ready;
 	r->waiting = 0;
 	r->stop = 0;
-	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	r->threaded = 0;
 	if (cores < 2)
 		return;
 	xmlInitParser();        /* libxml2's globals, before a second thread */
 	if (pthread_mutex_init(&r->mu, NULL) != 0)
 		return;
-	if (pthread_cond_init(&r->wake, NULL) != 0) {
-		pthread_mutex_destroy(&r->mu);
-		return;
-	}
-	if (pthread_cond_init(&r->back, NULL) != 0) {
-		pthread_cond_destroy(&r->wake);
+	if (pthread_cond_init(&r->wake, NULL) != 0 || pthread_cond_init(&r->ended, NULL) != 0 ||
+	    pthread_cond_init(&r->room, NULL) != 0 ||
+	    pthread_create(&r->recorder, NULL, recorder, r) != 0) {
+		/* no thread runs: all is done in turn here (a condition
+		 * that was made is left: nothing waits on it) */
 		pthread_mutex_destroy(&r->mu);
 		return;
 	}
 	while (r->threaded < cores && r->threaded < WORKERS_MAX &&
 	       pthread_create(&r->threads[r->threaded], NULL, worker, r) == 0)
 		r->threaded++;
-	if (!r->threaded) {
-		pthread_cond_destroy(&r->back);
+	if (!r->threaded) {         /* the recorder alone: stopped, all done here */
+		pthread_mutex_lock(&r->mu);
+		r->stop = 1;
+		pthread_cond_signal(&r->ended);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->recorder, NULL);
+		pthread_cond_destroy(&r->room);
+		pthread_cond_destroy(&r->ended);
 		pthread_cond_destroy(&r->wake);
 		pthread_mutex_destroy(&r->mu);
 	}
 }
 
+/* Every page of the round parsed and every source that ended completed. */
 static void
 round_end(struct round *r)
 {
 	if (!r->threaded)
 		return;
-	drain(r);
 	pthread_mutex_lock(&r->mu);
+	wait_room(r, 0);
 	r->stop = 1;
 	pthread_cond_broadcast(&r->wake);
+	pthread_cond_signal(&r->ended);
 	pthread_mutex_unlock(&r->mu);
 	for (int k = 0; k < r->threaded; k++)
 		pthread_join(r->threads[k], NULL);
-	pthread_cond_destroy(&r->back);
+	pthread_join(r->recorder, NULL);
+	pthread_cond_destroy(&r->room);
+	pthread_cond_destroy(&r->ended);
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->mu);
 	r->threaded = 0;
@@ -325,22 +363,29 @@ on_page(size_t i, const struct fetch_result *res, void *payload)
 {
 	struct round *r = payload;
 	struct read_job *j = r->map[i];
-	/* only a body is worth a thread's hand-over; a 304 or error is not */
+	/* only a body is worth a parse worker's hand-over; a 304 or an error
+	 * is stepped here, and the recorder completes it */
 	struct work *w = r->threaded && res->body ? work_new(j, res) : NULL;
 
-	if (!w) {               /* or no memory for a copy: here */
+	if (!w)                 /* (or no memory for a copy) */
 		step(j, res);
+	if (!r->threaded) {
 		if (!j->active)
 			complete(r, j);
 		return;
 	}
 	pthread_mutex_lock(&r->mu);
-	*r->todo_end = w;
-	r->todo_end = &w->next;
-	r->waiting++;
-	pthread_cond_signal(&r->wake);
+	if (w) {
+		*r->todo_end = w;
+		r->todo_end = &w->next;
+		r->waiting++;
+		pthread_cond_signal(&r->wake);
+	} else if (!j->active) {
+		r->waiting++;
+		to_recorder(r, j);
+	}
+	wait_room(r, QUEUE_MAX);
 	pthread_mutex_unlock(&r->mu);
-	take_back(r, QUEUE_MAX);
 }
 
 /* The page hashes as the snapshot did (j->md is left as it is). */

@@ -52,6 +52,7 @@ struct read_job {
 	char *next;
 	void *md;
 	int active;
+	struct read_job *queued;    /* the next source waiting to be completed */
 };
 
 /* The fetch options the config sets (politeness, limits, user agent). */
