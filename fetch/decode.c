@@ -14,10 +14,11 @@
  * each maximal subpart of an ill-formed sequence (a lead byte and the
  * continuation bytes that can follow it) is one error.  Counts the valid
  * non-ASCII characters and the errors; with out (room for len * 3 bytes),
- * writes the text with each error replaced by U+FFFD. */
+ * writes the text with each error replaced by U+FFFD.  Without out and
+ * valid_wanted, it stops at the first error (the counts are then partial). */
 static void
 utf8_scan(const unsigned char *s, size_t len, char *out, size_t *outlen,
-          size_t *valid, size_t *bad)
+          size_t *valid, size_t *bad, int valid_wanted)
 {
 	size_t i = 0, n = 0;
 
@@ -68,6 +69,8 @@ utf8_scan(const unsigned char *s, size_t len, char *out, size_t *outlen,
 			}
 			(*bad)++;
 			i += need ? k : 1;
+			if (!out && !valid_wanted)
+				break;      /* enough to know it is not UTF-8 */
 		}
 	}
 	if (outlen)
@@ -240,7 +243,7 @@ utf8_out(const char *buf, size_t len, size_t bad, char **out, size_t *outlen,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	utf8_scan((const unsigned char *)buf, len, *out, outlen, &valid, &bad);
+	utf8_scan((const unsigned char *)buf, len, *out, outlen, &valid, &bad, 1);
 	(*out)[*outlen] = '\0';
 	if (bad)
 		snprintf(used, usedlen, "UTF-8 (%zu invalid sequence%s replaced)", bad,
@@ -280,7 +283,7 @@ fetch_decode(const char *buf, size_t len, const char *http_charset,
 			return -1;
 		}
 		if (strcmp(label, "UTF-8") == 0) {
-			utf8_scan((const unsigned char *)buf, len, NULL, NULL, &valid, &bad);
+			utf8_scan((const unsigned char *)buf, len, NULL, NULL, &valid, &bad, 1);
 			return utf8_out(buf, len, bad, out, outlen, used, usedlen, err, errlen);
 		}
 		r = convert(label, buf, len, 0, out, outlen, &skipped);
@@ -301,9 +304,6 @@ fetch_decode(const char *buf, size_t len, const char *http_charset,
 	 * labels say: GBK text is practically never valid UTF-8, while pages
 	 * that are UTF-8 under a stale gb2312 label are common, and decoding
 	 * them as GBK is exactly the mojibake we must never store. */
-	utf8_scan((const unsigned char *)buf, len, NULL, NULL, &valid, &bad);
-	if (bad == 0)
-		return utf8_out(buf, len, 0, out, outlen, used, usedlen, err, errlen);
 	if ((label = fetch_charset_canon(http_charset, a, sizeof(a)))) {
 		cands[nc++] = label;
 		utf8_label |= strcmp(label, "UTF-8") == 0;
@@ -312,6 +312,11 @@ fetch_decode(const char *buf, size_t len, const char *http_charset,
 		cands[nc++] = label;
 		utf8_label |= strcmp(label, "UTF-8") == 0;
 	}
+	/* how much of it is UTF-8 matters only under a UTF-8 label (below);
+	 * else the first bad sequence settles it */
+	utf8_scan((const unsigned char *)buf, len, NULL, NULL, &valid, &bad, utf8_label);
+	if (bad == 0)
+		return utf8_out(buf, len, 0, out, outlen, used, usedlen, err, errlen);
 	/* Labelled UTF-8 and mostly UTF-8 (at least four valid characters to
 	 * each bad sequence; GBK text read as UTF-8 is mostly bad): UTF-8 with
 	 * U+FFFD for each bad sequence, as browsers do.  A stray byte then
