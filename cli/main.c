@@ -367,7 +367,7 @@ cmd_check(struct config *cfg, int argc, char **argv)
 	} else {
 		int generic = s->items == NULL;
 		msg_info("%s: HTTP %ld, decoded from %s, %zu items on %d page%s", s->id, r.status,
-		     r.charset, r.list.n, r.pages, r.pages == 1 ? "" : "s");
+		     r.charset ? r.charset : "?", r.list.n, r.pages, r.pages == 1 ? "" : "s");
 		if (generic && (r.list.xpath || r.list.why))
 			msg_info("%s: list %s: %s", s->id, r.list.xpath ? r.list.xpath : "(none)",
 			     r.list.why ? r.list.why : "");

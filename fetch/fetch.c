@@ -422,11 +422,10 @@ refuse_bad_urls(struct xfer *xs, const struct fetch_request *reqs, size_t n,
 
 	for (size_t i = 0; i < n; i++) {
 		char host[HOST_MAX];
+		int bad = host_of(reqs[i].url, host, sizeof(host)) < 0;
 
 		xs[i].req = &reqs[i];
 		xs[i].index = i;
-		int bad = host_of(reqs[i].url, host, sizeof(host)) < 0;
-
 		if (bad || !(xs[i].host = strdup(host))) {
 			memset(&res, 0, sizeof(res));
 			res.code = FETCH_ERROR;
@@ -444,8 +443,11 @@ refuse_bad_urls(struct xfer *xs, const struct fetch_request *reqs, size_t n,
 }
 
 /* The transfers not done yet: xs[lo..n); those started, or waiting for a
- * retry: xs[lo..hi).  Transfers start in order, so each start looks at a
- * few, not all (a catalog of 10,000 sources made that quadratic). */
+ * retry: xs[lo..hi).  Transfers start in order, so a start skips the done
+ * ones and counts a host's transfers among the started ones only (over
+ * all, a catalog of 10,000 sources made each start cost 10,000 looks).
+ * Transfers held back by per_host are still looked at, each start: many
+ * sources on one host with per_host under concurrency stay quadratic. */
 struct span {
 	size_t lo, hi;
 };

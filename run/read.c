@@ -401,7 +401,8 @@ same_hash(const struct read_job *j)
 }
 
 /* Marks the notices from k on: relevant, and a relevant one's facts
- * (from its title: its text is read later); -1 when out of memory. */
+ * (from its title: its text is read later; not for check, which shows
+ * none); -1 when out of memory. */
 static int
 mark(struct read_job *j, size_t k)
 {
@@ -410,7 +411,8 @@ mark(struct read_job *j, size_t k)
 		struct parse_facts pf;
 
 		it->relevant = parse_relevant(it->title, j->include, j->exclude);
-		if (it->relevant && !(it->facts = run_record_facts(NULL, it->title, it->date, &pf)))
+		if (it->relevant && !j->describe &&
+		    !(it->facts = run_record_facts(NULL, it->title, it->date, &pf)))
 			return -1;
 	}
 	return 0;

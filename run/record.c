@@ -95,7 +95,7 @@ record(struct run_ctx *rc, struct job *j, struct read_job *r)
 	struct store_fetch f = {
 		.source_id = s->id, .name = s->name ? s->name : s->id, .url = s->url,
 		.at = (int64_t)time(NULL), .status = r->status, .etag = r->new_etag,
-		.last_modified = r->new_last_modified, .charset = r->charset,
+		.last_modified = r->new_last_modified, .charset = r->charset ? r->charset : "",
 		.body_hash = r->hash, .moved_to = r->moved ? r->url : NULL,
 	};
 	struct store_item *items;
@@ -165,13 +165,14 @@ void
 run_record_read(struct read_job *r, void *payload)
 {
 	struct run_ctx *rc = payload;
-
 	struct job *j = &rc->jobs[r - rc->reads];
 
 	record(rc, j, r);
 	/* stored: what it read and what was known of it go, so that memory
-	 * follows the sources in flight, not all */
+	 * follows the sources in flight, not all (r's validators pointed
+	 * into the state) */
 	store_source_state_clear(&j->st);
+	r->etag = r->last_modified = r->prev_hash = NULL;
 	run_read_clear(r);
 	if (rc->batched >= RUN_BATCH)
 		run_record_commit(rc);

@@ -48,7 +48,8 @@ struct read_job {
 	int pages;                  /* pages read */
 	size_t *ends;               /* ends[p]: notices of pages 1..p+1 */
 	/* private */
-	char *note;                 /* said on the main thread when complete */
+	char *note;                 /* said when complete (by the thread that
+	                             * completes it: workers never print) */
 	char *next;
 	void *md;
 	int active;
@@ -67,7 +68,10 @@ void run_read_request(const struct source *s, struct fetch_request *rq);
 struct parse_rules run_read_rules(const struct source *s);
 
 /* Called when a source has been read to its end (or failed); with a done
- * function, the job's list is freed after it returns. */
+ * function, the job's list is freed after it returns.  With two cores or
+ * more it is called on one recorder thread, never on two sources at once,
+ * while the caller's thread transfers (and prints nothing); done must not
+ * share unlocked state with anything else running meanwhile. */
 typedef void (*read_done_fn)(struct read_job *j, void *payload);
 
 /* Reads jobs[0..n): page 1 of each, then further pages (the page's 'next'

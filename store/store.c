@@ -157,7 +157,7 @@ static const char *const migrations[] = {
 	"  WHERE e.notice_id = notices.id AND e.kind = 'changed');",
 	/* 10: a source's newest present notice is one index step, not a read
 	 * of each of its notices (every check asks it, changed or not) */
-	"DROP INDEX notices_present;"
+	"DROP INDEX IF EXISTS notices_present;"
 	"CREATE INDEX notices_present ON notices(source_id, removed_at, date);",
 };
 
