@@ -577,18 +577,20 @@ run_read(const struct config *cfg, struct read_job *jobs, size_t n,
 			struct read_job *j = &jobs[i];
 			const struct source *s = j->src;
 			struct fetch_request *rq = &reqs[m];
+			int numbered_url, numbered_body;
 
 			if (!j->active)
 				continue;
 			memset(rq, 0, sizeof(*rq));
 			/* copies only where the page number goes in (a catalog's
 			 * worth of copies is memory that follows the catalog) */
+			numbered_url = strstr(s->url, "{page}") != NULL;
+			numbered_body = s->body && strstr(s->body, "{page}");
 			owned[2 * m] = j->next ? strdup(j->next)
-			             : strstr(s->url, "{page}") ? with_page(s->url, j->pages + 1) : NULL;
-			owned[2 * m + 1] = s->body && strstr(s->body, "{page}")
-			                 ? with_page(s->body, j->pages + 1) : NULL;
-			if ((!owned[2 * m] && (j->next || strstr(s->url, "{page}"))) ||
-			    (!owned[2 * m + 1] && s->body && strstr(s->body, "{page}"))) {
+			             : numbered_url ? with_page(s->url, j->pages + 1) : NULL;
+			owned[2 * m + 1] = numbered_body ? with_page(s->body, j->pages + 1) : NULL;
+			if ((!owned[2 * m] && (j->next || numbered_url)) ||
+			    (!owned[2 * m + 1] && numbered_body)) {
 				free(owned[2 * m]);
 				free(owned[2 * m + 1]);
 				owned[2 * m] = owned[2 * m + 1] = NULL;

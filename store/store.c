@@ -393,7 +393,7 @@ sql_hash(const char *sql)
 static sqlite3_stmt *
 statement(struct store *s, const char *sql)
 {
-	uint64_t h;
+	uint64_t h = 0;
 	sqlite3_stmt *st;
 	int k;
 
@@ -401,19 +401,16 @@ statement(struct store *s, const char *sql)
 	 * only a text asked for from elsewhere is hashed */
 	for (k = 0; k < s->ncache && s->cache[k].at != sql; k++)
 		;
-	if (k == s->ncache) {
-		h = sql_hash(sql);
-		for (k = 0; k < s->ncache; k++)
+	if (k == s->ncache)
+		for (h = sql_hash(sql), k = 0; k < s->ncache; k++)
 			if (s->cache[k].hash == h && strcmp(s->cache[k].sql, sql) == 0)
 				break;
-	}
 	if (k < s->ncache) {
 		st = s->cache[k].st;
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		return st;
 	}
-	h = sql_hash(sql);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	if (s->ncache == STMT_CACHE ||    /* more texts than this file has */
@@ -482,6 +479,20 @@ static const char *
 col_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* The one number a query gives; what names it in the error. */
+static int
+number(struct store *s, sqlite3_stmt *st, int64_t *out, const char *what, char *err,
+       size_t errlen)
+{
+	if (!st || sqlite3_step(st) != SQLITE_ROW) {
+		release(st);
+		return fail(s->db, err, errlen, what);
+	}
+	*out = sqlite3_column_int64(st, 0);
+	release(st);
+	return 0;
 }
 
 int
@@ -767,7 +778,8 @@ judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *
 	    "SELECT s.stale, (SELECT max(date) FROM notices WHERE source_id = s.id"
 	    "   AND removed_at IS NULL AND date != '') FROM sources s WHERE s.id = ?",
 	    txt(f->source_id));
-	int was, is, fresh = 0;
+	int was, is;
+	int64_t fresh = 0;
 	char newest[32] = "", detail[128];
 
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
@@ -784,15 +796,11 @@ judge_stale(struct store *s, int64_t run_id, const struct store_fetch *f, char *
 	/* fresh: the newest notice arrived (a 'new' event) in this run; asked
 	 * only when the mark goes, as the events of a source are many */
 	if (!is) {
-		st = prep(s, "SELECT EXISTS (SELECT 1 FROM events WHERE run_id = ? AND source_id = ?"
-		             " AND kind = 'new' AND date = ?)",
-		          num(run_id), txt(f->source_id), txt(newest));
-		if (!st || sqlite3_step(st) != SQLITE_ROW) {
-			release(st);
-			return fail(s->db, err, errlen, "cannot read source state");
-		}
-		fresh = sqlite3_column_int(st, 0);
-		release(st);
+		if (number(s, prep(s, "SELECT EXISTS (SELECT 1 FROM events WHERE run_id = ?"
+		                      " AND source_id = ? AND kind = 'new' AND date = ?)",
+		                   num(run_id), txt(f->source_id), txt(newest)),
+		           &fresh, "cannot read source state", err, errlen) < 0)
+			return -1;
 	}
 	if (run(s, err, errlen, "cannot store source state",
 	        prep(s, "UPDATE sources SET stale = ? WHERE id = ?", num(is),
@@ -1005,19 +1013,6 @@ out:
 	return rv;
 }
 
-/* The one number a query of the source's notices gives. */
-static int
-query_notices(struct store *s, sqlite3_stmt *st, int64_t *out, char *err, size_t errlen)
-{
-	if (!st || sqlite3_step(st) != SQLITE_ROW) {
-		release(st);
-		return fail(s->db, err, errlen, "cannot read notices");
-	}
-	*out = sqlite3_column_int64(st, 0);
-	release(st);
-	return 0;
-}
-
 /* Notices of the last snapshot's window (pages 1..window) missing from
  * this check.  One that sat after every notice still listed, while at
  * least as many notices arrived as went missing, was pushed off by them:
@@ -1032,23 +1027,23 @@ retire_missing(struct store *s, int64_t run_id, const struct store_fetch *f,
 	int64_t missing, beyond, next_pos = 0, moved = 0;
 	int rc;
 
-	if (query_notices(s, prep(s,
+	if (number(s, prep(s,
 	        "SELECT count(*) FROM notices WHERE source_id = ? AND removed_at IS NULL"
 	        " AND seen_run != ? AND page <= ?", txt(f->source_id), num(run_id), num(d->window)),
-	        &missing, err, errlen) < 0)
+	        &missing, "cannot read notices", err, errlen) < 0)
 		return -1;
 	if (missing == 0)
 		return 0;
 	/* pages after the window, not read this time; what moves onto the
 	 * next one goes before what was seen there */
-	if (query_notices(s, prep(s,
+	if (number(s, prep(s,
 	        "SELECT count(*) FROM notices WHERE source_id = ? AND removed_at IS NULL"
-	        " AND page > ?", txt(f->source_id), num(d->window)), &beyond, err, errlen) < 0 ||
+	        " AND page > ?", txt(f->source_id), num(d->window)), &beyond, "cannot read notices", err, errlen) < 0 ||
 	    (beyond > 0 &&
-	     query_notices(s, prep(s,
+	     number(s, prep(s,
 	         "SELECT coalesce(min(pos), 0) FROM notices WHERE source_id = ?"
 	         " AND removed_at IS NULL AND page = ?", txt(f->source_id), num(d->window + 1)),
-	         &next_pos, err, errlen) < 0))
+	         &next_pos, "cannot read notices", err, errlen) < 0))
 		return -1;
 	next_pos -= missing;
 
@@ -1110,8 +1105,8 @@ store_apply(struct store *s, int64_t run_id, const struct store_fetch *f,
 			d.window = items[i].page;
 	if (begin(s, err, errlen) < 0)
 		return -1;
-	if (query_notices(s, prep(s, "SELECT EXISTS (SELECT 1 FROM notices WHERE source_id = ?)",
-	                          txt(f->source_id)), &known, err, errlen) < 0 ||
+	if (number(s, prep(s, "SELECT EXISTS (SELECT 1 FROM notices WHERE source_id = ?)",
+	                          txt(f->source_id)), &known, "cannot read notices", err, errlen) < 0 ||
 	    upsert_source(s, f, err, errlen) < 0)
 		goto done;
 	d.quiet = s->baseline && known == 0;
@@ -1352,16 +1347,9 @@ int
 store_outbox_waiting(struct store *s, const char *channel, int64_t *count, char *err,
                      size_t errlen)
 {
-	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM outbox AS o WHERE channel = ? AND "
-	                           WAITING, txt(channel));
-
-	if (!st || sqlite3_step(st) != SQLITE_ROW) {
-		release(st);
-		return fail(s->db, err, errlen, "cannot read the outbox");
-	}
-	*count = sqlite3_column_int64(st, 0);
-	release(st);
-	return 0;
+	return number(s, prep(s, "SELECT count(*) FROM outbox AS o WHERE channel = ? AND "
+	                         WAITING, txt(channel)),
+	              count, "cannot read the outbox", err, errlen);
 }
 
 /* outbox retry [ID]: rows not delivered nor dropped become due now; dead
